@@ -1,0 +1,142 @@
+import { GraphError } from "../errors.js";
+import { DefaultExecutionManager, type ExecutionManager } from "../executors/execution-manager.js";
+import { ConcurrentLocalTaskExecutor, SynchronousLocalTaskExecutor } from "../executors/local-executors.js";
+import type { TaskExecutor } from "../executors/task-executor.js";
+import { GroupByRepeatableBlocks, type GroupingStrategy } from "../grouping/grouping-strategy.js";
+import type { ModuleSource } from "../node/from-modules.js";
+import { loadModules, namespaceSources, type ModuleLocation, type ModuleNamespace } from "../remote/module-location.js";
+import { Driver, locationRequiredError } from "./driver.js";
+
+/** Options of `enableDynamicExecution`. */
+export interface DynamicExecutionOptions {
+  /** Accepted for compatibility with Hamilton; dynamic execution is not experimental here. */
+  readonly allowExperimentalMode?: boolean;
+}
+
+/**
+ * Assembles a Driver step by step. `build()` is async because module locations
+ * are imported.
+ *
+ * @example
+ * const dr = await new Builder()
+ *   .withModules(new URL("./pipeline.js", import.meta.url))
+ *   .enableDynamicExecution({ allowExperimentalMode: true })
+ *   .withRemoteExecutor(new ConcurrentLocalTaskExecutor({ maxTasks: 5 }))
+ *   .build();
+ */
+export class Builder {
+  private readonly moduleEntries: Array<ModuleNamespace | ModuleLocation> = [];
+  private config: Record<string, unknown> = {};
+  private adapters: object[] = [];
+  private dynamic = false;
+  private localExecutor: TaskExecutor | undefined;
+  private remoteExecutor: TaskExecutor | undefined;
+  private executionManager: ExecutionManager | undefined;
+  private grouping: GroupingStrategy | undefined;
+  private overrides = false;
+
+  /** Add pipeline modules: namespace objects (`import * as p`) or locations (path, URL or package specifier). */
+  withModules(...modules: Array<ModuleNamespace | ModuleLocation>): this {
+    for (const m of modules) {
+      if (m === null || m === undefined || (typeof m !== "object" && typeof m !== "string")) {
+        throw new GraphError(`withModules() takes module namespaces, paths or URLs; got ${m === null ? "null" : typeof m}.`);
+      }
+      this.moduleEntries.push(m);
+    }
+    return this;
+  }
+
+  /** Merge config: selects `configWhen` variants, and its values are inputs too. */
+  withConfig(config: Readonly<Record<string, unknown>>): this {
+    this.config = { ...this.config, ...config };
+    return this;
+  }
+
+  /** Let later modules redefine nodes of earlier ones instead of failing. */
+  allowModuleOverrides(): this {
+    this.overrides = true;
+    return this;
+  }
+
+  /** Run with tasks and executors, which `parallelizable`/`collect` need. */
+  enableDynamicExecution(_options: DynamicExecutionOptions = {}): this {
+    this.dynamic = true;
+    return this;
+  }
+
+  /** The executor for tasks outside parallel blocks (default: `SynchronousLocalTaskExecutor`). */
+  withLocalExecutor(executor: TaskExecutor): this {
+    this.localExecutor = executor;
+    return this;
+  }
+
+  /** The executor for tasks inside parallel blocks (default: `ConcurrentLocalTaskExecutor({ maxTasks: 10 })`). */
+  withRemoteExecutor(executor: TaskExecutor): this {
+    this.remoteExecutor = executor;
+    return this;
+  }
+
+  /** Replace how tasks are assigned to executors. */
+  withExecutionManager(manager: ExecutionManager): this {
+    this.executionManager = manager;
+    return this;
+  }
+
+  /** How nodes are grouped into tasks (default: `GroupByRepeatableBlocks`). */
+  withGroupingStrategy(strategy: GroupingStrategy): this {
+    this.grouping = strategy;
+    return this;
+  }
+
+  /** Result builders, graph adapters and lifecycle adapters, called in the order given. */
+  withAdapters(...adapters: object[]): this {
+    this.adapters.push(...adapters);
+    return this;
+  }
+
+  /** A single graph adapter (e.g. `SimpleGraphAdapter` or `SimpleDataFrameGraphAdapter`). */
+  withAdapter(adapter: object): this {
+    return this.withAdapters(adapter);
+  }
+
+  /** Import module locations, build and check the graph, and return the Driver. */
+  async build(): Promise<Driver> {
+    const usesDynamic = this.localExecutor || this.remoteExecutor || this.executionManager || this.grouping;
+    if (usesDynamic && !this.dynamic) {
+      throw new GraphError(
+        "Executors, execution managers and grouping strategies need dynamic execution: call enableDynamicExecution({ allowExperimentalMode: true }) on the Builder.",
+      );
+    }
+    if (this.executionManager && (this.localExecutor || this.remoteExecutor)) {
+      throw new GraphError("Give either an execution manager or local/remote executors, not both.");
+    }
+    if (this.moduleEntries.length === 0) throw new GraphError("No modules: call withModules(...) with at least one pipeline module.");
+    const modules: ModuleSource[] = [];
+    let nsIndex = 0;
+    const locations = this.moduleEntries.filter((m): m is ModuleLocation => typeof m === "string" || m instanceof URL);
+    const loaded = await loadModules(locations);
+    let li = 0;
+    for (const m of this.moduleEntries) {
+      if (typeof m === "string" || m instanceof URL) modules.push(loaded[li++]!);
+      else modules.push(namespaceSources([m], nsIndex++)[0]!);
+    }
+    const manager = this.dynamic
+      ? (this.executionManager ??
+        new DefaultExecutionManager({
+          localExecutor: this.localExecutor ?? new SynchronousLocalTaskExecutor(),
+          remoteExecutor: this.remoteExecutor ?? new ConcurrentLocalTaskExecutor({ maxTasks: 10 }),
+        }))
+      : undefined;
+    if (manager && manager.executors().some((e) => e.requiresModuleLocations)) {
+      const namespace = modules.find((m) => m.location === undefined);
+      if (namespace) throw locationRequiredError(namespace);
+    }
+    return Driver.fromSetup({
+      config: this.config,
+      modules,
+      adapters: this.adapters,
+      allowModuleOverrides: this.overrides,
+      dynamic: manager ? { executionManager: manager, grouping: this.grouping ?? new GroupByRepeatableBlocks() } : undefined,
+    });
+  }
+}

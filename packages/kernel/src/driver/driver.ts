@@ -1,0 +1,344 @@
+import { GraphError, InputValidationError, abortErrorFrom } from "../errors.js";
+import { DefaultExecutionManager, type ExecutionManager } from "../executors/execution-manager.js";
+import type { ExecutorContext, TaskExecutor } from "../executors/task-executor.js";
+import { executeClassic } from "../execution/classic.js";
+import { DynamicRun } from "../execution/dynamic.js";
+import { needsDynamicError, planExecution, validateBlocks, type ExecutionPlan } from "../execution/plan.js";
+import { buildTemplates, type TemplateSet } from "../execution/templates.js";
+import type { Frame } from "../graph/frames.js";
+import { FunctionGraph, type GraphNode } from "../graph/function-graph.js";
+import { toDot } from "../graph/visualize.js";
+import { GroupByRepeatableBlocks, type GroupingStrategy } from "../grouping/grouping-strategy.js";
+import { nodesFromModules, type ModuleSource } from "../node/from-modules.js";
+import { isGraphAdapter, type HamiltonGraphAdapter } from "../results/graph-adapter.js";
+import { LifecycleHooks, type LifecycleAdapter } from "../results/lifecycle.js";
+import { DictResult, isResultBuilder, type ResultBuilder } from "../results/result-mixin.js";
+import { namespaceSources, type ModuleNamespace } from "../remote/module-location.js";
+
+/** Options of `execute`, `rawExecute`, `validateExecution` and `visualizeExecution`. */
+export interface ExecuteOptions {
+  /** Values for inputs (and, for names of function nodes, replacements like overrides). */
+  readonly inputs?: Readonly<Record<string, unknown>>;
+  /** Values that replace nodes: the node and what only it needed are not computed. */
+  readonly overrides?: Readonly<Record<string, unknown>>;
+  /** Abort the run: it rejects with an error whose `name` is `"AbortError"`. */
+  readonly signal?: AbortSignal;
+}
+
+/** One entry of `listAvailableVariables()`. */
+export interface Variable {
+  readonly name: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly isInput: boolean;
+  /** For inputs: every consumer has a default. */
+  readonly isOptional: boolean;
+  readonly isParallelizable: boolean;
+  readonly isCollect: boolean;
+  readonly dependencies: readonly string[];
+  /** The module that defines the node (undefined for inputs). */
+  readonly module: string | undefined;
+}
+
+/** Everything a Driver is made of; `Builder.build()` assembles it. */
+export interface DriverSetup {
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly modules: readonly ModuleSource[];
+  readonly adapters: readonly object[];
+  readonly allowModuleOverrides: boolean;
+  readonly dynamic?: {
+    readonly executionManager: ExecutionManager;
+    readonly grouping: GroupingStrategy;
+  };
+}
+
+/** Options of the classic `new Driver(config, modules, options)` constructor. */
+export interface DriverOptions {
+  /** A graph adapter (e.g. `SimpleGraphAdapter`) or a result builder (e.g. `DictResult`). */
+  readonly adapter?: HamiltonGraphAdapter | ResultBuilder | object;
+  /** Further lifecycle adapters. */
+  readonly adapters?: readonly object[];
+}
+
+const SETUP = Symbol("hamilton-ts.driver-setup");
+
+function newRunId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  return `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/**
+ * Runs a graph of functions. Build one with `new Builder()...build()` or, for the
+ * classic synchronous form, `new Driver(config, modules, { adapter })`.
+ *
+ * @example
+ * const dr = new Driver({}, pipeline);
+ * const { total } = await dr.execute(["total"], { inputs: { n: 10 } });
+ */
+export class Driver {
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly graph: FunctionGraph;
+  private readonly setup: DriverSetup;
+  private readonly hooks: LifecycleHooks;
+  private readonly graphAdapter: HamiltonGraphAdapter | undefined;
+  private readonly resultBuilder: ResultBuilder | ((outputs: Record<string, unknown>) => unknown);
+  private readonly planCache = new Map<string, ExecutionPlan>();
+  private readonly templateCache = new WeakMap<ExecutionPlan, TemplateSet>();
+  private readonly staticFrames: ReadonlyMap<string, Frame>;
+
+  constructor(config: Readonly<Record<string, unknown>>, modules: ModuleNamespace | readonly ModuleNamespace[], options?: DriverOptions);
+  /** @internal */
+  constructor(setup: typeof SETUP, value: DriverSetup);
+  constructor(a: unknown, b: unknown, c?: DriverOptions) {
+    let setup: DriverSetup;
+    if (a === SETUP) setup = b as DriverSetup;
+    else {
+      const list = Array.isArray(b) ? (b as ModuleNamespace[]) : [b as ModuleNamespace];
+      const adapters = [...(c?.adapter ? [c.adapter] : []), ...(c?.adapters ?? [])];
+      setup = { config: (a as Record<string, unknown>) ?? {}, modules: namespaceSources(list), adapters, allowModuleOverrides: false };
+    }
+    this.setup = setup;
+    this.config = setup.config;
+    this.graph = new FunctionGraph(nodesFromModules(setup.modules, setup.config, { allowModuleOverrides: setup.allowModuleOverrides }));
+    this.staticFrames = validateBlocks(this.graph);
+    this.hooks = new LifecycleHooks(setup.adapters);
+    this.graphAdapter = setup.adapters.find(isGraphAdapter);
+    let builder: Driver["resultBuilder"] = new DictResult();
+    for (const a of setup.adapters) {
+      const la = a as LifecycleAdapter;
+      if (typeof la.doBuildResult === "function") builder = (outputs) => la.doBuildResult!({ outputs });
+      else if (isResultBuilder(a)) builder = a;
+    }
+    this.resultBuilder = builder;
+  }
+
+  /** @internal used by Builder */
+  static fromSetup(setup: DriverSetup): Driver {
+    return new Driver(SETUP, setup);
+  }
+
+  /** The modules the graph was built from. */
+  get modules(): readonly ModuleSource[] {
+    return this.setup.modules;
+  }
+
+  private executors(): readonly TaskExecutor[] {
+    return this.setup.dynamic?.executionManager.executors() ?? [];
+  }
+
+  private plan(finalVars: readonly string[], options: ExecuteOptions): ExecutionPlan {
+    if (!Array.isArray(finalVars)) throw new InputValidationError(`execute() takes an array of output names, got ${typeof finalVars}.`);
+    const inputs = options.inputs ?? {};
+    const overrides = options.overrides ?? {};
+    const inputKeys = Object.keys(inputs);
+    const overrideKeys = Object.keys(overrides);
+    const relevantInputs = inputKeys.filter((k) => this.graph.get(k) || finalVars.includes(k)).sort();
+    const key = `${finalVars.join("\u0001")}\u0002${relevantInputs.join("\u0001")}\u0002${overrideKeys.sort().join("\u0001")}`;
+    let plan = this.planCache.get(key);
+    if (!plan) {
+      plan = planExecution(this.graph, {
+        finalVars,
+        inputKeys: new Set(inputKeys),
+        configKeys: new Set(Object.keys(this.config)),
+        overrideKeys: new Set(overrideKeys),
+      });
+      if (this.planCache.size > 256) this.planCache.clear();
+      this.planCache.set(key, plan);
+    }
+    return plan;
+  }
+
+  private templates(plan: ExecutionPlan): TemplateSet {
+    let t = this.templateCache.get(plan);
+    if (!t) {
+      t = buildTemplates(plan, this.setup.dynamic?.grouping ?? new GroupByRepeatableBlocks());
+      this.templateCache.set(plan, t);
+    }
+    return t;
+  }
+
+  private fixedValues(plan: ExecutionPlan, options: ExecuteOptions): Map<string, unknown> {
+    const inputs = options.inputs ?? {};
+    const overrides = options.overrides ?? {};
+    const values = new Map<string, unknown>();
+    for (const name of plan.fixed) {
+      if (name in overrides) values.set(name, overrides[name]);
+      else if (name in inputs) values.set(name, inputs[name]);
+      else if (name in this.config) values.set(name, this.config[name]);
+    }
+    for (const f of plan.finalVars) {
+      if (!values.has(f) && !this.graph.get(f)) values.set(f, f in overrides ? overrides[f] : inputs[f]);
+    }
+    if (this.graphAdapter) {
+      const bad: string[] = [];
+      for (const [name, value] of values) {
+        if (this.graph.get(name)?.isInput && !this.graphAdapter.checkInputType(name, value)) bad.push(name);
+      }
+      if (bad.length > 0) {
+        throw new InputValidationError(`The adapter rejected the type of input${bad.length > 1 ? "s" : ""} ${bad.map((b) => `"${b}"`).join(", ")}.`);
+      }
+    }
+    return values;
+  }
+
+  /**
+   * Check that outputs exist and inputs are present, without running anything.
+   * Every problem is reported at once.
+   */
+  validateExecution(finalVars: readonly string[], options: ExecuteOptions = {}): void {
+    const plan = this.plan(finalVars, options);
+    if (plan.hasParallelism && !this.setup.dynamic) throw needsDynamicError(plan);
+    if (this.setup.dynamic) this.templates(plan);
+    this.fixedValues(plan, options);
+  }
+
+  /** Run and return the outputs as a plain object, whatever the result builder. */
+  async rawExecute(finalVars: readonly string[], options: ExecuteOptions = {}): Promise<Record<string, unknown>> {
+    return (await this.run(finalVars, options, false)) as Record<string, unknown>;
+  }
+
+  /** Run and return the result builder's result (a plain object with `DictResult`). */
+  async execute(finalVars: readonly string[], options: ExecuteOptions = {}): Promise<unknown> {
+    return this.run(finalVars, options, true);
+  }
+
+  private async run(finalVars: readonly string[], options: ExecuteOptions, build: boolean): Promise<unknown> {
+    const plan = this.plan(finalVars, options);
+    const dynamic = this.setup.dynamic;
+    if (plan.hasParallelism && !dynamic) throw needsDynamicError(plan);
+    const templates = dynamic ? this.templates(plan) : undefined;
+    const fixed = this.fixedValues(plan, options);
+    if (options.signal?.aborted) throw abortErrorFrom(options.signal);
+    const runId = newRunId();
+    const graphArgs = { runId, finalVars: plan.finalVars, inputs: options.inputs ?? {}, overrides: options.overrides ?? {} };
+    for (const h of this.hooks.preGraph) await h(graphArgs);
+    let outputs: Record<string, unknown>;
+    try {
+      if (dynamic && templates) {
+        const executors = dynamic.executionManager.executors();
+        const context: ExecutorContext = {
+          runId,
+          modules: this.setup.modules,
+          config: this.config,
+          allowModuleOverrides: this.setup.allowModuleOverrides,
+          graphFingerprint: this.graph.fingerprint(),
+        };
+        await Promise.all(executors.map((e) => e.init(context)));
+        try {
+          outputs = await new DynamicRun({
+            runId,
+            plan,
+            templates,
+            fixedValues: fixed,
+            manager: dynamic.executionManager,
+            hooks: this.hooks,
+            adapter: this.graphAdapter,
+            signal: options.signal,
+          }).promise;
+        } finally {
+          await Promise.all(executors.map((e) => e.finalize()));
+        }
+      } else {
+        outputs = await executeClassic(plan, fixed, { runId, taskId: "classic", hooks: this.hooks, adapter: this.graphAdapter }, options.signal);
+      }
+    } catch (error) {
+      for (const h of this.hooks.postGraph) await h({ ...graphArgs, success: false, error });
+      throw error;
+    }
+    for (const h of this.hooks.postGraph) await h({ ...graphArgs, success: true, result: outputs });
+    if (!build) return outputs;
+    const b = this.resultBuilder;
+    return typeof b === "function" ? b(outputs) : b.buildResult(outputs);
+  }
+
+  /** Finalize and close every executor (worker pools): call when done with the driver. */
+  async close(): Promise<void> {
+    await Promise.all(this.executors().map(async (e) => {
+      await e.finalize();
+      await e.close?.();
+    }));
+  }
+
+  async [Symbol.asyncDispose ?? Symbol.for("Symbol.asyncDispose")](): Promise<void> {
+    await this.close();
+  }
+
+  private variable(n: GraphNode): Variable {
+    return {
+      name: n.name,
+      tags: n.tags,
+      isInput: n.isInput,
+      isOptional: n.isOptionalInput,
+      isParallelizable: n.isExpander,
+      isCollect: n.isCollect,
+      dependencies: n.deps,
+      module: n.module,
+    };
+  }
+
+  private known(names: readonly string[]): void {
+    const unknown = names.filter((n) => !this.graph.get(n));
+    if (unknown.length > 0) throw new InputValidationError(`Unknown node${unknown.length > 1 ? "s" : ""}: ${unknown.map((u) => `"${u}"`).join(", ")}.`, { unknownOutputs: unknown });
+  }
+
+  /** Every node and input of the graph. */
+  listAvailableVariables(): Variable[] {
+    return this.graph.order.map((n) => this.variable(n));
+  }
+
+  /** The named nodes and everything upstream of them. */
+  whatIsUpstreamOf(...names: string[]): Variable[] {
+    this.known(names);
+    const set = this.graph.upstreamOf(names);
+    return this.graph.order.filter((n) => set.has(n.name)).map((n) => this.variable(n));
+  }
+
+  /** The named nodes and everything downstream of them. */
+  whatIsDownstreamOf(...names: string[]): Variable[] {
+    this.known(names);
+    const set = this.graph.downstreamOf(names);
+    return this.graph.order.filter((n) => set.has(n.name)).map((n) => this.variable(n));
+  }
+
+  /** Every node on a path from `from` to `to` (both included); empty when there is none. */
+  whatIsThePathBetween(from: string, to: string): Variable[] {
+    this.known([from, to]);
+    const down = this.graph.downstreamOf([from]);
+    if (!down.has(to)) return [];
+    const up = this.graph.upstreamOf([to]);
+    return this.graph.order.filter((n) => down.has(n.name) && up.has(n.name)).map((n) => this.variable(n));
+  }
+
+  /** The whole graph as Graphviz DOT text: inputs dashed, parallel blocks as clusters. */
+  displayAllFunctions(): string {
+    return toDot(this.graph, { frames: this.staticFrames });
+  }
+
+  /**
+   * The nodes this execution would run, as Graphviz DOT text: inputs dashed,
+   * overrides yellow, requested outputs green, parallel blocks as clusters.
+   */
+  visualizeExecution(finalVars: readonly string[], options: ExecuteOptions = {}): string {
+    const plan = this.plan(finalVars, options);
+    const nodes = new Set<string>([...plan.toCompute.map((n) => n.name), ...plan.fixed]);
+    return toDot(this.graph, {
+      nodes,
+      finalVars: new Set(plan.finalVars),
+      overrides: new Set(Object.keys(options.overrides ?? {})),
+      providedInputs: new Set([...Object.keys(options.inputs ?? {}), ...Object.keys(this.config)]),
+      frames: plan.frames,
+      title: "execution",
+    });
+  }
+}
+
+/** Message for a module given as a namespace object to an executor that needs locations. */
+export function locationRequiredError(module: ModuleSource): GraphError {
+  return new GraphError(
+    `The executor runs tasks in other threads, processes or machines, which import pipeline modules by location, ` +
+      `but ${module.name} was given as a namespace object. Pass its location instead: ` +
+      `.withModules(new URL("./pipeline.js", import.meta.url)) or .withModules("/abs/path/pipeline.js").`,
+  );
+}
+
+export { DefaultExecutionManager };

@@ -1,0 +1,41 @@
+import type { GraphNode } from "../graph/function-graph.js";
+import { invokeNode, isThenable, type InvokeContext } from "./invoke.js";
+
+/**
+ * Run a task's nodes in order over `env` (the task's inputs by name, extended
+ * with each node's value), and return the requested outputs. Values that are not
+ * outputs are dropped with `env` when the task ends.
+ */
+export async function runNodes(
+  nodes: readonly GraphNode[],
+  env: Record<string, unknown>,
+  outputs: readonly string[],
+  ctx: InvokeContext,
+): Promise<Record<string, unknown>> {
+  for (let k = 0; k < nodes.length; k++) {
+    const node = nodes[k]!;
+    const deps = node.deps;
+    const args = new Array<unknown>(deps.length);
+    for (let i = 0; i < deps.length; i++) args[i] = env[deps[i]!];
+    let out = invokeNode(node, args, ctx);
+    if (isThenable(out)) out = await out;
+    env[node.name] = out;
+  }
+  const result: Record<string, unknown> = {};
+  for (let i = 0; i < outputs.length; i++) result[outputs[i]!] = env[outputs[i]!];
+  return result;
+}
+
+/** Drain an Iterable or AsyncIterable into an array (for crossing a boundary). */
+export async function materialize(value: unknown): Promise<unknown[]> {
+  if (Array.isArray(value)) return value;
+  if (value !== null && typeof value === "object" && Symbol.asyncIterator in value) {
+    const out: unknown[] = [];
+    for await (const item of value as AsyncIterable<unknown>) out.push(item);
+    return out;
+  }
+  if (value !== null && value !== undefined && typeof (value as Iterable<unknown>)[Symbol.iterator] === "function") {
+    return Array.from(value as Iterable<unknown>);
+  }
+  throw new TypeError(`a parallelizable node must return an array, Iterable or AsyncIterable, got ${value === null ? "null" : typeof value}`);
+}

@@ -1,0 +1,225 @@
+import { GraphError } from "../errors.js";
+import type { Frame } from "../graph/frames.js";
+import type { GraphNode } from "../graph/function-graph.js";
+import type { GroupingNode, GroupingStrategy } from "../grouping/grouping-strategy.js";
+import type { ExecutionPlan } from "./plan.js";
+
+/** Where a task input comes from. */
+export type TemplateInput =
+  /** A value stored in the scope at `depth` (0 = top level; an expander's item lives one deeper than the expander). */
+  | { readonly kind: "value"; readonly name: string; readonly depth: number }
+  /** The array of every branch's value of `name`, from the block of `expander` in the task's own scope. */
+  | { readonly kind: "collect"; readonly name: string; readonly expander: string };
+
+/**
+ * A group of nodes that runs as one task, once per scope of its frame (once at
+ * the top level, once per item inside a block).
+ */
+export interface TaskTemplate {
+  readonly id: number;
+  readonly name: string;
+  readonly frame: Frame;
+  readonly depth: number;
+  readonly nodes: readonly GraphNode[];
+  readonly nodeNames: readonly string[];
+  readonly expanders: readonly string[];
+  readonly inputs: readonly TemplateInput[];
+  /** Templates of the same or an enclosing frame whose instance must finish first. */
+  readonly waitOn: readonly TaskTemplate[];
+  /** Blocks that must be fully done first: expander, and the child template whose values are collected. */
+  readonly gates: readonly { readonly expander: string; readonly child: TaskTemplate | undefined }[];
+  /** Values the task returns. */
+  readonly outputs: readonly string[];
+  /** Outputs other tasks read by name (kept in the scope). */
+  readonly stored: readonly string[];
+  /** Outputs that a node of the enclosing frame collects. */
+  readonly collected: readonly string[];
+  /** Outputs that are final outputs of the run. */
+  readonly finalOutputs: readonly string[];
+  /** Position among the templates of its frame. */
+  indexInFrame: number;
+}
+
+/** The templates of a plan, and how to find them. */
+export interface TemplateSet {
+  readonly templates: readonly TaskTemplate[];
+  readonly byFrame: ReadonlyMap<Frame, readonly TaskTemplate[]>;
+  readonly templateOf: ReadonlyMap<string, TaskTemplate>;
+  /** Expanders whose items are collected directly (`collect("expander", …)`). */
+  readonly itemsCollected: ReadonlySet<string>;
+}
+
+/** Describe each node for grouping: frame, phase and level. */
+export function groupingNodes(plan: ExecutionPlan): GroupingNode[] {
+  const phase = new Map<string, number>();
+  const level = new Map<string, number>();
+  const out: GroupingNode[] = [];
+  for (const n of plan.toCompute) {
+    const frame = plan.frames.get(n.name)!;
+    let p = 0;
+    let l = 0;
+    const deps: string[] = [];
+    for (const d of n.deps) {
+      if (plan.fixed.has(d)) continue;
+      deps.push(d);
+      p = Math.max(p, phase.get(d)! + (plan.frames.get(d) === frame ? 0 : 1));
+      l = Math.max(l, level.get(d)! + 1);
+    }
+    phase.set(n.name, p);
+    level.set(n.name, l);
+    out.push({ name: n.name, deps, frame, phase: p, level: l, isExpander: n.isExpander, isCollect: n.isCollect });
+  }
+  return out;
+}
+
+/** Group a plan's nodes with a strategy, check the grouping, and derive each task template. */
+export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy): TemplateSet {
+  const gnodes = groupingNodes(plan);
+  const who = strategy.name ?? strategy.constructor?.name ?? "the grouping strategy";
+  const groups = strategy.groupNodes(gnodes);
+  const frames = plan.frames;
+  const groupOf = new Map<string, number>();
+  groups.forEach((g, i) => {
+    if (g.length === 0) throw new GraphError(`${who} returned an empty group.`);
+    for (const name of g) {
+      if (!frames.has(name) || plan.fixed.has(name)) throw new GraphError(`${who} placed "${name}", which this run does not compute.`);
+      if (groupOf.has(name)) throw new GraphError(`${who} placed node "${name}" in two groups.`);
+      groupOf.set(name, i);
+      if (frames.get(name) !== frames.get(g[0]!)) {
+        throw new GraphError(`${who} grouped "${g[0]}" and "${name}", which run in different parallel blocks; a task holds nodes of one block.`);
+      }
+    }
+  });
+  for (const n of plan.toCompute) if (!groupOf.has(n.name)) throw new GraphError(`${who} left node "${n.name}" out of every group.`);
+
+  const graph = plan.graph;
+  const finalSet = new Set(plan.finalVars);
+  const collectedBy = new Set<string>(); // names some node collects
+  const itemsCollected = new Set<string>();
+  for (const n of plan.toCompute) {
+    for (const d of n.spec!.collect) {
+      collectedBy.add(d);
+      if (graph.get(d)!.isExpander) itemsCollected.add(d);
+    }
+  }
+  const indexOf = (name: string) => graph.get(name)!.index;
+  const sorted = groups.map((g) => [...g].sort((a, b) => indexOf(a) - indexOf(b)));
+
+  // names of templates: a node's own name, or block-<expander> for a block segment
+  const usedNames = new Map<string, number>();
+  const templates: TaskTemplate[] = sorted.map((names, id) => {
+    const frame = frames.get(names[0]!)!;
+    const base = names.length === 1 ? names[0]! : frame.length > 0 ? `block-${frame[frame.length - 1]}` : `group-${names[0]}`;
+    const seen = usedNames.get(base) ?? 0;
+    usedNames.set(base, seen + 1);
+    return {
+      id,
+      name: seen === 0 ? base : `${base}#${seen + 1}`,
+      frame,
+      depth: frame.length,
+      nodes: names.map((n) => graph.get(n)!),
+      nodeNames: names,
+      expanders: names.filter((n) => graph.get(n)!.isExpander),
+      inputs: [],
+      waitOn: [],
+      gates: [],
+      outputs: [],
+      stored: [],
+      collected: [],
+      finalOutputs: [],
+      indexInFrame: 0,
+    };
+  });
+  const templateOf = new Map<string, TaskTemplate>();
+  for (const t of templates) for (const n of t.nodeNames) templateOf.set(n, t);
+
+  for (const t of templates) {
+    const inGroup = new Set(t.nodeNames);
+    const inputs = new Map<string, TemplateInput>();
+    const waitOn = new Set<TaskTemplate>();
+    const gates = new Map<string, { expander: string; child: TaskTemplate | undefined }>();
+    for (const n of t.nodes) {
+      for (const d of n.deps) {
+        if (inGroup.has(d) || inputs.has(d)) continue;
+        const dn = graph.get(d)!;
+        if (n.spec!.collect.has(d)) {
+          const expander = dn.isExpander ? d : frames.get(d)![frames.get(d)!.length - 1]!;
+          inputs.set(d, { kind: "collect", name: d, expander });
+          const child = dn.isExpander ? undefined : templateOf.get(d)!;
+          gates.set(`${expander}\u0000${child?.id ?? -1}`, { expander, child });
+        } else if (dn.isExpander) {
+          inputs.set(d, { kind: "value", name: d, depth: frames.get(d)!.length + 1 });
+        } else if (plan.fixed.has(d)) {
+          inputs.set(d, { kind: "value", name: d, depth: 0 });
+        } else {
+          const u = templateOf.get(d)!;
+          inputs.set(d, { kind: "value", name: d, depth: u.depth });
+          waitOn.add(u);
+        }
+      }
+    }
+    const outputs: string[] = [];
+    const stored: string[] = [];
+    const collected: string[] = [];
+    const finals: string[] = [];
+    for (const n of t.nodes) {
+      let external = false;
+      let storedHere = false;
+      for (const c of n.dependents) {
+        if (inGroup.has(c) || !templateOf.has(c)) continue;
+        external = true;
+        if (!graph.get(c)!.spec!.collect.has(n.name) && !n.isExpander) storedHere = true;
+      }
+      const isFinal = finalSet.has(n.name);
+      if (external || isFinal || n.isExpander) outputs.push(n.name);
+      if (storedHere) stored.push(n.name);
+      if (collectedBy.has(n.name) && !n.isExpander) collected.push(n.name);
+      if (isFinal) finals.push(n.name);
+    }
+    Object.assign(t, { inputs: [...inputs.values()], waitOn: [...waitOn], gates: [...gates.values()], outputs, stored, collected, finalOutputs: finals });
+  }
+  checkAcyclic(templates, templateOf, who);
+
+  const byFrame = new Map<Frame, TaskTemplate[]>();
+  for (const t of templates) {
+    let list = byFrame.get(t.frame);
+    if (!list) byFrame.set(t.frame, (list = []));
+    t.indexInFrame = list.length;
+    list.push(t);
+  }
+  return { templates, byFrame, templateOf, itemsCollected };
+}
+
+function checkAcyclic(templates: readonly TaskTemplate[], templateOf: ReadonlyMap<string, TaskTemplate>, who: string): void {
+  const indegree = new Map<TaskTemplate, number>();
+  const down = new Map<TaskTemplate, TaskTemplate[]>();
+  const edge = (from: TaskTemplate, to: TaskTemplate) => {
+    if (from === to) return;
+    let l = down.get(from);
+    if (!l) down.set(from, (l = []));
+    l.push(to);
+    indegree.set(to, (indegree.get(to) ?? 0) + 1);
+  };
+  for (const t of templates) {
+    for (const u of t.waitOn) edge(u, t);
+    for (const g of t.gates) if (g.child) edge(g.child, t);
+    // an expander's template precedes every template of its block
+    const e = t.frame[t.frame.length - 1];
+    const et = e === undefined ? undefined : templateOf.get(e);
+    if (et) edge(et, t);
+  }
+  const queue = templates.filter((t) => !indegree.get(t));
+  let seen = 0;
+  for (let i = 0; i < queue.length; i++) {
+    seen++;
+    for (const m of down.get(queue[i]!) ?? []) {
+      const left = indegree.get(m)! - 1;
+      indegree.set(m, left);
+      if (left === 0) queue.push(m);
+    }
+  }
+  if (seen < templates.length) {
+    const stuck = templates.filter((t) => (indegree.get(t) ?? 0) > 0).map((t) => t.name);
+    throw new GraphError(`${who} made groups that depend on each other in a cycle: ${stuck.join(", ")}. Group fewer nodes together.`);
+  }
+}

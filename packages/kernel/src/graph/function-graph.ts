@@ -1,0 +1,199 @@
+import { GraphError } from "../errors.js";
+import type { NodeSpec } from "../node/from-modules.js";
+
+/** A node of the graph: a function node, or an input that no function produces. */
+export interface GraphNode {
+  readonly name: string;
+  /** Position in `FunctionGraph.order` (a topological order). */
+  readonly index: number;
+  /** The function node's spec; undefined for inputs. */
+  readonly spec: NodeSpec | undefined;
+  readonly deps: readonly string[];
+  readonly dependents: readonly string[];
+  readonly isInput: boolean;
+  /** For inputs: every consumer has a default value for it. */
+  readonly isOptionalInput: boolean;
+  readonly isExpander: boolean;
+  readonly isCollect: boolean;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly module: string | undefined;
+}
+
+const EMPTY: readonly string[] = Object.freeze([]);
+
+/**
+ * The static graph: nodes and edges, in a topological order. Built once per
+ * Driver; every query here is iterative, so graph depth is unlimited.
+ */
+export class FunctionGraph {
+  readonly nodes: ReadonlyMap<string, GraphNode>;
+  /** Every node, in topological order (dependencies first). */
+  readonly order: readonly GraphNode[];
+
+  constructor(specs: readonly NodeSpec[]) {
+    const specByName = new Map(specs.map((s) => [s.name, s]));
+    const dependents = new Map<string, string[]>();
+    const inputConsumers = new Map<string, { optional: boolean }>();
+    for (const s of specs) {
+      for (const d of s.deps) {
+        let list = dependents.get(d);
+        if (!list) dependents.set(d, (list = []));
+        list.push(s.name);
+        if (!specByName.has(d)) {
+          const prev = inputConsumers.get(d);
+          const optional = s.optionalDeps.has(d);
+          inputConsumers.set(d, { optional: prev ? prev.optional && optional : optional });
+        }
+      }
+    }
+    const order = topologicalOrder(specs, specByName, [...inputConsumers.keys()]);
+    const nodes = new Map<string, GraphNode>();
+    const ordered: GraphNode[] = [];
+    order.forEach((name, index) => {
+      const spec = specByName.get(name);
+      const n: GraphNode = {
+        name,
+        index,
+        spec,
+        deps: spec ? spec.deps : EMPTY,
+        dependents: dependents.get(name) ?? EMPTY,
+        isInput: !spec,
+        isOptionalInput: !spec && inputConsumers.get(name)!.optional,
+        isExpander: spec?.parallelizable ?? false,
+        isCollect: (spec?.collect.size ?? 0) > 0,
+        tags: spec?.tags ?? {},
+        module: spec?.module,
+      };
+      nodes.set(name, n);
+      ordered.push(n);
+    });
+    this.nodes = nodes;
+    this.order = ordered;
+  }
+
+  get(name: string): GraphNode | undefined {
+    return this.nodes.get(name);
+  }
+
+  /** Names of every node upstream of `names` (inclusive), stopping at `stopAt`. */
+  upstreamOf(names: Iterable<string>, stopAt?: ReadonlySet<string>): Set<string> {
+    const seen = new Set<string>();
+    const stack: string[] = [];
+    for (const n of names) if (this.nodes.has(n) && !seen.has(n)) (seen.add(n), stack.push(n));
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (stopAt?.has(n)) continue;
+      for (const d of this.nodes.get(n)!.deps) if (!seen.has(d)) (seen.add(d), stack.push(d));
+    }
+    return seen;
+  }
+
+  /** Names of every node downstream of `names` (inclusive). */
+  downstreamOf(names: Iterable<string>): Set<string> {
+    const seen = new Set<string>();
+    const stack: string[] = [];
+    for (const n of names) if (this.nodes.has(n) && !seen.has(n)) (seen.add(n), stack.push(n));
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      for (const d of this.nodes.get(n)!.dependents) if (!seen.has(d)) (seen.add(d), stack.push(d));
+    }
+    return seen;
+  }
+
+  /**
+   * A stable fingerprint of the graph's shape (names, edges, kinds). Workers
+   * compare it with the driver's to refuse tasks from a different graph.
+   */
+  fingerprint(): string {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    const feed = (text: string) => {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+        h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+      }
+    };
+    const names = [...this.nodes.keys()].sort();
+    for (const name of names) {
+      const n = this.nodes.get(name)!;
+      feed(`${name}|${n.isInput ? "i" : ""}${n.isExpander ? "p" : ""}|${n.deps.join(",")}|${[...(n.spec?.collect ?? [])].join(",")};`);
+    }
+    return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
+  }
+}
+
+function topologicalOrder(
+  specs: readonly NodeSpec[],
+  specByName: ReadonlyMap<string, NodeSpec>,
+  inputs: readonly string[],
+): string[] {
+  const indegree = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const s of specs) {
+    indegree.set(s.name, s.deps.length);
+    for (const d of s.deps) {
+      let list = dependents.get(d);
+      if (!list) dependents.set(d, (list = []));
+      list.push(s.name);
+    }
+  }
+  const order: string[] = [...inputs];
+  const queue: string[] = [...inputs];
+  for (const s of specs) if (s.deps.length === 0) queue.push(s.name), order.push(s.name);
+  for (let head = 0; head < queue.length; head++) {
+    for (const m of dependents.get(queue[head]!) ?? EMPTY) {
+      const left = indegree.get(m)! - 1;
+      indegree.set(m, left);
+      if (left === 0) {
+        queue.push(m);
+        order.push(m);
+      }
+    }
+  }
+  if (order.length < specs.length + inputs.length) {
+    const cycle = findCycle(specs.filter((s) => indegree.get(s.name)! > 0), specByName);
+    throw new GraphError(
+      `The graph has a cycle: ${cycle.join(" -> ")}. A node cannot depend, directly or indirectly, on itself.`,
+    );
+  }
+  return order;
+}
+
+/** Find one cycle among nodes that Kahn's algorithm could not order (iterative DFS). */
+function findCycle(stuck: readonly NodeSpec[], specByName: ReadonlyMap<string, NodeSpec>): string[] {
+  const stuckNames = new Set(stuck.map((s) => s.name));
+  const state = new Map<string, 1 | 2>(); // 1 = on stack, 2 = done
+  for (const start of stuck) {
+    if (state.has(start.name)) continue;
+    const path: string[] = [start.name];
+    const iters: number[] = [0];
+    state.set(start.name, 1);
+    while (path.length > 0) {
+      const top = path[path.length - 1]!;
+      const deps = specByName.get(top)!.deps;
+      const i = iters[iters.length - 1]!;
+      if (i >= deps.length) {
+        state.set(top, 2);
+        path.pop();
+        iters.pop();
+        continue;
+      }
+      iters[iters.length - 1] = i + 1;
+      const d = deps[i]!;
+      if (!stuckNames.has(d)) continue;
+      const st = state.get(d);
+      if (st === 1) {
+        // path holds dependents-first order; report in dependency direction
+        const cycle = path.slice(path.indexOf(d)).reverse();
+        return [...cycle, cycle[0]!];
+      }
+      if (st === undefined) {
+        state.set(d, 1);
+        path.push(d);
+        iters.push(0);
+      }
+    }
+  }
+  return [...stuckNames];
+}

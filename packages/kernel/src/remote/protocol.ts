@@ -1,0 +1,142 @@
+import { HamiltonError, NodeExecutionError, SerializationError } from "../errors.js";
+import { decodeValue, decodeValueAsync, deserializeError, encodeValue, missingCodecModules, serializeError, type SerializedError } from "../codec/codec-registry.js";
+import type { NodeEvent, Task } from "../executors/task-executor.js";
+import { TaskRunner, type TaskRunnerOptions } from "./task-runner.js";
+
+/**
+ * A task on the wire, from driver to worker. Everything is structured-cloneable
+ * (and v8-serializable); values went through the codec registry.
+ */
+export interface WireTaskRequest {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly nodes: readonly string[];
+  readonly inputs: unknown;
+  readonly outputs: readonly string[];
+  readonly expanders: readonly string[];
+  readonly graphFingerprint: string;
+}
+
+/** A task's outcome on the wire, from worker to driver. */
+export type WireTaskResult =
+  | { readonly ok: true; readonly taskId: string; readonly outputs: unknown }
+  | { readonly ok: false; readonly taskId: string; readonly nodeName: string | undefined; readonly error: SerializedError; readonly kind: string };
+
+/** A node event on the wire (its error serialized). */
+export interface WireNodeEvent {
+  readonly taskId: string;
+  readonly type: "pre" | "post";
+  readonly nodeName: string;
+  readonly success?: boolean;
+  readonly error?: SerializedError;
+  readonly durationMs?: number;
+}
+
+/**
+ * Driver side: turn a task into a wire request. Inputs are not transferred: the
+ * driver may still need them for other tasks.
+ */
+export function encodeTaskRequest(task: Task, graphFingerprint: string): WireTaskRequest {
+  const inputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(task.inputs)) inputs[name] = encodeValue(value, { nodeName: name }).value;
+  return {
+    runId: task.runId,
+    taskId: task.taskId,
+    nodes: task.nodes,
+    inputs,
+    outputs: task.outputs,
+    expanders: task.expanders,
+    graphFingerprint,
+  };
+}
+
+/** Driver side: turn a wire result back into outputs, or throw the node's error with its original stack. */
+export async function decodeTaskResult(result: WireTaskResult): Promise<Record<string, unknown>> {
+  if (result.ok) {
+    const outputs = result.outputs;
+    return (missingCodecModules(outputs).length > 0 ? await decodeValueAsync(outputs) : decodeValue(outputs)) as Record<string, unknown>;
+  }
+  throw errorFromWire(result);
+}
+
+/** Rebuild the error of a failed wire result. */
+export function errorFromWire(result: Extract<WireTaskResult, { ok: false }>): Error {
+  const cause = deserializeError(result.error);
+  if (result.kind === "NodeExecutionError" && result.nodeName) return new NodeExecutionError(result.nodeName, result.taskId, cause);
+  if (result.kind === "SerializationError") return new SerializationError(cause.message, result.nodeName, { cause });
+  return new NodeExecutionError(result.nodeName ?? "(task)", result.taskId, cause);
+}
+
+/** Driver side: forward a worker's node event to the task's hooks. */
+export function reportWireNodeEvent(task: Task, event: WireNodeEvent): void {
+  const e: NodeEvent = {
+    type: event.type,
+    nodeName: event.nodeName,
+    success: event.success,
+    error: event.error ? deserializeError(event.error) : undefined,
+    durationMs: event.durationMs,
+  };
+  task.reportNodeEvent(e);
+}
+
+const runners = new Map<string, Promise<TaskRunner>>();
+
+/** Worker side: one TaskRunner per (modules, config), built once and reused across tasks and runs. */
+export function cachedTaskRunner(options: TaskRunnerOptions): Promise<TaskRunner> {
+  const key = JSON.stringify([options.modules.map(String), options.config ?? {}, options.allowModuleOverrides ?? false]);
+  let r = runners.get(key);
+  if (!r) {
+    r = TaskRunner.create(options);
+    r.catch(() => runners.delete(key));
+    runners.set(key, r);
+  }
+  return r;
+}
+
+/**
+ * Worker side: decode a wire request, run it, and encode the outcome. Output
+ * buffers are listed for transfer (the worker no longer needs them). Never
+ * throws: every failure becomes a `{ ok: false }` result naming the node.
+ */
+export async function runWireTask(
+  runner: TaskRunner,
+  req: WireTaskRequest,
+  onNodeEvent?: (event: WireNodeEvent) => void,
+): Promise<{ result: WireTaskResult; transfer: ArrayBuffer[] }> {
+  try {
+    const inputs = (missingCodecModules(req.inputs).length > 0 ? await decodeValueAsync(req.inputs) : decodeValue(req.inputs)) as Record<string, unknown>;
+    const forward = onNodeEvent
+      ? (e: NodeEvent) =>
+          onNodeEvent({
+            taskId: req.taskId,
+            type: e.type,
+            nodeName: e.nodeName,
+            success: e.success,
+            durationMs: e.durationMs,
+            ...(e.error !== undefined ? { error: serializeError(e.error) } : {}),
+          })
+      : undefined;
+    const outputs = await runner.run({ ...req, inputs }, forward);
+    const encoded: Record<string, unknown> = {};
+    const transfer: ArrayBuffer[] = [];
+    for (const name of req.outputs) {
+      const env = encodeValue(outputs[name], { nodeName: name, transfer: true });
+      encoded[name] = env.value;
+      for (const b of env.transfer) if (!transfer.includes(b)) transfer.push(b);
+    }
+    return { result: { ok: true, taskId: req.taskId, outputs: encoded }, transfer };
+  } catch (error) {
+    return { result: failureFor(req.taskId, error), transfer: [] };
+  }
+}
+
+/** Encode any error raised while running a task as a wire failure. */
+export function failureFor(taskId: string, error: unknown): Extract<WireTaskResult, { ok: false }> {
+  if (NodeExecutionError.isInstance(error)) {
+    return { ok: false, taskId, nodeName: error.nodeName, kind: "NodeExecutionError", error: serializeError(error.cause) };
+  }
+  if (SerializationError.isInstance(error)) {
+    return { ok: false, taskId, nodeName: error.nodeName, kind: "SerializationError", error: serializeError(error) };
+  }
+  return { ok: false, taskId, nodeName: undefined, kind: HamiltonError.isInstance(error) ? error.name : "Error", error: serializeError(error) };
+}

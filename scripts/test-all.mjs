@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Runs every package's vitest suite in turn and ends with one line of totals
+// across all packages: "N passed, M failed".
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const only = process.argv.slice(2);
+const dirs = readdirSync(join(root, "packages"))
+  .map((d) => join(root, "packages", d))
+  .filter((d) => existsSync(join(d, "package.json")) && JSON.parse(readFileSync(join(d, "package.json"), "utf8")).scripts?.test)
+  .filter((d) => only.length === 0 || only.some((o) => d.endsWith(o)));
+if (existsSync(join(root, "examples", "vitest.config.ts"))) dirs.push(join(root, "examples"));
+
+const out = mkdtempSync(join(tmpdir(), "hamilton-ts-tests-"));
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const rows = [];
+for (const dir of dirs) {
+  const name = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name;
+  const report = join(out, name.replace(/[@/]/g, "_") + ".json");
+  const started = Date.now();
+  const r = spawnSync("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
+    cwd: dir,
+    stdio: "inherit",
+    env: { ...process.env, FORCE_COLOR: process.env.CI ? "0" : process.env.FORCE_COLOR },
+  });
+  let p = 0, f = 0, s = 0;
+  if (existsSync(report)) {
+    const json = JSON.parse(readFileSync(report, "utf8"));
+    p = json.numPassedTests; f = json.numFailedTests; s = json.numPendingTests + (json.numTodoTests ?? 0);
+    if (r.status !== 0 && f === 0) f = 1 + (json.numFailedTestSuites ?? 0); // a suite that crashed counts as a failure
+  } else {
+    f = 1;
+  }
+  passed += p; failed += f; skipped += s;
+  rows.push(`${name.padEnd(34)} ${String(p).padStart(5)} passed ${String(f).padStart(4)} failed ${String(s).padStart(4)} skipped  ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+console.log("\n" + rows.join("\n"));
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 ? 1 : 0);
