@@ -148,6 +148,7 @@ export class DynamicRun {
   private queued = 0;
   private readonly active = new Set<Expansion>();
   private outstanding = 0;
+  private inFlight = 0;
   private pendingStarts = 0;
   private pumping = false;
   private repump = false;
@@ -195,7 +196,7 @@ export class DynamicRun {
     for (const f of this.plan.finalVars) if (fixedValues.has(f)) this.results[f] = fixedValues.get(f);
     this.instantiate(root, this.set.templates.filter((t) => t.depth === 0));
     for (const name of this.plan.fixed) {
-      if (this.plan.graph.get(name)!.isExpander && this.childTemplates.has(name)) {
+      if (this.plan.graph.get(name)!.isExpander && (this.childTemplates.has(name) || this.set.itemsCollected.has(name))) {
         this.startExpansion(root, name, fixedValues.get(name), name);
       }
     }
@@ -263,6 +264,7 @@ export class DynamicRun {
       }
     }
     let p: Promise<Record<string, unknown>>;
+    this.inFlight++;
     try {
       p = executor.submitTask(task);
     } catch (error) {
@@ -276,6 +278,7 @@ export class DynamicRun {
   }
 
   private complete(inst: Instance, taskId: string, outputs: Record<string, unknown>): void {
+    this.inFlight--;
     if (this.finished) return;
     const t = inst.template;
     const scope = inst.scope;
@@ -310,7 +313,7 @@ export class DynamicRun {
   }
 
   private startExpansion(scope: Scope, expander: string, value: unknown, taskId: string): void {
-    const children = this.childTemplates.get(expander);
+    const children = this.childTemplates.get(expander) ?? (this.set.itemsCollected.has(expander) ? [] : undefined);
     if (this.finalSet.has(expander)) {
       // a requested expander is returned as an array, and its branches run over that array
       this.pendingStarts++;
@@ -456,7 +459,14 @@ export class DynamicRun {
   }
 
   private checkDone(): void {
-    if (this.finished || this.outstanding > 0 || this.active.size > 0 || this.pendingStarts > 0) return;
+    if (this.finished) return;
+    if (this.outstanding > 0 || this.active.size > 0 || this.pendingStarts > 0) {
+      if (this.inFlight === 0 && this.queued === 0 && this.active.size === 0 && this.pendingStarts === 0) {
+        // nothing runs and nothing can: report instead of waiting forever
+        this.fail(new HamiltonError(`hamilton-ts scheduler stalled with ${this.outstanding} task(s) waiting; please report this graph.`));
+      }
+      return;
+    }
     this.finish();
     const out: Record<string, unknown> = {};
     for (const f of this.plan.finalVars) out[f] = this.results[f];
@@ -469,6 +479,7 @@ export class DynamicRun {
   }
 
   private taskFailed(inst: Instance, taskId: string, error: unknown): void {
+    this.inFlight--;
     if (this.finished) return;
     const t = inst.template;
     let wrapped = error;
