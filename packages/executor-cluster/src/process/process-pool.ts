@@ -1,0 +1,397 @@
+import { serialize } from "node:v8";
+import {
+  decodeTaskResult,
+  NodeExecutionError,
+  reportWireNodeEvent,
+  SerializationError,
+  type Task,
+  type WireNodeEvent,
+  type WireTaskRequest,
+} from "@hamilton-ts/kernel";
+import { ChildHandle, type Batch, type ChildEvents, type Entry, type SpawnOptions } from "./child-handle.js";
+import { ChunkSizer } from "./chunking.js";
+import type { ChildSetup, FromChild, ToChild } from "./messages.js";
+
+/** Resolved pool settings (see `MultiProcessingExecutorOptions`). */
+export interface PoolOptions extends SpawnOptions {
+  readonly maxTasks: number;
+  readonly chunkSize: number | "auto";
+  readonly retries: number;
+  readonly idleTimeoutMs: number;
+  /** Only for error messages: the heap limit given to children, in MB. */
+  readonly heapLimitMb?: number;
+}
+
+/**
+ * A lazily started pool of up to `maxTasks` child processes. Tasks submitted in
+ * one tick are batched into one IPC message per child (see `ChunkSizer`); a
+ * child that dies fails (or retries) the task that killed it and is replaced;
+ * an aborted task signal kills the children running that run's tasks at once.
+ */
+export class ProcessPool implements ChildEvents {
+  private readonly opts: PoolOptions;
+  private readonly sizer: ChunkSizer;
+  private children: ChildHandle[] = [];
+  private pending: Entry[] = [];
+  private head = 0;
+  /** Unsettled entries in `pending`. */
+  private queued = 0;
+  /** Unsettled entries anywhere: queued or in a child. */
+  private inFlight = 0;
+  private batchSeq = 0;
+  private dispatchScheduled = false;
+  private activeRuns = 0;
+  private readonly setups: ChildSetup[] = [];
+  private readonly setupIds = new Map<string, number>();
+  private readonly watched = new WeakSet<AbortSignal>();
+
+  constructor(options: PoolOptions) {
+    this.opts = options;
+    this.sizer = new ChunkSizer(options.chunkSize);
+  }
+
+  /** Process ids of the live children (for diagnostics and tests). */
+  get pids(): number[] {
+    return this.children.map((c) => c.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** Whether the kernel may submit another task now: up to maxTasks × chunk × pipeline depth in flight. */
+  canSubmit(): boolean {
+    return this.inFlight < this.opts.maxTasks * this.sizer.chunk() * this.sizer.depth();
+  }
+
+  /** Register the modules and config children build their graph from; returns its id. */
+  setupId(setup: ChildSetup): number {
+    let bytes: Buffer;
+    try {
+      bytes = serialize(setup);
+    } catch (error) {
+      throw new SerializationError(
+        `The driver's config cannot be sent to child processes (${(error as Error).message}). Keep config values plain data.`,
+        undefined,
+        { cause: error },
+      );
+    }
+    const key = bytes.toString("base64");
+    let id = this.setupIds.get(key);
+    if (id === undefined) {
+      id = this.setups.length;
+      this.setups.push(setup);
+      this.setupIds.set(key, id);
+    }
+    return id;
+  }
+
+  runStarted(): void {
+    this.activeRuns++;
+  }
+
+  /** After the last active run, idle children start their idle timers. */
+  runEnded(): void {
+    this.activeRuns = Math.max(0, this.activeRuns - 1);
+    if (this.activeRuns === 0) for (const c of this.children) if (c.batches.size === 0) this.idle(c);
+  }
+
+  submit(task: Task, wire: WireTaskRequest, setupId: number): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const entry: Entry = { task, wire, setupId, resolve, reject, attempts: 0, isolate: false, settled: false };
+      this.watch(task.signal);
+      this.pending.push(entry);
+      this.queued++;
+      this.inFlight++;
+      this.scheduleDispatch();
+    });
+  }
+
+  /** Kill every child and fail everything in flight; the pool may start again later. */
+  close(): void {
+    const error = new Error("The MultiProcessingExecutor was closed while this task was waiting or running.");
+    for (const c of this.children) {
+      for (const b of c.batches.values()) for (const e of b.entries) this.settle(e, error);
+      c.batches.clear();
+      c.kill("close");
+    }
+    this.children = [];
+    for (let i = this.head; i < this.pending.length; i++) this.settle(this.pending[i]!, error);
+    this.pending = [];
+    this.head = 0;
+    this.queued = 0;
+  }
+
+  // ---- dispatching ----
+
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    // after the current tick: the kernel submits many tasks in one tick, and they should share messages
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.queued > 0) {
+      const first = this.peek();
+      if (!first) break;
+      const child = this.pickChild();
+      if (!child) break;
+      const n = first.isolate ? 1 : Math.max(1, Math.min(this.sizer.chunk(), Math.ceil(this.queued / this.opts.maxTasks)));
+      this.sendBatch(child, this.take(n));
+    }
+    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** An idle child first, then a new child (up to maxTasks), then the least busy child with room in its pipeline. */
+  private pickChild(): ChildHandle | undefined {
+    for (const c of this.children) if (c.batches.size === 0) return c;
+    if (this.children.length < this.opts.maxTasks) return this.spawn();
+    const depth = this.sizer.depth();
+    let best: ChildHandle | undefined;
+    for (const c of this.children) if (c.batches.size < depth && (!best || c.batches.size < best.batches.size)) best = c;
+    return best;
+  }
+
+  private peek(): Entry | undefined {
+    while (this.head < this.pending.length && this.pending[this.head]!.settled) this.head++;
+    return this.pending[this.head];
+  }
+
+  /** Up to n queued entries of the same run (task ids are unique within a run), stopping at an isolated one. */
+  private take(n: number): Entry[] {
+    const out: Entry[] = [];
+    const first = this.peek()!;
+    while (out.length < n) {
+      const e = this.peek();
+      if (!e || e.setupId !== first.setupId || e.task.runId !== first.task.runId) break;
+      if (out.length > 0 && (e.isolate || first.isolate)) break;
+      this.head++;
+      this.queued--;
+      out.push(e);
+    }
+    return out;
+  }
+
+  private sendBatch(child: ChildHandle, entries: Entry[]): void {
+    const setupId = entries[0]!.setupId;
+    const batch: Batch = { id: ++this.batchSeq, entries, live: entries.length === 1 };
+    child.batches.set(batch.id, batch);
+    this.busy(child);
+    if (!child.setups.has(setupId)) {
+      child.setups.add(setupId);
+      child.post({ type: "setup", setupId, setup: this.setups[setupId]! });
+    }
+    child.post({ type: "batch", batchId: batch.id, setupId, live: batch.live, tasks: entries.map((e) => e.wire) });
+  }
+
+  private spawn(): ChildHandle {
+    const child = new ChildHandle(this.opts, this);
+    this.children.push(child);
+    return child;
+  }
+
+  // ---- from children ----
+
+  message(child: ChildHandle, msg: FromChild): void {
+    if (msg.type === "ready") return;
+    if (msg.type === "events") {
+      const batch = child.batches.get(msg.batchId);
+      if (batch) this.report(batch, msg.events);
+      return;
+    }
+    if (msg.type !== "results") return;
+    const batch = child.batches.get(msg.batchId);
+    if (!batch) return;
+    child.batches.delete(msg.batchId);
+    this.sizer.observe(msg.computeMs, batch.entries.length);
+    this.report(batch, msg.events);
+    for (let i = 0; i < batch.entries.length; i++) {
+      const e = batch.entries[i]!;
+      if (e.settled) continue;
+      e.settled = true;
+      this.inFlight--;
+      e.resolve(decodeTaskResult(msg.results[i]!));
+    }
+    if (child.batches.size === 0) this.idle(child);
+    if (this.queued > 0) this.scheduleDispatch();
+  }
+
+  /** Forward node events to the caller's hooks, in order; entries are matched by task id. */
+  private report(batch: Batch, events: readonly WireNodeEvent[]): void {
+    let i = 0;
+    for (const ev of events) {
+      const entries = batch.entries;
+      let k = 0;
+      while (k < entries.length && entries[(i + k) % entries.length]!.wire.taskId !== ev.taskId) k++;
+      if (k === entries.length) continue;
+      i = (i + k) % entries.length;
+      const e = entries[i]!;
+      if (e.settled) continue;
+      if (batch.live) e.runningNode = ev.type === "pre" ? ev.nodeName : undefined;
+      reportWireNodeEvent(e.task, ev);
+    }
+  }
+
+  sendFailed(child: ChildHandle, message: ToChild, error: unknown): void {
+    if (message.type !== "batch") {
+      // a setup that cannot be sent: fail everything this child holds
+      for (const b of child.batches.values()) for (const e of b.entries) this.settle(e, error);
+      child.batches.clear();
+      this.idle(child);
+      return;
+    }
+    const batch = child.batches.get(message.batchId);
+    if (!batch) return;
+    child.batches.delete(batch.id);
+    const retry: Entry[] = [];
+    for (const e of batch.entries) {
+      try {
+        serialize(e.wire);
+        retry.push(e);
+      } catch (cause) {
+        const name = Object.keys(e.task.inputs).find((k) => {
+          try {
+            serialize(e.wire.inputs && (e.wire.inputs as Record<string, unknown>)[k]);
+            return false;
+          } catch {
+            return true;
+          }
+        });
+        this.settle(
+          e,
+          new SerializationError(
+            `An input${name ? ` ("${name}")` : ""} of task ${e.task.taskId} cannot be sent to a child process: ${(cause as Error).message}`,
+            name,
+            { cause },
+          ),
+        );
+      }
+    }
+    this.requeue(retry);
+    if (child.batches.size === 0) this.idle(child);
+  }
+
+  exit(child: ChildHandle, code: number | null, signal: NodeJS.Signals | null, error?: Error): void {
+    if (child.exited) return;
+    child.exited = true;
+    if (child.idleTimer) clearTimeout(child.idleTimer);
+    this.children = this.children.filter((c) => c !== child);
+    const retry: Entry[] = [];
+    for (const batch of child.batches.values()) {
+      for (const e of batch.entries) {
+        if (e.settled) continue;
+        if (child.killReason !== undefined) {
+          // killed on purpose because another run was aborted: not this task's fault
+          if (e.task.signal.aborted) this.settle(e, e.task.signal.reason);
+          else retry.push(e);
+        } else if (batch.entries.length > 1) {
+          // which task of the message killed the child is unknown: run each alone to find out
+          e.isolate = true;
+          retry.push(e);
+        } else if (++e.attempts <= this.opts.retries) {
+          e.isolate = true;
+          retry.push(e);
+        } else {
+          this.settle(e, this.deathError(child, e, code, signal, error));
+        }
+      }
+    }
+    child.batches.clear();
+    this.requeue(retry);
+  }
+
+  private deathError(child: ChildHandle, e: Entry, code: number | null, signal: NodeJS.Signals | null, spawnError?: Error): NodeExecutionError {
+    const nodes = e.task.nodes;
+    const nodeName = e.runningNode ?? (nodes.length === 1 ? nodes[0]! : nodes.join(", "));
+    let how: string;
+    if (spawnError) how = `could not be started (${spawnError.message})`;
+    else if (child.fatal) how = `crashed on an ${child.fatal.origin === "unhandledRejection" ? "unhandled rejection" : "uncaught exception"} (${child.fatal.error.message})`;
+    else if (signal) how = `was killed by ${signal}`;
+    else how = `exited with code ${code}`;
+    const oom = signal === "SIGABRT" || code === 134;
+    const hint = oom
+      ? ` V8 aborts like this when a process runs out of memory${this.opts.heapLimitMb ? ` (its heap is limited to ${this.opts.heapLimitMb} MB by resourceLimits.maxOldGenerationSizeMb)` : ""}.`
+      : "";
+    const tries = this.opts.retries > 0 ? ` It was tried ${e.attempts} times (retries: ${this.opts.retries}).` : " Set the `retries` option to run such a task again in a new process.";
+    const notReady = child.ready ? "" : " before it was ready (see its stderr above)";
+    const cause = new Error(`The child process (pid ${child.pid ?? "?"}) running task ${e.task.taskId} died${notReady}: it ${how}.${hint}${tries}`, {
+      cause: child.fatal?.error ?? spawnError,
+    });
+    cause.name = "ChildProcessDiedError";
+    Object.assign(cause, { pid: child.pid, exitCode: code, signal });
+    return new NodeExecutionError(nodeName, e.task.taskId, cause);
+  }
+
+  // ---- bookkeeping ----
+
+  private settle(e: Entry, error: unknown): void {
+    if (e.settled) return;
+    e.settled = true;
+    this.inFlight--;
+    e.reject(error);
+  }
+
+  /** Put entries back at the front of the queue, in order. */
+  private requeue(entries: Entry[]): void {
+    if (entries.length === 0) return;
+    const rest = this.pending.slice(this.head);
+    this.pending = [...entries, ...rest];
+    this.head = 0;
+    this.queued += entries.length;
+    this.scheduleDispatch();
+  }
+
+  private watch(signal: AbortSignal): void {
+    if (this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener("abort", () => this.abortRun(signal), { once: true });
+  }
+
+  /** A run failed or was cancelled: drop its queued tasks and kill the children running its tasks, at once. */
+  private abortRun(signal: AbortSignal): void {
+    for (let i = this.head; i < this.pending.length; i++) {
+      const e = this.pending[i]!;
+      if (!e.settled && e.task.signal === signal) {
+        this.settle(e, signal.reason);
+        this.queued--;
+      }
+    }
+    for (const child of [...this.children]) {
+      let hit = false;
+      for (const b of child.batches.values()) {
+        for (const e of b.entries) {
+          if (e.task.signal === signal && !e.settled) {
+            hit = true;
+            this.settle(e, signal.reason);
+          }
+        }
+      }
+      if (hit) {
+        this.children = this.children.filter((c) => c !== child);
+        child.kill("abort");
+      }
+    }
+    if (this.queued > 0) this.scheduleDispatch();
+  }
+
+  private busy(child: ChildHandle): void {
+    if (child.idleTimer) clearTimeout(child.idleTimer);
+    child.idleTimer = undefined;
+    child.ref();
+  }
+
+  private idle(child: ChildHandle): void {
+    child.unref();
+    if (this.activeRuns > 0 || child.idleTimer || child.exited) return;
+    child.idleTimer = setTimeout(() => {
+      child.idleTimer = undefined;
+      if (child.batches.size > 0) return;
+      this.children = this.children.filter((c) => c !== child);
+      child.kill("idle");
+    }, this.opts.idleTimeoutMs);
+    child.idleTimer.unref();
+  }
+}
