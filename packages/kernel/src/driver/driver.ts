@@ -222,6 +222,7 @@ export class Driver {
           config: this.config,
           allowModuleOverrides: this.setup.allowModuleOverrides,
           graphFingerprint: this.graph.fingerprint(),
+          wantsNodeEvents: this.hooks.preNode.length > 0 || this.hooks.postNode.length > 0,
         };
         await Promise.all(executors.map((e) => e.init(context)));
         try {

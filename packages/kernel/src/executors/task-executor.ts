@@ -48,6 +48,12 @@ export interface ExecutorContext {
   readonly allowModuleOverrides: boolean;
   /** Workers compare this with their own graph's fingerprint and refuse a mismatch. */
   readonly graphFingerprint: string;
+  /**
+   * True when the caller has `preNodeExecute`/`postNodeExecute` hooks. Remote
+   * executors may skip sending node events back when it is false; when it is
+   * absent (an older kernel), send them.
+   */
+  readonly wantsNodeEvents?: boolean;
 }
 
 /**

@@ -1,0 +1,64 @@
+import type { WireNodeEvent, WireTaskRequest, WireTaskResult } from "@hamilton-ts/kernel";
+
+/**
+ * Messages between the executor and its worker threads. Tasks travel in the
+ * kernel's wire format (`remote/protocol.ts`); this file only adds the envelope:
+ * a one-time graph setup per worker, and batches of tasks so that many tiny
+ * tasks share one message each way.
+ */
+
+/** What a worker needs to build the driver's graph (sent once per worker and setup). */
+export interface SetupMessage {
+  readonly type: "setup";
+  readonly id: number;
+  readonly modules: readonly string[];
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly allowModuleOverrides: boolean;
+}
+
+/** Tasks a worker runs one after the other, reporting back as it goes. */
+export interface BatchMessage {
+  readonly type: "batch";
+  /** Sequence number of the batch, unique per executor. */
+  readonly seq: number;
+  /** Id of a setup already sent to this worker. */
+  readonly setup: number;
+  /** Whether to send node events back (only when the caller has node hooks). */
+  readonly events: boolean;
+  readonly tasks: readonly WireTaskRequest[];
+}
+
+export type ToWorker = SetupMessage | BatchMessage;
+
+/**
+ * Results (and node events) of some tasks of a batch, by index in the batch.
+ * Events precede the results they belong to.
+ */
+export interface ResultsMessage {
+  readonly type: "results";
+  readonly seq: number;
+  readonly results: ReadonlyArray<readonly [index: number, result: WireTaskResult]>;
+  readonly events: ReadonlyArray<readonly [index: number, event: WireNodeEvent]>;
+  /** Time the worker spent running these results' tasks, to size later batches. */
+  readonly busyMs: number;
+}
+
+export type FromWorker = ResultsMessage;
+
+/** What the executor passes as `workerData`. */
+export interface WorkerData {
+  /**
+   * Shared with the executor: [batch seq, task index in batch, node index in
+   * task] of what the worker is running now, so a dead worker's culprit is
+   * known without a message per task.
+   */
+  readonly state: SharedArrayBuffer;
+  /** A loader API module to `register()` first (tsx on Node versions whose workers don't inherit it). */
+  readonly registerLoader?: string;
+}
+
+/** Slots of the shared state array. */
+export const STATE_SEQ = 0;
+export const STATE_TASK = 1;
+export const STATE_NODE = 2;
+export const STATE_SLOTS = 3;
