@@ -105,11 +105,22 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
   const indexOf = (name: string) => graph.get(name)!.index;
   const sorted = groups.map((g) => [...g].sort((a, b) => indexOf(a) - indexOf(b)));
 
-  // names of templates: a node's own name, or block-<expander> for a block segment
+  // names of templates: block-<expander> for a block's nodes grouped together, else the node's own name
+  const frameSize = new Map<Frame, number>();
+  for (const n of plan.toCompute) {
+    const f = frames.get(n.name)!;
+    frameSize.set(f, (frameSize.get(f) ?? 0) + 1);
+  }
   const usedNames = new Map<string, number>();
   const templates: TaskTemplate[] = sorted.map((names, id) => {
     const frame = frames.get(names[0]!)!;
-    const base = names.length === 1 ? names[0]! : frame.length > 0 ? `block-${frame[frame.length - 1]}` : `group-${names[0]}`;
+    const wholeFrame = frame.length > 0 && names.length === frameSize.get(frame);
+    const base =
+      frame.length > 0 && (names.length > 1 || wholeFrame)
+        ? `block-${frame[frame.length - 1]}`
+        : names.length === 1
+          ? names[0]!
+          : `group-${names[0]}`;
     const seen = usedNames.get(base) ?? 0;
     usedNames.set(base, seen + 1);
     return {
@@ -134,27 +145,35 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
   for (const t of templates) for (const n of t.nodeNames) templateOf.set(n, t);
 
   for (const t of templates) {
-    const inGroup = new Set(t.nodeNames);
-    const inputs = new Map<string, TemplateInput>();
-    const waitOn = new Set<TaskTemplate>();
-    const gates = new Map<string, { expander: string; child: TaskTemplate | undefined }>();
+    // single-node templates (the common case) need no membership set
+    const single = t.nodes.length === 1 ? t.nodeNames[0] : undefined;
+    const inGroup = single === undefined ? new Set(t.nodeNames) : undefined;
+    const has = (name: string) => (single !== undefined ? name === single : inGroup!.has(name));
+    const inputs: TemplateInput[] = [];
+    const seenInputs = single === undefined ? new Set<string>() : undefined;
+    const waitOn: TaskTemplate[] = [];
+    const gates: Array<{ expander: string; child: TaskTemplate | undefined }> = [];
     for (const n of t.nodes) {
       for (const d of n.deps) {
-        if (inGroup.has(d) || inputs.has(d)) continue;
+        if (has(d)) continue;
+        if (seenInputs) {
+          if (seenInputs.has(d)) continue;
+          seenInputs.add(d);
+        }
         const dn = graph.get(d)!;
         if (n.spec!.collect.has(d)) {
           const expander = dn.isExpander ? d : frames.get(d)![frames.get(d)!.length - 1]!;
-          inputs.set(d, { kind: "collect", name: d, expander });
+          inputs.push({ kind: "collect", name: d, expander });
           const child = dn.isExpander ? undefined : templateOf.get(d)!;
-          gates.set(`${expander}\u0000${child?.id ?? -1}`, { expander, child });
+          if (!gates.some((g) => g.expander === expander && g.child === child)) gates.push({ expander, child });
         } else if (dn.isExpander) {
-          inputs.set(d, { kind: "value", name: d, depth: frames.get(d)!.length + 1 });
+          inputs.push({ kind: "value", name: d, depth: frames.get(d)!.length + 1 });
         } else if (plan.fixed.has(d)) {
-          inputs.set(d, { kind: "value", name: d, depth: 0 });
+          inputs.push({ kind: "value", name: d, depth: 0 });
         } else {
           const u = templateOf.get(d)!;
-          inputs.set(d, { kind: "value", name: d, depth: u.depth });
-          waitOn.add(u);
+          inputs.push({ kind: "value", name: d, depth: u.depth });
+          if (!waitOn.includes(u)) waitOn.push(u);
         }
       }
     }
@@ -166,19 +185,26 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
       let external = false;
       let storedHere = false;
       for (const c of n.dependents) {
-        if (inGroup.has(c) || !templateOf.has(c)) continue;
+        if (has(c) || !templateOf.has(c)) continue;
         external = true;
-        if (!graph.get(c)!.spec!.collect.has(n.name) && !n.isExpander) storedHere = true;
+        if (!n.isExpander && !graph.get(c)!.spec!.collect.has(n.name)) storedHere = true;
       }
       const isFinal = finalSet.has(n.name);
       if (external || isFinal || n.isExpander) outputs.push(n.name);
       if (storedHere) stored.push(n.name);
-      if (collectedBy.has(n.name) && !n.isExpander) collected.push(n.name);
+      if (!n.isExpander && collectedBy.has(n.name)) collected.push(n.name);
       if (isFinal) finals.push(n.name);
     }
-    Object.assign(t, { inputs: [...inputs.values()], waitOn: [...waitOn], gates: [...gates.values()], outputs, stored, collected, finalOutputs: finals });
+    const m = t as { -readonly [K in keyof TaskTemplate]: TaskTemplate[K] };
+    m.inputs = inputs;
+    m.waitOn = waitOn;
+    m.gates = gates;
+    m.outputs = outputs;
+    m.stored = stored;
+    m.collected = collected;
+    m.finalOutputs = finals;
   }
-  checkAcyclic(templates, templateOf, who);
+  if (!strategy.acyclicByConstruction) checkAcyclic(templates, templateOf, who);
 
   const byFrame = new Map<Frame, TaskTemplate[]>();
   for (const t of templates) {

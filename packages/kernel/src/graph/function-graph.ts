@@ -20,6 +20,7 @@ export interface GraphNode {
 }
 
 const EMPTY: readonly string[] = Object.freeze([]);
+const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * The static graph: nodes and edges, in a topological order. Built once per
@@ -31,42 +32,54 @@ export class FunctionGraph {
   readonly order: readonly GraphNode[];
 
   constructor(specs: readonly NodeSpec[]) {
-    const specByName = new Map(specs.map((s) => [s.name, s]));
-    const dependents = new Map<string, string[]>();
-    const inputConsumers = new Map<string, { optional: boolean }>();
-    for (const s of specs) {
-      for (const d of s.deps) {
-        let list = dependents.get(d);
-        if (!list) dependents.set(d, (list = []));
-        list.push(s.name);
-        if (!specByName.has(d)) {
-          const prev = inputConsumers.get(d);
-          const optional = s.optionalDeps.has(d);
-          inputConsumers.set(d, { optional: prev ? prev.optional && optional : optional });
+    // index function nodes, then inputs (names used but not defined), by position
+    const indexOf = new Map<string, number>();
+    for (let i = 0; i < specs.length; i++) indexOf.set(specs[i]!.name, i);
+    const names: string[] = specs.map((s) => s.name);
+    const inputOptional: boolean[] = [];
+    const dependents: string[][] = [];
+    const depIdx: number[][] = new Array(specs.length);
+    for (let i = 0; i < specs.length; i++) {
+      const s = specs[i]!;
+      const idx = new Array<number>(s.deps.length);
+      for (let k = 0; k < s.deps.length; k++) {
+        const d = s.deps[k]!;
+        let j = indexOf.get(d);
+        if (j === undefined) {
+          j = names.length;
+          indexOf.set(d, j);
+          names.push(d);
+          inputOptional[j] = true;
         }
+        if (j >= specs.length) inputOptional[j] = inputOptional[j]! && s.optionalDeps.has(d);
+        idx[k] = j;
+        (dependents[j] ??= []).push(s.name);
       }
+      depIdx[i] = idx;
     }
-    const order = topologicalOrder(specs, specByName, [...inputConsumers.keys()]);
+    const order = topologicalOrder(specs, depIdx, names.length, dependents, indexOf);
     const nodes = new Map<string, GraphNode>();
-    const ordered: GraphNode[] = [];
-    order.forEach((name, index) => {
-      const spec = specByName.get(name);
+    const ordered: GraphNode[] = new Array(order.length);
+    for (let index = 0; index < order.length; index++) {
+      const i = order[index]!;
+      const spec = i < specs.length ? specs[i] : undefined;
+      const name = names[i]!;
       const n: GraphNode = {
         name,
         index,
         spec,
         deps: spec ? spec.deps : EMPTY,
-        dependents: dependents.get(name) ?? EMPTY,
+        dependents: dependents[i] ?? EMPTY,
         isInput: !spec,
-        isOptionalInput: !spec && inputConsumers.get(name)!.optional,
+        isOptionalInput: !spec && inputOptional[i] === true,
         isExpander: spec?.parallelizable ?? false,
         isCollect: (spec?.collect.size ?? 0) > 0,
-        tags: spec?.tags ?? {},
+        tags: spec?.tags ?? NO_TAGS,
         module: spec?.module,
       };
       nodes.set(name, n);
-      ordered.push(n);
-    });
+      ordered[index] = n;
+    }
     this.nodes = nodes;
     this.order = ordered;
   }
@@ -105,6 +118,11 @@ export class FunctionGraph {
    * compare it with the driver's to refuse tasks from a different graph.
    */
   fingerprint(): string {
+    return (this.cachedFingerprint ??= this.computeFingerprint());
+  }
+  private cachedFingerprint: string | undefined;
+
+  private computeFingerprint(): string {
     let h1 = 0x811c9dc5;
     let h2 = 0x01000193;
     const feed = (text: string) => {
@@ -123,36 +141,30 @@ export class FunctionGraph {
   }
 }
 
+/** Kahn's algorithm over positions: inputs first, then function nodes as they become ready. */
 function topologicalOrder(
   specs: readonly NodeSpec[],
-  specByName: ReadonlyMap<string, NodeSpec>,
-  inputs: readonly string[],
-): string[] {
-  const indegree = new Map<string, number>();
-  const dependents = new Map<string, string[]>();
-  for (const s of specs) {
-    indegree.set(s.name, s.deps.length);
-    for (const d of s.deps) {
-      let list = dependents.get(d);
-      if (!list) dependents.set(d, (list = []));
-      list.push(s.name);
+  depIdx: readonly number[][],
+  total: number,
+  dependents: readonly (string[] | undefined)[],
+  indexOf: ReadonlyMap<string, number>,
+): number[] {
+  const indegree = new Int32Array(specs.length);
+  for (let i = 0; i < specs.length; i++) indegree[i] = depIdx[i]!.length;
+  const order: number[] = [];
+  for (let j = specs.length; j < total; j++) order.push(j);
+  for (let i = 0; i < specs.length; i++) if (indegree[i] === 0) order.push(i);
+  for (let head = 0; head < order.length; head++) {
+    const deps = dependents[order[head]!];
+    if (!deps) continue;
+    for (const m of deps) {
+      const mi = indexOf.get(m)!;
+      if (--indegree[mi] === 0) order.push(mi);
     }
   }
-  const order: string[] = [...inputs];
-  const queue: string[] = [...inputs];
-  for (const s of specs) if (s.deps.length === 0) queue.push(s.name), order.push(s.name);
-  for (let head = 0; head < queue.length; head++) {
-    for (const m of dependents.get(queue[head]!) ?? EMPTY) {
-      const left = indegree.get(m)! - 1;
-      indegree.set(m, left);
-      if (left === 0) {
-        queue.push(m);
-        order.push(m);
-      }
-    }
-  }
-  if (order.length < specs.length + inputs.length) {
-    const cycle = findCycle(specs.filter((s) => indegree.get(s.name)! > 0), specByName);
+  if (order.length < total) {
+    const stuck = specs.filter((_, i) => indegree[i]! > 0);
+    const cycle = findCycle(stuck, new Map(specs.map((s) => [s.name, s])));
     throw new GraphError(
       `The graph has a cycle: ${cycle.join(" -> ")}. A node cannot depend, directly or indirectly, on itself.`,
     );

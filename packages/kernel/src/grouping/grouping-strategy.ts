@@ -28,6 +28,8 @@ export interface GroupingNode {
  */
 export interface GroupingStrategy {
   readonly specificationVersion?: "v1";
+  /** Set by strategies whose groups are acyclic by construction (same frame and phase); the kernel then skips its cycle check. */
+  readonly acyclicByConstruction?: boolean;
   readonly name?: string;
   groupNodes(nodes: readonly GroupingNode[]): string[][];
 }
@@ -61,6 +63,7 @@ const frameKey = (n: GroupingNode) => `${n.frame.join("\u0000")}\u0001${n.phase}
 export class GroupByRepeatableBlocks implements GroupingStrategy {
   readonly specificationVersion = "v1" as const;
   readonly name = "GroupByRepeatableBlocks";
+  readonly acyclicByConstruction = true;
   groupNodes(nodes: readonly GroupingNode[]): string[][] {
     return groupBy(nodes, (n) => (n.frame.length === 0 ? undefined : frameKey(n)));
   }
@@ -70,6 +73,7 @@ export class GroupByRepeatableBlocks implements GroupingStrategy {
 export class GroupNodesIndividually implements GroupingStrategy {
   readonly specificationVersion = "v1" as const;
   readonly name = "GroupNodesIndividually";
+  readonly acyclicByConstruction = true;
   groupNodes(nodes: readonly GroupingNode[]): string[][] {
     return nodes.map((n) => [n.name]);
   }
@@ -82,6 +86,7 @@ export class GroupNodesIndividually implements GroupingStrategy {
 export class GroupNodesAllAsOne implements GroupingStrategy {
   readonly specificationVersion = "v1" as const;
   readonly name = "GroupNodesAllAsOne";
+  readonly acyclicByConstruction = true;
   groupNodes(nodes: readonly GroupingNode[]): string[][] {
     return groupBy(nodes, frameKey);
   }
@@ -91,6 +96,7 @@ export class GroupNodesAllAsOne implements GroupingStrategy {
 export class GroupNodesByLevel implements GroupingStrategy {
   readonly specificationVersion = "v1" as const;
   readonly name = "GroupNodesByLevel";
+  readonly acyclicByConstruction = true;
   groupNodes(nodes: readonly GroupingNode[]): string[][] {
     return groupBy(nodes, (n) => `${frameKey(n)}\u0001${n.level}`);
   }

@@ -27,6 +27,8 @@ export interface NodeSpec {
   readonly parallelizable: boolean;
 }
 
+const EMPTY_SET: ReadonlySet<string> = new Set<string>();
+
 interface Candidate {
   readonly exportKey: string;
   readonly module: string;
@@ -36,8 +38,17 @@ interface Candidate {
 
 /** Describe a namespace object for messages, e.g. `module #1 (a, b, c, …)`. */
 export function describeNamespace(index: number, exports: Readonly<Record<string, unknown>>): string {
-  const keys = Object.keys(exports).filter((k) => !k.startsWith("_") && typeof exports[k] === "function");
-  const shown = keys.slice(0, 3).join(", ") + (keys.length > 3 ? ", …" : "");
+  const keys: string[] = [];
+  let more = false;
+  for (const k in exports) {
+    if (k.startsWith("_") || typeof exports[k] !== "function") continue;
+    if (keys.length === 3) {
+      more = true;
+      break;
+    }
+    keys.push(k);
+  }
+  const shown = keys.join(", ") + (more ? ", …" : "");
   return `module #${index + 1} (${shown})`;
 }
 
@@ -100,15 +111,15 @@ export function nodesFromModules(
 function toSpec(name: string, c: Candidate): NodeSpec {
   const { meta } = c;
   let deps: string[];
-  let optionalDeps: Set<string>;
+  let optionalDeps: ReadonlySet<string>;
   if (meta.deps) {
     deps = [...meta.deps];
     // with explicit deps, parameters beyond fn.length are the ones with defaults
-    optionalDeps = new Set(deps.slice(meta.fn.length));
+    optionalDeps = deps.length > meta.fn.length ? new Set(deps.slice(meta.fn.length)) : EMPTY_SET;
   } else {
     const params = parseParameters(meta.fn, name);
     deps = params.map((p) => p.name);
-    optionalDeps = new Set(params.filter((p) => p.optional).map((p) => p.name));
+    optionalDeps = params.some((p) => p.optional) ? new Set(params.filter((p) => p.optional).map((p) => p.name)) : EMPTY_SET;
   }
   const dup = deps.find((d, i) => deps.indexOf(d) !== i);
   if (dup) throw new GraphError(`Node "${name}" (${c.module}) names dependency "${dup}" twice.`);
@@ -128,7 +139,7 @@ function toSpec(name: string, c: Candidate): NodeSpec {
     deps,
     optionalDeps,
     tags: meta.tags,
-    collect: new Set(meta.collect),
+    collect: meta.collect.length > 0 ? new Set(meta.collect) : EMPTY_SET,
     parallelizable: meta.parallelizable,
   };
 }

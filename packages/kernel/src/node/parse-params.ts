@@ -142,8 +142,33 @@ function stripComments(text: string): string {
  * @param where names the node, for error messages.
  * @throws GraphError for destructured or rest parameters, native or bound functions and classes.
  */
+// `function name(a, b)`, `async (a, b) =>`, `(a) =>`: lists with nothing but names, commas and spaces
+const SIMPLE_LIST = /^(?:async\s+)?(?:function\s*\*?\s*[\w$]*\s*)?\(([\w$\s,]*)\)\s*(?:=>|\{)/;
+const SIMPLE_ARROW = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/;
+const NAME = /^[A-Za-z_$][\w$]*$/;
+
+function fastPath(src: string): ParsedParameter[] | undefined {
+  let m = SIMPLE_LIST.exec(src);
+  if (m) {
+    const params: ParsedParameter[] = [];
+    for (const raw of m[1]!.split(",")) {
+      const name = raw.trim();
+      if (name === "") continue;
+      if (!NAME.test(name)) return undefined;
+      params.push({ name, optional: false });
+    }
+    return params;
+  }
+  m = SIMPLE_ARROW.exec(src);
+  if (m && m[1] !== "function" && m[1] !== "async") return [{ name: m[1]!, optional: false }];
+  return undefined;
+}
+
 export function parseParameters(fn: Function, where: string): ParsedParameter[] {
   const src = Function.prototype.toString.call(fn);
+  const native = /\{\s*\[native code\]\s*\}\s*$/.test(src);
+  const fast = native ? undefined : fastPath(src);
+  if (fast) return fast;
   const hint = `declare its dependencies explicitly: export const ${where} = node(fn, { deps: ["a", "b"] })`;
   if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) {
     throw new GraphError(`Cannot read the parameters of node "${where}": it is a native or bound function. ${hint}`);

@@ -1,0 +1,87 @@
+import { describe, expect, test } from "vitest";
+import {
+  decodeValue,
+  decodeValueAsync,
+  deserializeError,
+  encodeValue,
+  getCodec,
+  NodeExecutionError,
+  registerCodec,
+  SerializationError,
+  serializeError,
+  WIRE_KEY,
+} from "../src/index.js";
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+}
+
+describe("codec registry", () => {
+  test("plain data passes through untouched", () => {
+    const value = { a: [1, "two", null, { b: new Date(0) }], t: new Float64Array(3) };
+    const { value: wire, transfer } = encodeValue(value);
+    expect(wire).toBe(value);
+    expect(transfer).toEqual([]);
+    expect(decodeValue(structuredClone(wire))).toEqual(value);
+    const withMap = { m: new Map([["k", new Set([1])]]) };
+    expect(decodeValue(structuredClone(encodeValue(withMap).value))).toEqual(withMap);
+  });
+
+  test("a class instance without a codec is an error naming the node and type", () => {
+    expect(() => encodeValue({ nested: [new Point(1, 2)] }, { nodeName: "shape" })).toThrow(SerializationError);
+    expect(() => encodeValue({ nested: [new Point(1, 2)] }, { nodeName: "shape" })).toThrow(
+      /node "shape" at \.nested\[0\] is an instance of Point, and no codec is registered/,
+    );
+  });
+
+  test("functions and symbols cannot cross", () => {
+    expect(() => encodeValue(() => 1, { nodeName: "fn_node" })).toThrow(/node "fn_node" is a function/);
+    expect(() => encodeValue({ s: Symbol("x") }, { nodeName: "sym" })).toThrow(/at \.s is a symbol/);
+  });
+
+  test("a registered codec encodes, crosses structured clone, and decodes", () => {
+    registerCodec<Point>({
+      id: "test/point",
+      module: "test-points",
+      test: (v): v is Point => v instanceof Point,
+      encode: (p) => ({ data: [p.x, p.y] }),
+      decode: (d) => new Point(...(d as [number, number])),
+    });
+    expect(getCodec("test/point")).toBeDefined();
+    const { value: wire } = encodeValue({ p: new Point(3, 4), list: [new Point(5, 6)] });
+    expect((wire as { p: Record<string, unknown> }).p[WIRE_KEY]).toBe("test/point");
+    const back = decodeValue(structuredClone(wire)) as { p: Point; list: Point[] };
+    expect(back.p).toBeInstanceOf(Point);
+    expect(back.list[0]).toEqual(new Point(5, 6));
+  });
+
+  test("typed arrays are listed for transfer only when they own their whole buffer", () => {
+    const whole = new Float64Array(4);
+    const view = new Uint8Array(new ArrayBuffer(16), 4, 4);
+    const { transfer } = encodeValue({ whole, view }, { transfer: true });
+    expect(transfer).toEqual([whole.buffer]);
+  });
+
+  test("a missing codec names the module to import; the async decoder imports it", async () => {
+    const wire = { [WIRE_KEY]: "nowhere/thing", module: "data:text/javascript,export default 1", data: 1 };
+    expect(() => decodeValue(wire)).toThrow(/No codec "nowhere\/thing".*import "data:text/);
+    await expect(decodeValueAsync(wire)).rejects.toThrow(/No codec "nowhere\/thing"/);
+  });
+
+  test("errors cross as data with name, message, stack, cause and fields", () => {
+    const inner = new TypeError("inner");
+    const outer = Object.assign(new Error("outer", { cause: inner }), { code: "E_X" });
+    const back = deserializeError(structuredClone(serializeError(outer)));
+    expect(back.message).toBe("outer");
+    expect(back.stack).toBe(outer.stack);
+    expect((back as Error & { code: string }).code).toBe("E_X");
+    expect((back.cause as Error).name).toBe("TypeError");
+    expect((back.cause as Error).stack).toBe(inner.stack);
+    expect(deserializeError(serializeError("plain string")).message).toBe("plain string");
+    const wrapped = new NodeExecutionError("n", "t", back);
+    expect(wrapped.cause).toBe(back);
+  });
+});
