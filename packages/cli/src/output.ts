@@ -1,0 +1,203 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, extname } from "node:path";
+import { UsageError } from "./args.js";
+import { importPlugin } from "./plugins.js";
+
+/** Rows and column names: what CSV and the terminal table need. */
+export interface Tabular {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly unknown[])[];
+}
+
+interface DataFrameLike {
+  readonly columns: string[];
+  readonly values: unknown[][];
+  readonly shape: [number, number];
+  toString(): string;
+}
+interface ArrowTableLike {
+  readonly schema: { readonly fields: ReadonlyArray<{ readonly name: string }> };
+  readonly numRows: number;
+  getChild(name: string): { get(i: number): unknown } | null;
+}
+interface ArrowVectorLike {
+  readonly type: unknown;
+  readonly length: number;
+  toArray(): ArrayLike<unknown>;
+}
+
+/** A danfo DataFrame (checked by shape, so two copies of danfo both count). */
+export function isDataFrame(v: unknown): v is DataFrameLike {
+  const d = v as DataFrameLike | null;
+  return typeof d === "object" && d !== null && Array.isArray(d.columns) && Array.isArray(d.shape) && d.shape.length === 2 && "values" in d;
+}
+
+/** An apache-arrow Table. */
+export function isArrowTable(v: unknown): v is ArrowTableLike {
+  const t = v as ArrowTableLike | null;
+  return typeof t === "object" && t !== null && typeof t.numRows === "number" && Array.isArray(t.schema?.fields) && typeof t.getChild === "function";
+}
+
+function isArrowVector(v: unknown): v is ArrowVectorLike {
+  const t = v as ArrowVectorLike | null;
+  return typeof t === "object" && t !== null && "type" in t && typeof t.toArray === "function" && typeof t.length === "number";
+}
+
+function isSeries(v: unknown): v is { values: unknown[]; index: unknown[]; dtype: unknown } {
+  const s = v as { values?: unknown; index?: unknown; dtype?: unknown } | null;
+  return typeof s === "object" && s !== null && Array.isArray(s.values) && Array.isArray(s.index) && "dtype" in s;
+}
+
+/** Plain JSON-friendly data from whatever a node returned. */
+export function toPlain(v: unknown, depth = 0): unknown {
+  if (depth > 50) return "[too deep]";
+  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (typeof v === "function") return `[function ${v.name || "anonymous"}]`;
+  if (typeof v === "symbol") return v.toString();
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  if (v === null || typeof v !== "object") return v;
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Error) return { error: v.name, message: v.message };
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => toPlain(x, depth + 1));
+  if (v instanceof ArrayBuffer) return `[ArrayBuffer ${v.byteLength} bytes]`;
+  if (isDataFrame(v) || isArrowTable(v)) {
+    const t = toTabular(v);
+    return t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, toPlain(r[i], depth + 1)])));
+  }
+  if (isSeries(v)) return v.values.map((x) => toPlain(x, depth + 1));
+  if (isArrowVector(v)) return Array.from(v.toArray(), (x) => toPlain(x, depth + 1));
+  if (Array.isArray(v)) return v.map((x) => toPlain(x, depth + 1));
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), toPlain(x, depth + 1)]));
+  if (v instanceof Set) return [...v].map((x) => toPlain(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = toPlain(x, depth + 1);
+  return out;
+}
+
+function columnValues(v: unknown): unknown[] | undefined {
+  if (Array.isArray(v)) return v;
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<unknown>);
+  if (isSeries(v)) return v.values;
+  if (isArrowVector(v)) return Array.from(v.toArray());
+  return undefined;
+}
+
+/**
+ * Rows of a DataFrame, an Arrow Table, or a dict of outputs (arrays become
+ * columns, scalars are repeated down them, as a DataFrame result would do).
+ */
+export function toTabular(v: unknown): Tabular {
+  if (isDataFrame(v)) return { columns: v.columns.map(String), rows: v.values.map((r) => (Array.isArray(r) ? r : [r])) };
+  if (isArrowTable(v)) {
+    const columns = v.schema.fields.map((f) => f.name);
+    const children = columns.map((c) => v.getChild(c));
+    const rows: unknown[][] = [];
+    for (let i = 0; i < v.numRows; i++) rows.push(children.map((ch) => ch?.get(i)));
+    return { columns, rows };
+  }
+  if (typeof v !== "object" || v === null) return { columns: ["value"], rows: [[v]] };
+  const entries = Object.entries(v as Record<string, unknown>);
+  const cols = entries.map(([k, x]) => [k, columnValues(x)] as const);
+  const lengths = new Set(cols.filter(([, c]) => c !== undefined).map(([, c]) => c!.length));
+  if (lengths.size > 1) {
+    const desc = cols.filter(([, c]) => c).map(([k, c]) => `${k} (${c!.length})`).join(", ");
+    throw new UsageError(`cannot lay the outputs out as a table: columns have different lengths: ${desc}; write .json instead`);
+  }
+  const n = lengths.size === 0 ? 1 : [...lengths][0]!;
+  const rows: unknown[][] = [];
+  for (let i = 0; i < n; i++) rows.push(cols.map(([k, c]) => (c ? c[i] : (v as Record<string, unknown>)[k])));
+  return { columns: entries.map(([k]) => k), rows };
+}
+
+function cellText(x: unknown): string {
+  const p = toPlain(x);
+  if (p === null || p === undefined) return "";
+  return typeof p === "object" ? JSON.stringify(p) : String(p);
+}
+
+/** An aligned text table, first `maxRows` rows. */
+export function renderTable(t: Tabular, maxRows = 30): string {
+  const shown = t.rows.slice(0, maxRows).map((r) => r.map(cellText));
+  const widths = t.columns.map((c, i) => Math.min(40, Math.max(c.length, ...shown.map((r) => r[i]!.length))));
+  const fit = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + "…" : s);
+  const num = (s: string) => s !== "" && !Number.isNaN(Number(s));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (num(c) ? fit(c, widths[i]!).padStart(widths[i]!) : fit(c, widths[i]!).padEnd(widths[i]!))).join("  ");
+  const out = [line(t.columns), widths.map((w) => "─".repeat(w)).join("  "), ...shown.map(line)];
+  if (t.rows.length > maxRows) out.push(`… ${t.rows.length - maxRows} more rows (${t.rows.length} in all)`);
+  return out.join("\n").replace(/ +$/gm, "");
+}
+
+/** What `run` prints on stdout: a table for DataFrames and Arrow Tables, JSON for a dict. */
+export function formatResult(result: unknown): string {
+  if (isDataFrame(result) || isArrowTable(result)) {
+    const t = toTabular(result);
+    return `${renderTable(t)}\n[${t.rows.length} rows × ${t.columns.length} columns]`;
+  }
+  return JSON.stringify(toPlain(result), null, 2) ?? "undefined";
+}
+
+function csvCell(x: unknown): string {
+  const s = cellText(x);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The file formats `--out` understands, by extension. */
+export const OUT_FORMATS = [".json", ".csv", ".arrow"] as const;
+
+/**
+ * Write the result to `file`, in the format its extension names. `.arrow` needs
+ * `@hamilton-ts/results-arrow`; a non-Arrow result is converted with
+ * `ArrowTableResult` from the raw outputs.
+ */
+export async function writeResult(file: string, result: unknown, outputs: Record<string, unknown>): Promise<void> {
+  const ext = extname(file).toLowerCase();
+  if (!(OUT_FORMATS as readonly string[]).includes(ext)) {
+    throw new UsageError(`--out: unknown file type "${ext || file}"; use one of ${OUT_FORMATS.join(", ")}`);
+  }
+  let data: string | Uint8Array;
+  if (ext === ".json") data = JSON.stringify(toPlain(result), null, 2) + "\n";
+  else if (ext === ".csv") {
+    const t = toTabular(result);
+    data = [t.columns.map(csvCell).join(","), ...t.rows.map((r) => r.map(csvCell).join(","))].join("\n") + "\n";
+  } else data = await arrowBytes(result, outputs);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, data);
+}
+
+type ToBytes = (table: unknown) => Uint8Array;
+
+async function arrowBytes(result: unknown, outputs: Record<string, unknown>): Promise<Uint8Array> {
+  const spec = "@hamilton-ts/results-arrow";
+  const mod = await importPlugin(spec, "--out .arrow");
+  let table = result;
+  if (!isArrowTable(table)) {
+    const builder = mod.ArrowTableResult as { buildResult?: (o: Record<string, unknown>) => unknown } | undefined;
+    if (typeof builder?.buildResult !== "function") throw new UsageError(`--out .arrow needs ArrowTableResult from ${spec}, which this version does not export`);
+    try {
+      table = builder.buildResult(isDataFrame(result) ? Object.fromEntries(toTabular(result).columns.map((c, i) => [c, toTabular(result).rows.map((r) => r[i])])) : outputs);
+    } catch (error) {
+      throw new UsageError(`--out .arrow: ${(error as Error).message ?? String(error)}`, { cause: error });
+    }
+  }
+  for (const name of ["tableToArrowFile", "tableToIPCFile", "toArrowFileBytes", "serializeTable", "tableToBytes"]) {
+    if (typeof mod[name] === "function") return (mod[name] as ToBytes)(table);
+  }
+  const ipc = await loadArrowIpc(mod);
+  if (ipc) return ipc(table, "file");
+  throw new UsageError(`--out .arrow: ${spec} offers no way to turn a Table into Arrow IPC bytes in this version`);
+}
+
+/** apache-arrow's own `tableToIPC`, found through results-arrow's dependency. */
+async function loadArrowIpc(mod: Record<string, unknown>): Promise<((t: unknown, f: "file") => Uint8Array) | undefined> {
+  if (typeof mod.tableToIPC === "function") return mod.tableToIPC as (t: unknown, f: "file") => Uint8Array;
+  try {
+    const { createRequire } = await import("node:module");
+    const req = createRequire(import.meta.resolve("@hamilton-ts/results-arrow"));
+    const arrowPath = req.resolve("apache-arrow");
+    const { pathToFileURL } = await import("node:url");
+    const arrow = (await import(pathToFileURL(arrowPath).href)) as { tableToIPC?: (t: unknown, f: "file") => Uint8Array };
+    return arrow.tableToIPC;
+  } catch {
+    return undefined;
+  }
+}

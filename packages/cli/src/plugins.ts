@@ -1,0 +1,129 @@
+import { ConcurrentLocalTaskExecutor, SynchronousLocalTaskExecutor, type TaskExecutor } from "@hamilton-ts/kernel";
+import { UsageError } from "./args.js";
+
+/**
+ * Plugins are imported only when a flag asks for them, so the command works
+ * with the kernel alone and gains executors and result formats as plugins are
+ * installed.
+ */
+export async function importPlugin(specifier: string, purpose: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const pkg = specifier.split("/").slice(0, 2).join("/");
+    if (e.code === "ERR_MODULE_NOT_FOUND" && String(e.message).includes(pkg)) {
+      throw new UsageError(`${purpose} needs ${pkg}, which is not installed or not built (npm install ${pkg})`, { cause: error });
+    }
+    throw new UsageError(`${purpose}: cannot load ${specifier}: ${String(e.message ?? error).split("\n")[0]}`, { cause: error });
+  }
+}
+
+/** A named export of a plugin, or a clear error saying which version is needed. */
+export function pluginExport<T>(mod: Record<string, unknown>, name: string, specifier: string, purpose: string): T {
+  const value = mod[name];
+  if (value === undefined) {
+    throw new UsageError(`${purpose} needs ${name} from ${specifier}, which this installed version does not export (update or rebuild it)`);
+  }
+  return value as T;
+}
+
+/** The executors `--executor` accepts. */
+export const EXECUTORS = ["sync", "concurrent", "threads", "processes", "bullmq"] as const;
+export type ExecutorKind = (typeof EXECUTORS)[number];
+
+/** Redis connection options (the subset of ioredis options a URL can carry). */
+export interface RedisConnection {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: Record<string, never>;
+}
+
+/** `redis://user:pass@host:6379/2` or `rediss://…` (TLS) → ioredis connection options. */
+export function parseRedisUrl(text: string): RedisConnection {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--redis expects a URL like redis://127.0.0.1:6379, got "${text}"`);
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new UsageError(`--redis expects a redis:// or rediss:// URL, got "${text}"`);
+  }
+  const conn: RedisConnection = { host: url.hostname || "127.0.0.1", port: url.port ? Number(url.port) : 6379 };
+  if (url.username) conn.username = decodeURIComponent(url.username);
+  if (url.password) conn.password = decodeURIComponent(url.password);
+  const db = url.pathname.replace(/^\//, "");
+  if (db) conn.db = Number(db);
+  if (url.protocol === "rediss:") conn.tls = {};
+  return conn;
+}
+
+/** Options for building an executor from flags. */
+export interface ExecutorFlags {
+  readonly maxTasks?: number;
+  readonly redis?: string;
+  readonly queue?: string;
+}
+
+type ExecutorClass = new (options: Record<string, unknown>) => TaskExecutor;
+
+/** Build the remote executor `--executor` names. */
+export async function createExecutor(kind: ExecutorKind, flags: ExecutorFlags): Promise<TaskExecutor> {
+  const maxTasks = flags.maxTasks;
+  switch (kind) {
+    case "sync":
+      return new SynchronousLocalTaskExecutor();
+    case "concurrent":
+      return new ConcurrentLocalTaskExecutor({ maxTasks: maxTasks ?? 10 });
+    case "threads": {
+      const spec = "@hamilton-ts/executor-threads";
+      const mod = await importPlugin(spec, "--executor threads");
+      const Executor = pluginExport<ExecutorClass>(mod, "MultiThreadingExecutor", spec, "--executor threads");
+      return new Executor(maxTasks === undefined ? {} : { maxTasks });
+    }
+    case "processes": {
+      const spec = "@hamilton-ts/executor-cluster";
+      const mod = await importPlugin(spec, "--executor processes");
+      const Executor = pluginExport<ExecutorClass>(mod, "MultiProcessingExecutor", spec, "--executor processes");
+      return new Executor(maxTasks === undefined ? {} : { maxTasks });
+    }
+    case "bullmq": {
+      if (!flags.redis || !flags.queue) throw new UsageError("--executor bullmq needs --redis redis://host:port and --queue name");
+      const connection = parseRedisUrl(flags.redis);
+      const spec = "@hamilton-ts/executor-cluster/bullmq";
+      const mod = await importPlugin(spec, "--executor bullmq");
+      const Executor = pluginExport<ExecutorClass>(mod, "BullMQExecutor", spec, "--executor bullmq");
+      return new Executor({ connection, queueName: flags.queue });
+    }
+  }
+}
+
+/** The result formats `--result` accepts. */
+export const RESULTS = ["dict", "dataframe", "arrow"] as const;
+export type ResultKind = (typeof RESULTS)[number];
+
+type StaticBuilder = { buildResult(outputs: Record<string, unknown>): unknown };
+
+/** Import the plugin behind a result kind and return its static result builder. */
+export async function loadResultPlugin(kind: Exclude<ResultKind, "dict">): Promise<StaticBuilder> {
+  const [spec, name] = kind === "dataframe" ? ["@hamilton-ts/results-dataframe", "DataFrameResult"] : ["@hamilton-ts/results-arrow", "ArrowTableResult"];
+  const mod = await importPlugin(spec, `--result ${kind}`);
+  const builder = pluginExport<StaticBuilder>(mod, name, spec, `--result ${kind}`);
+  if (typeof builder.buildResult !== "function") throw new UsageError(`--result ${kind}: ${name} from ${spec} has no static buildResult`);
+  return builder;
+}
+
+/** Turn a run's outputs into the result `--result` names. */
+export async function buildResult(kind: ResultKind, outputs: Record<string, unknown>): Promise<unknown> {
+  if (kind === "dict") return outputs;
+  const builder = await loadResultPlugin(kind);
+  try {
+    return builder.buildResult(outputs);
+  } catch (error) {
+    throw new UsageError(`--result ${kind}: ${(error as Error).message ?? String(error)}`, { cause: error });
+  }
+}
