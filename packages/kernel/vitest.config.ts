@@ -3,5 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { conditions: ["hamilton-ts:source"] },
   ssr: { resolve: { conditions: ["hamilton-ts:source"] } },
-  test: { include: ["src/**/*.test.ts", "test/**/*.test.ts"], testTimeout: 60_000 },
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 60_000,
+    typecheck: { enabled: true, include: ["src/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
+  },
 });
