@@ -24,6 +24,8 @@ export interface Batch {
   readonly entries: readonly Entry[];
   /** One-task batches report node events as they happen. */
   readonly live: boolean;
+  /** Holds an isolated task: its child gets nothing else until it finishes. */
+  readonly isolated: boolean;
 }
 
 /** Why the pool killed a child on purpose (an unexpected death has none). */
@@ -96,7 +98,8 @@ export class ChildHandle {
       }
       events.message(this, msg);
     });
-    this.proc.on("exit", (code, signal) => events.exit(this, code, signal));
+    // "close" comes after "exit" and after the IPC channel is drained: results sent just before dying still count
+    this.proc.on("close", (code, signal) => events.exit(this, code, signal));
     this.proc.on("error", (error) => {
       // spawning failed: there will be no "exit"
       if (this.proc.pid === undefined) events.exit(this, null, null, error);
@@ -119,10 +122,9 @@ export class ChildHandle {
     }
   }
 
-  get taskCount(): number {
-    let n = 0;
-    for (const b of this.batches.values()) n += b.entries.length;
-    return n;
+  holdsIsolated(): boolean {
+    for (const b of this.batches.values()) if (b.isolated) return true;
+    return false;
   }
 
   /** Keep the parent alive while the child has work. */

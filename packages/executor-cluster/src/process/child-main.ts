@@ -15,6 +15,7 @@ if (typeof process.send !== "function") {
 }
 
 const setups = new Map<number, ChildSetup>();
+let queue: Promise<void> = Promise.resolve();
 
 function send(message: FromChild): void {
   try {
@@ -95,6 +96,7 @@ process.on("disconnect", () => process.exit(0));
 process.on("message", (raw) => {
   const msg = raw as ToChild;
   if (msg.type === "setup") setups.set(msg.setupId, msg.setup);
-  else if (msg.type === "batch") void runBatch(msg);
+  // one batch at a time, in arrival order: if the child dies, the parent knows which batch was running
+  else if (msg.type === "batch") queue = queue.then(() => runBatch(msg));
 });
 send({ type: "ready" });

@@ -134,7 +134,7 @@ export class ProcessPool implements ChildEvents {
     while (this.queued > 0) {
       const first = this.peek();
       if (!first) break;
-      const child = this.pickChild();
+      const child = this.pickChild(first.isolate);
       if (!child) break;
       const n = first.isolate ? 1 : Math.max(1, Math.min(this.sizer.chunk(), Math.ceil(this.queued / this.opts.maxTasks)));
       this.sendBatch(child, this.take(n));
@@ -145,13 +145,21 @@ export class ProcessPool implements ChildEvents {
     }
   }
 
-  /** An idle child first, then a new child (up to maxTasks), then the least busy child with room in its pipeline. */
-  private pickChild(): ChildHandle | undefined {
+  /**
+   * An idle child first, then a new child (up to maxTasks), then the least busy
+   * child with room in its pipeline. An isolated task runs alone in its child,
+   * so that if the child dies, the task is certainly the one that killed it.
+   */
+  private pickChild(isolate: boolean): ChildHandle | undefined {
     for (const c of this.children) if (c.batches.size === 0) return c;
     if (this.children.length < this.opts.maxTasks) return this.spawn();
+    if (isolate) return undefined;
     const depth = this.sizer.depth();
     let best: ChildHandle | undefined;
-    for (const c of this.children) if (c.batches.size < depth && (!best || c.batches.size < best.batches.size)) best = c;
+    for (const c of this.children) {
+      if (c.batches.size >= depth || (best && c.batches.size >= best.batches.size)) continue;
+      if (!c.holdsIsolated()) best = c;
+    }
     return best;
   }
 
@@ -177,7 +185,7 @@ export class ProcessPool implements ChildEvents {
 
   private sendBatch(child: ChildHandle, entries: Entry[]): void {
     const setupId = entries[0]!.setupId;
-    const batch: Batch = { id: ++this.batchSeq, entries, live: entries.length === 1 };
+    const batch: Batch = { id: ++this.batchSeq, entries, live: entries.length === 1, isolated: entries[0]!.isolate };
     child.batches.set(batch.id, batch);
     this.busy(child);
     if (!child.setups.has(setupId)) {
@@ -280,13 +288,17 @@ export class ProcessPool implements ChildEvents {
     if (child.idleTimer) clearTimeout(child.idleTimer);
     this.children = this.children.filter((c) => c !== child);
     const retry: Entry[] = [];
+    // a child runs its batches one at a time, in order: the oldest one was running when it died
+    let running = true;
     for (const batch of child.batches.values()) {
-      for (const e of batch.entries) {
-        if (e.settled) continue;
+      const live = batch.entries.filter((e) => !e.settled);
+      for (const e of live) {
         if (child.killReason !== undefined) {
           // killed on purpose because another run was aborted: not this task's fault
           if (e.task.signal.aborted) this.settle(e, e.task.signal.reason);
           else retry.push(e);
+        } else if (!running) {
+          retry.push(e); // never started
         } else if (batch.entries.length > 1) {
           // which task of the message killed the child is unknown: run each alone to find out
           e.isolate = true;
@@ -298,6 +310,7 @@ export class ProcessPool implements ChildEvents {
           this.settle(e, this.deathError(child, e, code, signal, error));
         }
       }
+      running = false;
     }
     child.batches.clear();
     this.requeue(retry);
