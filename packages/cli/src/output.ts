@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, extname } from "node:path";
 import { UsageError } from "./args.js";
-import { importPlugin } from "./plugins.js";
+import { importPlugin, pluginExport } from "./plugins.js";
 
 /** Rows and column names: what CSV and the terminal table need. */
 export interface Tabular {
@@ -154,50 +154,38 @@ export async function writeResult(file: string, result: unknown, outputs: Record
   if (!(OUT_FORMATS as readonly string[]).includes(ext)) {
     throw new UsageError(`--out: unknown file type "${ext || file}"; use one of ${OUT_FORMATS.join(", ")}`);
   }
-  let data: string | Uint8Array;
+  mkdirSync(dirname(file), { recursive: true });
+  if (ext === ".arrow") return writeArrow(file, result, outputs);
+  let data: string;
   if (ext === ".json") data = JSON.stringify(toPlain(result), null, 2) + "\n";
-  else if (ext === ".csv") {
+  else {
     const t = toTabular(result);
     data = [t.columns.map(csvCell).join(","), ...t.rows.map((r) => r.map(csvCell).join(","))].join("\n") + "\n";
-  } else data = await arrowBytes(result, outputs);
-  mkdirSync(dirname(file), { recursive: true });
+  }
   writeFileSync(file, data);
 }
 
-type ToBytes = (table: unknown) => Uint8Array;
+type WriteArrowFile = (path: string, table: unknown) => Promise<void>;
 
-async function arrowBytes(result: unknown, outputs: Record<string, unknown>): Promise<Uint8Array> {
+async function writeArrow(file: string, result: unknown, outputs: Record<string, unknown>): Promise<void> {
   const spec = "@hamilton-ts/results-arrow";
-  const mod = await importPlugin(spec, "--out .arrow");
   let table = result;
   if (!isArrowTable(table)) {
-    const builder = mod.ArrowTableResult as { buildResult?: (o: Record<string, unknown>) => unknown } | undefined;
-    if (typeof builder?.buildResult !== "function") throw new UsageError(`--out .arrow needs ArrowTableResult from ${spec}, which this version does not export`);
+    const mod = await importPlugin(spec, "--out .arrow");
+    const builder = pluginExport<{ buildResult?: (o: Record<string, unknown>) => unknown }>(mod, "ArrowTableResult", spec, "--out .arrow");
+    const source = isDataFrame(result) ? columnsOf(toTabular(result)) : outputs;
     try {
-      table = builder.buildResult(isDataFrame(result) ? Object.fromEntries(toTabular(result).columns.map((c, i) => [c, toTabular(result).rows.map((r) => r[i])])) : outputs);
+      table = builder.buildResult!(source);
     } catch (error) {
       throw new UsageError(`--out .arrow: ${(error as Error).message ?? String(error)}`, { cause: error });
     }
   }
-  for (const name of ["tableToArrowFile", "tableToIPCFile", "toArrowFileBytes", "serializeTable", "tableToBytes"]) {
-    if (typeof mod[name] === "function") return (mod[name] as ToBytes)(table);
-  }
-  const ipc = await loadArrowIpc(mod);
-  if (ipc) return ipc(table, "file");
-  throw new UsageError(`--out .arrow: ${spec} offers no way to turn a Table into Arrow IPC bytes in this version`);
+  const fileSpec = `${spec}/file`;
+  const fileMod = await importPlugin(fileSpec, "--out .arrow");
+  const write = pluginExport<WriteArrowFile>(fileMod, "writeArrowFile", fileSpec, "--out .arrow");
+  await write(file, table);
 }
 
-/** apache-arrow's own `tableToIPC`, found through results-arrow's dependency. */
-async function loadArrowIpc(mod: Record<string, unknown>): Promise<((t: unknown, f: "file") => Uint8Array) | undefined> {
-  if (typeof mod.tableToIPC === "function") return mod.tableToIPC as (t: unknown, f: "file") => Uint8Array;
-  try {
-    const { createRequire } = await import("node:module");
-    const req = createRequire(import.meta.resolve("@hamilton-ts/results-arrow"));
-    const arrowPath = req.resolve("apache-arrow");
-    const { pathToFileURL } = await import("node:url");
-    const arrow = (await import(pathToFileURL(arrowPath).href)) as { tableToIPC?: (t: unknown, f: "file") => Uint8Array };
-    return arrow.tableToIPC;
-  } catch {
-    return undefined;
-  }
+function columnsOf(t: Tabular): Record<string, unknown[]> {
+  return Object.fromEntries(t.columns.map((c, i) => [c, t.rows.map((r) => r[i])]));
 }
