@@ -113,9 +113,9 @@ describe("execute", () => {
     const dr = new Driver({}, { ...diamond, b: (a: number) => (ran(), a) });
     const run = dr.execute(["d", "lonely", "nope", "nada"]);
     await expect(run).rejects.toThrow(InputValidationError);
-    const err = await run.catch((e: InputValidationError) => e);
+    const err = (await run.catch((e: unknown) => e)) as InputValidationError;
     expect(err.unknownOutputs).toEqual(["nope", "nada"]);
-    expect(err.missingInputs.sort()).toEqual(["x", "y"]);
+    expect([...err.missingInputs].sort()).toEqual(["x", "y"]);
     expect(err.message).toMatch(/"x" \(needed by "a"\)/);
     expect(ran).not.toHaveBeenCalled();
     expect(() => dr.validateExecution(["d"])).toThrow(/missing input "x"/);
@@ -163,10 +163,15 @@ describe("execute", () => {
       },
       second: (first: number) => (seen.push("second"), first),
     });
-    const err = await dr.execute(["second"], { signal: ctl.signal }).catch((e: Error) => e);
+    const err = (await dr.execute(["second"], { signal: ctl.signal }).catch((e: unknown) => e)) as Error;
     expect(err.name).toBe("AbortError");
     expect(seen).toEqual(["first"]);
     await expect(dr.execute(["second"], { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: "AbortError" });
+    // a slow async node does not delay the rejection
+    const slow = new Driver({}, { wait: () => new Promise((r) => setTimeout(r, 5_000)) });
+    const started = Date.now();
+    await expect(slow.execute(["wait"], { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ name: "AbortError" });
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   test("requesting a node inside a parallel block is refused with advice", async () => {

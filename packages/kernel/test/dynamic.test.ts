@@ -99,7 +99,7 @@ describe("dynamic execution", () => {
     })
       .withRemoteExecutor(new SynchronousLocalTaskExecutor())
       .build();
-    const err = await dr.execute(["all"]).catch((e: { nodeName: string; taskId: string; cause: Error }) => e);
+    const err = (await dr.execute(["all"]).catch((e: unknown) => e)) as { nodeName: string; taskId: string; cause: Error };
     expect(err).toMatchObject({ nodeName: "each", taskId: "block-items[1]" });
     expect(err.cause.message).toBe("branch broke");
     const dr2 = await dynamic({
@@ -128,7 +128,7 @@ describe("dynamic execution", () => {
     })
       .withRemoteExecutor(new ConcurrentLocalTaskExecutor({ maxTasks: 2 }))
       .build();
-    const err = await dr.execute(["all"], { signal: ctl.signal }).catch((e: Error) => e);
+    const err = (await dr.execute(["all"], { signal: ctl.signal }).catch((e: unknown) => e)) as Error;
     expect(err.name).toBe("AbortError");
     expect(err.message).toMatch(/user cancelled/);
     await new Promise((r) => setTimeout(r, 30));

@@ -35,7 +35,7 @@ export async function executeClassic(
       if (--remaining[d.index] === 0 && !isFinal[d.index]) values[d.index] = undefined;
     }
     let out = invokeNode(node, args, ctx);
-    if (isThenable(out)) out = await out;
+    if (isThenable(out)) out = await (signal ? raceAbort(out, signal) : out);
     values[node.index] = out;
     if (signal?.aborted) throw abortErrorFrom(signal);
   }
@@ -45,4 +45,17 @@ export async function executeClassic(
     outputs[f] = n ? values[n.index] : fixedValues.get(f);
   }
   return outputs;
+}
+
+/** Settle with the node's value, or reject as soon as the signal aborts (the node keeps running unobserved). */
+function raceAbort<T>(p: PromiseLike<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortErrorFrom(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortErrorFrom(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    Promise.resolve(p).then(
+      (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener("abort", onAbort), reject(e)),
+    );
+  });
 }
