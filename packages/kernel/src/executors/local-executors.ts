@@ -1,14 +1,13 @@
 import type { ExecutorContext, Task, TaskExecutor } from "./task-executor.js";
 
-/**
- * Runs one task at a time, in the calling thread. The default local executor.
- */
-export class SynchronousLocalTaskExecutor implements TaskExecutor {
+/** Runs tasks in the calling thread, at most `limit` at once. */
+abstract class InThreadExecutor implements TaskExecutor {
   readonly specificationVersion = "v1" as const;
   private running = 0;
+  protected constructor(private readonly limit: number) {}
   init(_context?: ExecutorContext): void {}
   canSubmitTask(): boolean {
-    return this.running === 0;
+    return this.running < this.limit;
   }
   async submitTask(task: Task): Promise<Record<string, unknown>> {
     this.running++;
@@ -19,6 +18,13 @@ export class SynchronousLocalTaskExecutor implements TaskExecutor {
     }
   }
   finalize(): void {}
+}
+
+/** Runs one task at a time, in the calling thread. The default local executor. */
+export class SynchronousLocalTaskExecutor extends InThreadExecutor {
+  constructor() {
+    super(1);
+  }
 }
 
 /** Options of `ConcurrentLocalTaskExecutor`. */
@@ -32,26 +38,12 @@ export interface ConcurrentLocalTaskExecutorOptions {
  * interleave on the event loop. CPU-bound work gains nothing here; use
  * `MultiThreadingExecutor` from `@hamilton-ts/executor-threads` for that.
  */
-export class ConcurrentLocalTaskExecutor implements TaskExecutor {
-  readonly specificationVersion = "v1" as const;
+export class ConcurrentLocalTaskExecutor extends InThreadExecutor {
   readonly maxTasks: number;
-  private running = 0;
   constructor(options: ConcurrentLocalTaskExecutorOptions = {}) {
     const maxTasks = options.maxTasks ?? 10;
     if (!Number.isInteger(maxTasks) || maxTasks < 1) throw new RangeError(`maxTasks must be a positive integer, got ${maxTasks}`);
+    super(maxTasks);
     this.maxTasks = maxTasks;
   }
-  init(_context?: ExecutorContext): void {}
-  canSubmitTask(): boolean {
-    return this.running < this.maxTasks;
-  }
-  async submitTask(task: Task): Promise<Record<string, unknown>> {
-    this.running++;
-    try {
-      return await task.run();
-    } finally {
-      this.running--;
-    }
-  }
-  finalize(): void {}
 }
