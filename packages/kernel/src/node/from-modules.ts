@@ -103,12 +103,28 @@ export function nodesFromModules(
         );
       }
     }
-    specs.push(toSpec(name, chosen));
+    specs.push(toSpec(name, chosen, modules[chosen.moduleIndex]!.exports));
   }
   return specs;
 }
 
-function toSpec(name: string, c: Candidate): NodeSpec {
+/**
+ * esbuild (inside tsx, tsup, vite…) renames a parameter that shadows a top-level
+ * binding of its module: `export function b(a)` next to `export function a`
+ * compiles to `function b(a2)`. Parameter names are the graph's edges, so such a
+ * name maps back to the exported function it shadowed, unless the module also
+ * exports the renamed name itself.
+ */
+function undoShadowRename(param: string, exports: Readonly<Record<string, unknown>>): string {
+  if (Object.prototype.hasOwnProperty.call(exports, param)) return param;
+  for (let i = param.length - 1; i > 0 && param.charCodeAt(i) >= 48 && param.charCodeAt(i) <= 57; i--) {
+    const base = param.slice(0, i);
+    if (typeof exports[base] === "function") return base;
+  }
+  return param;
+}
+
+function toSpec(name: string, c: Candidate, exports: Readonly<Record<string, unknown>>): NodeSpec {
   const { meta } = c;
   let deps: string[];
   let optionalDeps: ReadonlySet<string>;
@@ -117,7 +133,7 @@ function toSpec(name: string, c: Candidate): NodeSpec {
     // with explicit deps, parameters beyond fn.length are the ones with defaults
     optionalDeps = deps.length > meta.fn.length ? new Set(deps.slice(meta.fn.length)) : EMPTY_SET;
   } else {
-    const params = parseParameters(meta.fn, name);
+    const params = parseParameters(meta.fn, name).map((p) => ({ ...p, name: undoShadowRename(p.name, exports) }));
     deps = params.map((p) => p.name);
     optionalDeps = params.some((p) => p.optional) ? new Set(params.filter((p) => p.optional).map((p) => p.name)) : EMPTY_SET;
   }
