@@ -19,9 +19,22 @@ export function isSeries(value: unknown): value is Series {
 
 const utils = new Utils() as unknown as { $typeChecker(values: readonly unknown[]): string };
 
-/** danfo's own dtype inference for one column, so results match building the frame directly. */
+const SAMPLE = 20;
+
+/**
+ * danfo's own dtype inference for one column (the first 20 cells), so results
+ * match building the frame directly, except that missing values no longer turn
+ * booleans and Dates into `float32`.
+ */
 export function inferDtype(values: readonly unknown[]): string {
-  return values.length === 0 ? "undefined" : utils.$typeChecker(values);
+  if (values.length === 0) return "undefined";
+  const sample = values.slice(0, SAMPLE);
+  const present = sample.filter((v) => v !== null && v !== undefined);
+  if (present.length > 0 && present.length < sample.length) {
+    if (present.every((v) => typeof v === "boolean")) return "boolean";
+    if (present.every((v) => v instanceof Date)) return "datetime";
+  }
+  return utils.$typeChecker(values);
 }
 
 /**

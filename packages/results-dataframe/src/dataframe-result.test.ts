@@ -64,6 +64,13 @@ describe("DataFrameResult through a Driver", () => {
     expect(df.dtypes).toEqual(["int32", "string", "boolean", "float32"]);
   });
 
+  it("infers dtypes as danfo does, keeping booleans and Dates with missing values", async () => {
+    const when = new Date(0);
+    const df = await run(["spend", "when", "flags", "dates", "labels"], { when, flags: [true, null, false], dates: [when, null, when], labels: ["a", null, "c"] });
+    expect(df.dtypes).toEqual(["int32", "datetime", "boolean", "datetime", "string"]);
+    expect(rows(df)[1]).toEqual([20, when, null, null, null]);
+  });
+
   it("makes a one-row frame from all-scalar outputs", async () => {
     const df = await run(["channel", "budget"], { budget: 5 });
     expect(df.shape).toEqual([1, 2]);
