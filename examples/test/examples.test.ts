@@ -1,0 +1,89 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const examples = fileURLToPath(new URL("..", import.meta.url));
+const root = join(examples, "..");
+const TOTAL_WORDS = 3241;
+
+function node(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The README's example: the ```ts blocks under "A 15-line example", each starting with `// <file>`. */
+export function readmeExample(markdown: string): Array<{ file: string; code: string }> {
+  const section = markdown.split(/^## /m).find((s) => s.startsWith("A 15-line example"));
+  if (!section) throw new Error('README has no "## A 15-line example" section');
+  const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  return blocks.map((code) => {
+    const file = /^\/\/ (\S+\.ts)/.exec(code)?.[1];
+    if (!file) throw new Error(`README example block does not start with "// name.ts": ${code.slice(0, 40)}`);
+    return { file, code };
+  });
+}
+
+describe("README", () => {
+  it("runs the 15-line example as written", () => {
+    const blocks = readmeExample(readFileSync(join(root, "README.md"), "utf8"));
+    expect(blocks.map((b) => b.file)).toEqual(["pipeline.ts", "run.ts"]);
+    // about fifteen lines of code: not counting blank lines and the file-name headers
+    const code = blocks.reduce((n, b) => n + b.code.split("\n").filter((l) => l.trim() !== "" && !/^\/\/ \S+\.ts$/.test(l)).length, 0);
+    expect(code).toBeLessThanOrEqual(18);
+    // inside examples/ so @hamilton-ts/* resolve as they would in a user's project
+    const dir = join(examples, "out", "readme-example");
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    for (const b of blocks) writeFileSync(join(dir, b.file), b.code);
+    const r = node(["--import", "tsx", join(dir, "run.ts")]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(String(TOTAL_WORDS));
+  });
+
+  it("links to a README in every package", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    for (const pkg of ["kernel", "results-dataframe", "results-arrow", "executor-threads", "executor-cluster", "cli"]) {
+      expect(readme).toContain(`packages/${pkg}/README.md`);
+    }
+  });
+});
+
+describe("examples/word-count (pnpm demo)", () => {
+  it("prints the DataFrame, the total, and writes the Arrow file and the graph", () => {
+    const out = join(examples, "word-count", "out");
+    rmSync(out, { recursive: true, force: true });
+    const r = node([join(examples, "word-count", "run.mjs")], { WORD_COUNT_LATENCY_MS: "0" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Total words: ${TOTAL_WORDS}`);
+    expect(r.stdout).toContain("01-the-river.txt");
+    expect(r.stdout).toMatch(/word-counts\.arrow/);
+    expect(existsSync(join(out, "word-counts.arrow"))).toBe(true);
+    expect(existsSync(join(out, "word-count.svg")) || existsSync(join(out, "word-count.dot"))).toBe(true);
+    // the progress display went to stderr, ending with the wall time and the slowest nodes
+    expect(r.stderr).toMatch(/✔ file, words, top_words, total_words in .* wall/);
+    expect(r.stderr).toContain("url_loaded");
+  });
+
+  it("reads back the Arrow file it wrote", async () => {
+    const { readArrowFile } = await import("@hamilton-ts/results-arrow/file");
+    const table = await readArrowFile(join(examples, "word-count", "out", "word-counts.arrow"));
+    expect(table.numRows).toBe(8);
+    expect(table.schema.fields.map((f: { name: string }) => f.name)).toEqual(["file", "words", "top_word"]);
+    const words = table.getChild("words")!.toArray() as ArrayLike<number>;
+    expect(Array.from(words).reduce((a, b) => a + Number(b), 0)).toBe(TOTAL_WORDS);
+  });
+});
+
+describe("examples/features", () => {
+  it("runs with configWhen variants, an override and DataFrame results", () => {
+    const r = node(["--import", "tsx", join(examples, "features", "run.ts")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("Features with scaling=zscore");
+    expect(r.stdout).toContain("Features with scaling=minmax");
+    expect(r.stdout).toContain("override spend_mean = 1000");
+    expect(r.stdout).toContain("spend_scaled");
+  });
+});

@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: { conditions: ["hamilton-ts:source"] },
+  ssr: { resolve: { conditions: ["hamilton-ts:source"] } },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+  },
+});
