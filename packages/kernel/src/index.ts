@@ -56,6 +56,8 @@ export {
   decodeValue,
   decodeValueAsync,
   missingCodecModules,
+  loadCodecModules,
+  setCodecModuleImporter,
   serializeError,
   deserializeError,
   WIRE_KEY,

@@ -85,3 +85,39 @@ describe("codec registry", () => {
     expect(wrapped.cause).toBe(back);
   });
 });
+
+describe("codec modules in workers", () => {
+  test("a TaskRunner imports the driver's codec modules, falling back to the worker's importer", async () => {
+    const { TaskRunner } = await import("../src/index.js");
+    const imported: string[] = [];
+    await TaskRunner.create({
+      modules: [new URL("./scenarios/basic.mjs", import.meta.url)],
+      codecModules: ["not-resolvable-by-the-kernel"],
+      importModule: async (specifier) => {
+        imported.push(specifier);
+        registerCodec({ id: "virtual/thing", module: specifier, test: (v): v is never => false, encode: () => ({ data: null }), decode: () => null });
+      },
+    });
+    expect(imported).toEqual(["not-resolvable-by-the-kernel"]);
+    expect(getCodec("virtual/thing")?.module).toBe("not-resolvable-by-the-kernel");
+  });
+
+  test("a codec module that cannot be imported is a clear error naming it", async () => {
+    const { loadCodecModules } = await import("../src/index.js");
+    await expect(loadCodecModules(["@nowhere/missing-codec"])).rejects.toThrow(/Cannot import codec module "@nowhere\/missing-codec"/);
+  });
+
+  test("the driver tells executors which codec modules are registered", async () => {
+    const { Builder } = await import("../src/index.js");
+    let seen: readonly string[] | undefined;
+    const spy = {
+      init: (ctx: { codecModules?: readonly string[] }) => void (seen = ctx.codecModules),
+      canSubmitTask: () => true,
+      submitTask: (t: { run: () => Promise<Record<string, unknown>> }) => t.run(),
+      finalize: () => undefined,
+    };
+    const dr = await new Builder().withModules({ a: () => 1 }).enableDynamicExecution().withLocalExecutor(spy as never).build();
+    await dr.execute(["a"]);
+    expect(seen).toContain("test-points");
+  });
+});

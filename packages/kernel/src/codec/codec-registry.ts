@@ -102,6 +102,8 @@ export interface EncodeOptions {
  * SerializationError naming the node and the value's type.
  */
 export function encodeValue(value: unknown, options: EncodeOptions = {}): WireEnvelope {
+  // fast path for primitives: remote executors encode every task's inputs and outputs
+  if (value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol")) return { value, transfer: [] };
   const transfer: ArrayBuffer[] = [];
   const seen = new Set<ArrayBuffer>();
   const where = options.nodeName ? ` of node "${options.nodeName}"` : "";
@@ -246,10 +248,41 @@ export function decodeValue(wire: unknown): unknown {
   return walk(wire, 0);
 }
 
+type ModuleImporter = (specifier: string) => Promise<unknown>;
+let importer: ModuleImporter = (specifier) => import(/* @vite-ignore */ specifier);
+
+/**
+ * Replace how codec modules are imported (for workers whose pipeline modules can
+ * resolve a plugin package that the kernel's own location cannot, as in pnpm's
+ * strict layout). Returns the previous importer.
+ */
+export function setCodecModuleImporter(next: ModuleImporter): ModuleImporter {
+  const previous = importer;
+  importer = next;
+  return previous;
+}
+
+/** Import codec modules (each registers its codecs); already registered ones cost nothing. */
+export async function loadCodecModules(specifiers: readonly string[]): Promise<void> {
+  const known = new Set(registry.list.map((c) => c.module));
+  for (const s of specifiers) {
+    if (known.has(s)) continue;
+    try {
+      await importer(s);
+    } catch (cause) {
+      throw new SerializationError(
+        `Cannot import codec module "${s}" here: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+          `Install it where the worker runs, or import it from the pipeline module.`,
+        undefined,
+        { cause },
+      );
+    }
+  }
+}
+
 /** Like `decodeValue`, but first imports the modules of any codec not yet registered. */
 export async function decodeValueAsync(wire: unknown): Promise<unknown> {
-  const missing = missingCodecModules(wire);
-  for (const m of missing) await import(/* @vite-ignore */ m);
+  await loadCodecModules(missingCodecModules(wire));
   return decodeValue(wire);
 }
 

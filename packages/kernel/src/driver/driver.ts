@@ -7,6 +7,7 @@ import { needsDynamicError, planExecution, validateBlocks, type ExecutionPlan } 
 import { buildTemplates, type TemplateSet } from "../execution/templates.js";
 import type { Frame } from "../graph/frames.js";
 import { FunctionGraph, type GraphNode } from "../graph/function-graph.js";
+import { listCodecs } from "../codec/codec-registry.js";
 import { toDot } from "../graph/visualize.js";
 import { GroupByRepeatableBlocks, type GroupingStrategy } from "../grouping/grouping-strategy.js";
 import { nodesFromModules, type ModuleSource } from "../node/from-modules.js";
@@ -223,6 +224,7 @@ export class Driver {
           allowModuleOverrides: this.setup.allowModuleOverrides,
           graphFingerprint: this.graph.fingerprint(),
           wantsNodeEvents: this.hooks.preNode.length > 0 || this.hooks.postNode.length > 0,
+          codecModules: [...new Set(listCodecs().flatMap((c) => (c.module ? [c.module] : [])))],
         };
         await Promise.all(executors.map((e) => e.init(context)));
         try {

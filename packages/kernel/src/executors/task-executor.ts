@@ -54,6 +54,12 @@ export interface ExecutorContext {
    * absent (an older kernel), send them.
    */
   readonly wantsNodeEvents?: boolean;
+  /**
+   * Module specifiers of every codec registered in the driver's process. Workers
+   * import them at start (`TaskRunnerOptions.codecModules`) so they can encode and
+   * decode the same types.
+   */
+  readonly codecModules?: readonly string[];
 }
 
 /**

@@ -83,7 +83,7 @@ const runners = new Map<string, Promise<TaskRunner>>();
 
 /** Worker side: one TaskRunner per (modules, config), built once and reused across tasks and runs. */
 export function cachedTaskRunner(options: TaskRunnerOptions): Promise<TaskRunner> {
-  const key = JSON.stringify([options.modules.map(String), options.config ?? {}, options.allowModuleOverrides ?? false]);
+  const key = JSON.stringify([options.modules.map(String), options.config ?? {}, options.allowModuleOverrides ?? false, options.codecModules ?? []]);
   let r = runners.get(key);
   if (!r) {
     r = TaskRunner.create(options);

@@ -1,4 +1,5 @@
 import { GraphError } from "../errors.js";
+import { loadCodecModules, setCodecModuleImporter } from "../codec/codec-registry.js";
 import type { NodeEvent } from "../executors/task-executor.js";
 import { FunctionGraph } from "../graph/function-graph.js";
 import { nodesFromModules } from "../node/from-modules.js";
@@ -24,6 +25,13 @@ export interface TaskRunnerOptions {
   readonly modules: readonly ModuleLocation[];
   readonly config?: Readonly<Record<string, unknown>>;
   readonly allowModuleOverrides?: boolean;
+  /** Codec modules to import before any task (from `ExecutorContext.codecModules`). */
+  readonly codecModules?: readonly string[];
+  /**
+   * How to import a codec module that the kernel cannot resolve by itself, e.g.
+   * `(s) => import(pathToFileURL(createRequire(pipelinePath).resolve(s)).href)`.
+   */
+  readonly importModule?: (specifier: string) => Promise<unknown>;
 }
 
 /**
@@ -43,6 +51,17 @@ export class TaskRunner {
 
   static async create(options: TaskRunnerOptions): Promise<TaskRunner> {
     const sources = await loadModules(options.modules);
+    if (options.importModule) {
+      const fallback = options.importModule;
+      const previous = setCodecModuleImporter(async (s) => {
+        try {
+          return await previous(s);
+        } catch {
+          return fallback(s);
+        }
+      });
+    }
+    if (options.codecModules) await loadCodecModules(options.codecModules);
     const specs = nodesFromModules(sources, options.config ?? {}, { allowModuleOverrides: options.allowModuleOverrides });
     return new TaskRunner(new FunctionGraph(specs));
   }
