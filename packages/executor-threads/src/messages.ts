@@ -1,4 +1,4 @@
-import type { WireNodeEvent, WireTaskRequest, WireTaskResult } from "@hamilton-ts/kernel";
+import type { WireNodeEvent, WireTaskResult } from "@hamilton-ts/kernel";
 
 /**
  * Messages between the executor and its worker threads. Tasks travel in the
@@ -16,7 +16,22 @@ export interface SetupMessage {
   readonly allowModuleOverrides: boolean;
 }
 
-/** Tasks a worker runs one after the other, reporting back as it goes. */
+/** What the tasks of one template share: sent once per batch, not once per task. */
+export interface TaskShape {
+  readonly nodes: readonly string[];
+  readonly outputs: readonly string[];
+  readonly expanders: readonly string[];
+  /** Names of the task's inputs, in the order their values appear in `BatchMessage.values`. */
+  readonly inputs: readonly string[];
+}
+
+/**
+ * Tasks a worker runs one after the other, reporting back as it goes. The
+ * kernel's `WireTaskRequest`s travel column-wise: what tasks share (run id,
+ * fingerprint, node lists) once, then per task its id, shape and input values
+ * (already through the codec registry), so cloning a batch of thousands of tiny
+ * tasks costs little more than cloning their values.
+ */
 export interface BatchMessage {
   readonly type: "batch";
   /** Sequence number of the batch, unique per executor. */
@@ -25,21 +40,32 @@ export interface BatchMessage {
   readonly setup: number;
   /** Whether to send node events back (only when the caller has node hooks). */
   readonly events: boolean;
-  readonly tasks: readonly WireTaskRequest[];
+  readonly runId: string;
+  readonly graphFingerprint: string;
+  readonly shapes: readonly TaskShape[];
+  readonly taskIds: readonly string[];
+  /** Index into `shapes` of each task. */
+  readonly shapeOf: Int32Array;
+  /** Every task's input values, flattened in task order, then in its shape's `inputs` order. */
+  readonly values: readonly unknown[];
 }
 
 export type ToWorker = SetupMessage | BatchMessage;
 
 /**
- * Results (and node events) of some tasks of a batch, by index in the batch.
- * Events precede the results they belong to.
+ * Outcomes (and node events) of some tasks of a batch. Successful tasks travel
+ * column-wise: their indices in the batch, and their output values flattened in
+ * each shape's `outputs` order; failures as the kernel's wire results. Events
+ * precede the outcomes they belong to.
  */
 export interface ResultsMessage {
   readonly type: "results";
   readonly seq: number;
-  readonly results: ReadonlyArray<readonly [index: number, result: WireTaskResult]>;
+  readonly done: readonly number[];
+  readonly outputs: readonly unknown[];
+  readonly failures: ReadonlyArray<readonly [index: number, result: WireTaskResult]>;
   readonly events: ReadonlyArray<readonly [index: number, event: WireNodeEvent]>;
-  /** Time the worker spent running these results' tasks, to size later batches. */
+  /** Time the worker spent running these tasks, to size later batches. */
   readonly busyMs: number;
 }
 

@@ -2,7 +2,9 @@ import type { ResourceLimits } from "node:worker_threads";
 import {
   abortErrorFrom,
   decodeTaskResult,
+  decodeValue,
   encodeTaskRequest,
+  missingCodecModules,
   NodeExecutionError,
   reportWireNodeEvent,
   SerializationError,
@@ -10,8 +12,9 @@ import {
   type Task,
   type TaskExecutor,
   type WireTaskRequest,
+  type WireTaskResult,
 } from "@hamilton-ts/kernel";
-import { STATE_NODE, STATE_SEQ, STATE_TASK, type BatchMessage, type ResultsMessage, type SetupMessage } from "./messages.js";
+import { STATE_NODE, STATE_SEQ, STATE_TASK, type BatchMessage, type ResultsMessage, type SetupMessage, type TaskShape } from "./messages.js";
 import { spawnThread, type PoolThread, type SpawnOptions } from "./worker-thread.js";
 
 /** Options of `MultiThreadingExecutor`. */
@@ -19,7 +22,7 @@ export interface MultiThreadingExecutorOptions {
   /** Most worker threads (and so tasks running at once). Default: 4. */
   maxTasks?: number;
   /**
-   * Most tasks sent to a worker in one message. Default 256, sized adaptively
+   * Most tasks sent to a worker in one message. Default 512, sized adaptively
    * below that: one task per message while tasks take long, more as they get
    * short, so that a message carries a few milliseconds of work. `1` turns
    * batching off.
@@ -73,7 +76,7 @@ interface Slot {
 }
 
 /** Aim for batches that carry this much work (ms): enough to hide messaging costs, small enough to balance. */
-const TARGET_BATCH_MS = 4;
+const TARGET_BATCH_MS = 16;
 /** Below this average task time, a worker gets a second batch before the first returns. */
 const PIPELINE_BELOW_MS = 1;
 
@@ -126,7 +129,7 @@ export class MultiThreadingExecutor implements TaskExecutor {
       return v;
     };
     this.maxTasks = positive("maxTasks", options.maxTasks ?? 4, 1);
-    this.chunkSize = positive("chunkSize", options.chunkSize ?? 256, 1);
+    this.chunkSize = positive("chunkSize", options.chunkSize ?? 512, 1);
     this.retries = positive("retries", options.retries ?? 0, 0);
     this.idleTimeoutMs = positive("idleTimeoutMs", options.idleTimeoutMs ?? 1500, 0);
     this.nodeEvents = options.nodeEvents ?? "auto";
@@ -249,13 +252,19 @@ export class MultiThreadingExecutor implements TaskExecutor {
     }
   }
 
-  /** An idle worker; else a new one while under maxTasks; else, for short tasks, one with a single batch in flight. */
+  /**
+   * An idle worker; else, for short tasks, one with a single batch in flight
+   * (a second batch hides the round trip); else a new worker while under
+   * maxTasks. Short tasks thus add a worker only when the others fall behind:
+   * when the calling thread is the bottleneck, an extra thread would only take
+   * CPU from it.
+   */
   private pickSlot(): Slot | undefined {
     for (const s of this.slots) if (s.inflight.length === 0) return s;
-    if (this.slots.length < this.maxTasks) return this.spawn();
     if (this.avgTaskMs !== undefined && this.avgTaskMs < PIPELINE_BELOW_MS) {
       for (const s of this.slots) if (s.inflight.length === 1) return s;
     }
+    if (this.slots.length < this.maxTasks) return this.spawn();
     return undefined;
   }
 
@@ -280,7 +289,7 @@ export class MultiThreadingExecutor implements TaskExecutor {
   private send(slot: Slot, run: RunState, entries: Entry[]): void {
     const t = slot.thread;
     const batch: Batch = { seq: this.seq++, run, entries, remaining: entries.length };
-    const msg: BatchMessage = { type: "batch", seq: batch.seq, setup: run.setup.id, events: run.events, tasks: entries.map((e) => e.request) };
+    const msg = packBatch(batch);
     try {
       if (!t.setups.has(run.setup.id)) {
         t.worker.postMessage(run.setup);
@@ -307,24 +316,50 @@ export class MultiThreadingExecutor implements TaskExecutor {
       const e = batch.entries[i]!;
       if (!e.settled) reportWireNodeEvent(e.task, ev);
     }
-    if (msg.results.length > 0) {
-      const per = msg.busyMs / msg.results.length;
+    const finished = msg.done.length + msg.failures.length;
+    if (finished > 0) {
+      const per = msg.busyMs / finished;
       this.avgTaskMs = this.avgTaskMs === undefined ? per : this.avgTaskMs * 0.7 + per * 0.3;
     }
-    for (const [i, result] of msg.results) {
+    let at = 0;
+    for (const i of msg.done) {
       const e = batch.entries[i]!;
-      batch.remaining--;
-      if (e.settled) continue;
-      e.settled = true;
-      this.pending--;
-      decodeTaskResult(result).then(e.resolve, e.reject);
+      const names = e.request.outputs;
+      const outputs: Record<string, unknown> = {};
+      for (let k = 0; k < names.length; k++) outputs[names[k]!] = msg.outputs[at++];
+      this.answer(batch, e, { ok: true, taskId: e.task.taskId, outputs });
     }
+    for (const [i, result] of msg.failures) this.answer(batch, batch.entries[i]!, result);
     if (batch.remaining === 0) {
       slot.inflight.splice(slot.inflight.indexOf(batch), 1);
       if (slot.inflight.length === 0) t.worker.unref();
     }
     if (this.queued() > 0) this.dispatch();
     else if (this.pending === 0 && this.activeRuns === 0) this.armIdleTimer();
+  }
+
+  private answer(batch: Batch, e: Entry, result: WireTaskResult): void {
+    batch.remaining--;
+    if (e.settled) return;
+    e.settled = true;
+    this.pending--;
+    if (result.ok && allPrimitive(result.outputs as Record<string, unknown>)) {
+      e.resolve(result.outputs as Record<string, unknown>);
+      return;
+    }
+    if (result.ok && missingCodecModules(result.outputs).length === 0) {
+      // the common case, without a promise per task: every codec it needs is registered here
+      let outputs: Record<string, unknown>;
+      try {
+        outputs = decodeValue(result.outputs) as Record<string, unknown>;
+      } catch (error) {
+        e.reject(error);
+        return;
+      }
+      e.resolve(outputs);
+      return;
+    }
+    decodeTaskResult(result).then(e.resolve, e.reject);
   }
 
   // ---- faults -----------------------------------------------------------------
@@ -435,4 +470,57 @@ export class MultiThreadingExecutor implements TaskExecutor {
     this.idleTimer = setTimeout(stop, this.idleTimeoutMs);
     this.idleTimer.unref?.();
   }
+}
+
+/** Lay a batch's wire requests out column-wise (see `BatchMessage`); tasks of one template share a shape. */
+function packBatch(batch: Batch): BatchMessage {
+  const shapes: TaskShape[] = [];
+  const byNodes = new Map<readonly string[], number>();
+  const taskIds: string[] = [];
+  const shapeOf = new Int32Array(batch.entries.length);
+  let k = 0;
+  const values: unknown[] = [];
+  for (const e of batch.entries) {
+    const r = e.request;
+    const inputs = r.inputs as Record<string, unknown>;
+    let s = byNodes.get(r.nodes);
+    const shape = s === undefined ? undefined : shapes[s]!;
+    if (shape === undefined || !sameKeys(shape.inputs, inputs)) {
+      s = shapes.push({ nodes: r.nodes, outputs: r.outputs, expanders: r.expanders, inputs: Object.keys(inputs) }) - 1;
+      byNodes.set(r.nodes, s);
+    }
+    taskIds.push(r.taskId);
+    shapeOf[k++] = s!;
+    for (const name of shapes[s!]!.inputs) values.push(inputs[name]);
+  }
+  const run = batch.run;
+  return {
+    type: "batch",
+    seq: batch.seq,
+    setup: run.setup.id,
+    events: run.events,
+    runId: run.runId,
+    graphFingerprint: run.fingerprint,
+    shapes,
+    taskIds,
+    shapeOf,
+    values,
+  };
+}
+
+function sameKeys(names: readonly string[], obj: Record<string, unknown>): boolean {
+  let n = 0;
+  for (const k in obj) {
+    if (names[n] !== k) return false;
+    n++;
+  }
+  return n === names.length;
+}
+
+function allPrimitive(values: Record<string, unknown>): boolean {
+  for (const k in values) {
+    const v = values[k];
+    if (v !== null && typeof v === "object") return false;
+  }
+  return true;
 }

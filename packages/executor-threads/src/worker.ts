@@ -4,11 +4,11 @@
 // few messages as it can while still streaming.
 import { parentPort, workerData } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
-import { cachedTaskRunner, failureFor, runWireTask, SerializationError, type WireNodeEvent, type WireTaskResult } from "@hamilton-ts/kernel";
+import { cachedTaskRunner, failureFor, runWireTask, SerializationError, type WireNodeEvent, type WireTaskRequest, type WireTaskResult } from "@hamilton-ts/kernel";
 import { STATE_NODE, STATE_SEQ, STATE_TASK, type BatchMessage, type ResultsMessage, type SetupMessage, type ToWorker, type WorkerData } from "./messages.js";
 
 /** Send what is buffered at least this often while a batch runs (results and events stream). */
-const FLUSH_INTERVAL_MS = 4;
+const FLUSH_INTERVAL_MS = 16;
 
 const port = parentPort!;
 const data = workerData as WorkerData;
@@ -25,23 +25,44 @@ port.on("message", (msg: ToWorker) => {
   else chain = chain.then(() => runBatch(msg));
 });
 
+/** Rebuild the kernel's wire request of task `i` of a batch; `cursor` walks `values`. */
+function requestOf(batch: BatchMessage, i: number, cursor: { at: number }): WireTaskRequest {
+  const shape = batch.shapes[batch.shapeOf[i]!]!;
+  const inputs: Record<string, unknown> = {};
+  for (const name of shape.inputs) inputs[name] = batch.values[cursor.at++];
+  return {
+    runId: batch.runId,
+    taskId: batch.taskIds[i]!,
+    nodes: shape.nodes,
+    inputs,
+    outputs: shape.outputs,
+    expanders: shape.expanders,
+    graphFingerprint: batch.graphFingerprint,
+  };
+}
+
 async function runBatch(batch: BatchMessage): Promise<void> {
-  const { seq, tasks } = batch;
-  let results: Array<readonly [number, WireTaskResult]> = [];
+  const { seq, taskIds } = batch;
+  const count = taskIds.length;
+  let done: number[] = [];
+  let outputs: unknown[] = [];
+  let failures: Array<readonly [number, WireTaskResult]> = [];
   let events: Array<readonly [number, WireNodeEvent]> = [];
   let transfer = new Set<ArrayBuffer>();
   let busyMs = 0;
   let last = performance.now();
 
   const flush = () => {
-    if (results.length === 0 && events.length === 0) return;
-    const msg: ResultsMessage = { type: "results", seq, results, events, busyMs };
+    if (done.length === 0 && failures.length === 0 && events.length === 0) return;
+    const msg: ResultsMessage = { type: "results", seq, done, outputs, failures, events, busyMs };
     try {
       port.postMessage(msg, [...transfer]);
     } catch (error) {
-      sendOneByOne(msg, error);
+      sendOneByOne(batch, msg, error);
     }
-    results = [];
+    done = [];
+    outputs = [];
+    failures = [];
     events = [];
     transfer = new Set();
     busyMs = 0;
@@ -57,52 +78,70 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     if (!setup) throw new Error(`worker received batch ${seq} before its graph setup ${batch.setup}`);
     runner = await cachedTaskRunner({ modules: setup.modules, config: setup.config, allowModuleOverrides: setup.allowModuleOverrides });
   } catch (error) {
-    for (let i = 0; i < tasks.length; i++) results.push([i, failureFor(tasks[i]!.taskId, error)]);
+    for (let i = 0; i < count; i++) failures.push([i, failureFor(taskIds[i]!, error)]);
     flush();
     return;
   }
 
-  for (let i = 0; i < tasks.length; i++) {
-    const req = tasks[i]!;
+  const cursor = { at: 0 };
+  for (let i = 0; i < count; i++) {
+    const req = requestOf(batch, i, cursor);
     Atomics.store(state, STATE_TASK, i);
     Atomics.store(state, STATE_NODE, -1);
-    const onEvent = (e: WireNodeEvent) => {
-      if (e.type === "pre") Atomics.store(state, STATE_NODE, req.nodes.indexOf(e.nodeName));
-      if (!batch.events) return;
-      events.push([i, e]);
-      // a node starting after a long gap is news worth sending now (progress bars)
-      if (e.type === "pre" && performance.now() - last >= FLUSH_INTERVAL_MS) flush();
-    };
+    // node events cost a hook call per node: only when the caller has node hooks
+    // (they also tell which node of a multi-node task was running if the worker dies)
+    const onEvent = batch.events
+      ? (e: WireNodeEvent) => {
+          if (e.type === "pre") Atomics.store(state, STATE_NODE, req.nodes.indexOf(e.nodeName));
+          events.push([i, e]);
+          // a node starting after a long gap is news worth sending now (progress bars)
+          if (e.type === "pre" && performance.now() - last >= FLUSH_INTERVAL_MS) flush();
+        }
+      : undefined;
     const started = performance.now();
     const { result, transfer: buffers } = await runWireTask(runner, req, onEvent);
     const now = performance.now();
     busyMs += now - started;
-    results.push([i, result]);
-    for (const b of buffers) transfer.add(b);
+    if (result.ok) {
+      done.push(i);
+      const out = result.outputs as Record<string, unknown>;
+      for (const name of req.outputs) outputs.push(out[name]);
+      for (const b of buffers) transfer.add(b);
+    } else {
+      failures.push([i, result]);
+    }
     if (now - last >= FLUSH_INTERVAL_MS) flush();
   }
   flush();
 }
 
-/** A message failed to clone: send each result alone, turning the ones that still fail into errors naming their task. */
-function sendOneByOne(msg: ResultsMessage, error: unknown): void {
+/** A message failed to clone: send each outcome alone, turning the ones that still fail into errors naming their task. */
+function sendOneByOne(batch: BatchMessage, msg: ResultsMessage, error: unknown): void {
+  const empty = { type: "results", seq: msg.seq, done: [], outputs: [], failures: [], events: [], busyMs: 0 } as const;
   if (msg.events.length > 0) {
     try {
-      port.postMessage({ ...msg, results: [] } satisfies ResultsMessage);
+      port.postMessage({ ...empty, events: msg.events } satisfies ResultsMessage);
     } catch {
-      // node events are best effort; the results below still settle every task
+      // node events are best effort; the outcomes below still settle every task
     }
   }
-  for (const [i, r] of msg.results) {
+  let at = 0;
+  for (const i of msg.done) {
+    const n = batch.shapes[batch.shapeOf[i]!]!.outputs.length;
+    const values = msg.outputs.slice(at, at + n);
+    at += n;
     try {
-      port.postMessage({ type: "results", seq: msg.seq, results: [[i, r]], events: [], busyMs: 0 } satisfies ResultsMessage);
+      port.postMessage({ ...empty, done: [i], outputs: values } satisfies ResultsMessage);
     } catch {
       const cause = error instanceof Error ? error.message : String(error);
+      const taskId = batch.taskIds[i]!;
+      const names = batch.shapes[batch.shapeOf[i]!]!.outputs;
       const failure = failureFor(
-        r.taskId,
-        new SerializationError(`The outputs of task ${r.taskId} cannot be sent back from the worker thread: ${cause}`, r.ok ? undefined : r.nodeName),
+        taskId,
+        new SerializationError(`The outputs (${names.join(", ")}) of task ${taskId} cannot be sent back from the worker thread: ${cause}`, names[0]),
       );
-      port.postMessage({ type: "results", seq: msg.seq, results: [[i, failure]], events: [], busyMs: 0 } satisfies ResultsMessage);
+      port.postMessage({ ...empty, failures: [[i, failure]] } satisfies ResultsMessage);
     }
   }
+  for (const f of msg.failures) port.postMessage({ ...empty, failures: [f] } satisfies ResultsMessage);
 }
