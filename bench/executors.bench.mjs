@@ -1,0 +1,106 @@
+// Parallel executors on one machine, against the kernel's synchronous executor:
+// - CPU-bound map-reduce (16 items x ~200 ms): speedup
+// - 100,000 trivial items: items/s, and the ratio to the synchronous executor
+// - a single tiny task: round-trip latency (warm pool)
+// To add an executor, append an entry to `executors` below.
+import { Builder, SynchronousLocalTaskExecutor } from "@hamilton-ts/kernel";
+import { MultiThreadingExecutor } from "@hamilton-ts/executor-threads";
+import { MultiProcessingExecutor } from "@hamilton-ts/executor-cluster";
+
+const pipeline = (name) => new URL(`./pipelines/${name}.mjs`, import.meta.url);
+const now = () => performance.now();
+const gc = () => globalThis.gc?.();
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+
+/**
+ * Executors under test: `make()` returns a fresh executor (its pool is reused
+ * across the runs of one section and closed at the end of it).
+ */
+const executors = [
+  { name: "threads", label: "MultiThreadingExecutor({ maxTasks: 2 })", make: () => new MultiThreadingExecutor({ maxTasks: 2 }) },
+  { name: "processes", label: "MultiProcessingExecutor({ maxTasks: 2 })", make: () => new MultiProcessingExecutor({ maxTasks: 2 }) },
+];
+const only = args.filter((a) => !a.startsWith("--"));
+const selected = executors.filter((e) => only.length === 0 || only.includes(e.name));
+
+async function driver(module, executor) {
+  return new Builder().withModules(pipeline(module)).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(executor).build();
+}
+
+/** Best and median of `reps` timed runs (after `warm` untimed ones), in ms. */
+async function time(reps, warm, fn) {
+  for (let i = 0; i < warm; i++) await fn();
+  const ms = [];
+  for (let i = 0; i < reps; i++) {
+    gc();
+    const t = now();
+    await fn();
+    ms.push(now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  return { best: ms[0], median: ms[Math.floor(ms.length / 2)] };
+}
+
+const results = { machine: { cpus: (await import("node:os")).cpus().length, node: process.version }, cpu: {}, trivial: {}, latency: {} };
+const rows = [];
+
+// ---- CPU-bound: 16 x ~200 ms ---------------------------------------------------
+{
+  const count = quick ? 8 : 16;
+  const inputs = { count, work_ms: 200 };
+  const sync = await driver("cpu-map-reduce", new SynchronousLocalTaskExecutor());
+  const base = await time(1, 0, () => sync.execute(["checksum"], { inputs }));
+  results.cpu.sync = { ms: base.best };
+  rows.push([`cpu ${count}x200ms`, "SynchronousLocalTaskExecutor", `${base.best.toFixed(0)} ms`, "1.00x"]);
+  for (const e of selected) {
+    const ex = e.make();
+    const dr = await driver("cpu-map-reduce", ex);
+    const t = await time(quick ? 1 : 2, 0, () => dr.execute(["checksum"], { inputs }));
+    await dr.close();
+    const speedup = base.best / t.best;
+    results.cpu[e.name] = { ms: t.best, speedup };
+    rows.push([`cpu ${count}x200ms`, e.label, `${t.best.toFixed(0)} ms`, `${speedup.toFixed(2)}x`]);
+  }
+}
+
+// ---- 100,000 trivial items -------------------------------------------------------
+{
+  const count = quick ? 20_000 : 100_000;
+  const inputs = { count };
+  const sync = await driver("trivial-map-reduce", new SynchronousLocalTaskExecutor());
+  const base = await time(3, 1, () => sync.execute(["total"], { inputs }));
+  const baseRate = count / (base.best / 1000);
+  results.trivial.sync = { ms: base.best, itemsPerSec: baseRate };
+  rows.push([`${count} trivial items`, "SynchronousLocalTaskExecutor", `${Math.round(baseRate)} items/s`, "100%"]);
+  for (const e of selected) {
+    const ex = e.make();
+    const dr = await driver("trivial-map-reduce", ex);
+    const t = await time(3, 1, () => dr.execute(["total"], { inputs }));
+    await dr.close();
+    const rate = count / (t.best / 1000);
+    results.trivial[e.name] = { ms: t.best, itemsPerSec: rate, ofSync: rate / baseRate };
+    rows.push([`${count} trivial items`, e.label, `${Math.round(rate)} items/s`, `${((100 * rate) / baseRate).toFixed(0)}%`]);
+  }
+}
+
+// ---- one tiny task: round-trip latency (warm pool) --------------------------------
+{
+  const reps = quick ? 50 : 200;
+  const sync = await driver("tiny-task", new SynchronousLocalTaskExecutor());
+  const base = await time(reps, 20, () => sync.execute(["result"], { inputs: { x: 1 } }));
+  results.latency.sync = { medianMs: base.median };
+  rows.push(["single tiny task (median run)", "SynchronousLocalTaskExecutor", `${(base.median * 1000).toFixed(0)} µs`, ""]);
+  for (const e of selected) {
+    const ex = e.make();
+    const dr = await driver("tiny-task", ex);
+    const t = await time(reps, 20, () => dr.execute(["result"], { inputs: { x: 1 } }));
+    await dr.close();
+    results.latency[e.name] = { medianMs: t.median, bestMs: t.best, overMs: t.median - base.median };
+    rows.push(["single tiny task (median run)", e.label, `${(t.median * 1000).toFixed(0)} µs`, `+${((t.median - base.median) * 1000).toFixed(0)} µs`]);
+  }
+}
+
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), 8));
+for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join("  "));
+console.log(JSON.stringify({ bench: "executors", ...results }));
