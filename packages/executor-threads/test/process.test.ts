@@ -50,7 +50,9 @@ describe("idle workers", () => {
     const dr = await driverFor("cpu.mjs", ex);
     await dr.execute(["runs"], { inputs: { count: 2, work_ms: 5 } });
     expect(ex.workerCount).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 400));
+    const t0 = performance.now();
+    while (ex.workerCount > 0 && performance.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
     expect(ex.workerCount).toBe(0);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(80);
   });
 });
