@@ -1,12 +1,15 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { deserializeError, type Task, type WireTaskRequest } from "@hamilton-ts/kernel";
+import { deserializeError, type Task } from "@hamilton-ts/kernel";
+import type { PackableTask } from "./batch-codec.js";
 import type { FromChild, ToChild } from "./messages.js";
 
 /** A task waiting for, or running in, a child process. */
-export interface Entry {
+export interface Entry extends PackableTask {
   readonly task: Task;
-  readonly wire: WireTaskRequest;
+  readonly graphFingerprint: string;
   readonly setupId: number;
+  /** The caller has node hooks. */
+  readonly wantsEvents: boolean;
   readonly resolve: (value: Record<string, unknown> | Promise<Record<string, unknown>>) => void;
   readonly reject: (error: unknown) => void;
   /** Child deaths blamed on this task. */

@@ -4,10 +4,14 @@
  * runs batches of tasks by node name, and sends results and node events back.
  * Code never travels: only task requests and values do.
  */
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { serialize } from "node:v8";
 import { cachedTaskRunner, failureFor, runWireTask, SerializationError, serializeError } from "@hamilton-ts/kernel";
-import type { WireNodeEvent, WireTaskResult } from "@hamilton-ts/kernel";
-import type { ChildSetup, FromChild, ToChild } from "./messages.js";
+import type { TaskRunner, TaskRunnerOptions, WireNodeEvent, WireTaskResult } from "@hamilton-ts/kernel";
+import { EventPacker, unpackBatch } from "./batch-codec.js";
+import type { ChildSetup, FromChild, PackedBatch, PackedResults, ToChild } from "./messages.js";
 
 if (typeof process.send !== "function") {
   console.error("@hamilton-ts/executor-cluster: the process child script must be started by MultiProcessingExecutor (it needs an IPC channel).");
@@ -27,54 +31,119 @@ function send(message: FromChild): void {
   }
 }
 
-/** A result that v8 cannot serialize (despite the codec walk) becomes a SerializationError naming the node. */
-function sendResults(batchId: number, results: WireTaskResult[], events: WireNodeEvent[], computeMs: number): void {
-  try {
-    send({ type: "results", batchId, results, events, computeMs });
-    return;
-  } catch {
-    // find the culprits below
-  }
-  const safe = results.map((r) => {
-    try {
-      serialize(r);
-      return r;
-    } catch (error) {
-      const names = r.ok ? Object.keys(r.outputs as object) : [r.nodeName ?? "(task)"];
-      return failureFor(
-        r.taskId,
-        new SerializationError(
-          `A value of node "${names.join(", ")}" cannot be sent back from the child process: ${(error as Error).message}`,
-          names[0],
-        ),
-      );
-    }
-  });
-  send({ type: "results", batchId, results: safe, events: [], computeMs });
+/** What the slow path needs to find a value v8 cannot serialize. */
+interface BatchLayout {
+  readonly taskIds: readonly string[];
+  readonly outputNames: ReadonlyArray<readonly string[]>;
 }
 
-async function runBatch(msg: Extract<ToChild, { type: "batch" }>): Promise<void> {
-  const setup = setups.get(msg.setupId);
-  const results: WireTaskResult[] = [];
-  const events: WireNodeEvent[] = [];
-  const onEvent = msg.live
-    ? (e: WireNodeEvent) => send({ type: "events", batchId: msg.batchId, events: [e] })
-    : (e: WireNodeEvent) => void events.push(e);
-  const start = performance.now();
-  if (!setup) {
-    for (const t of msg.tasks) results.push(failureFor(t.taskId, new Error(`child process ${process.pid} has no setup ${msg.setupId}`)));
-  } else {
-    let runner;
-    try {
-      runner = await cachedTaskRunner({ modules: setup.modules, config: setup.config, allowModuleOverrides: setup.allowModuleOverrides });
-    } catch (error) {
-      for (const t of msg.tasks) results.push(failureFor(t.taskId, error));
-    }
-    if (runner) {
-      for (const req of msg.tasks) results.push((await runWireTask(runner, req, onEvent)).result);
+function sendResults(msg: PackedResults, layout: BatchLayout): void {
+  try {
+    send(msg);
+    return;
+  } catch {
+    // v8 refused a value the codec walk let through: find it below
+  }
+  // resend task by task, turning each value that cannot be serialized into a SerializationError naming its node
+  const failures = [...msg.failures];
+  const values: unknown[] = [];
+  const failed = new Set(failures.map(([i]) => i));
+  let offset = 0;
+  for (let i = 0; i < layout.taskIds.length; i++) {
+    if (failed.has(i)) continue;
+    const names = layout.outputNames[i]!;
+    const own = msg.values.slice(offset, offset + names.length);
+    offset += names.length;
+    const bad = names.find((_n, k) => {
+      try {
+        serialize(own[k]);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (bad === undefined) values.push(...own);
+    else {
+      failures.push([
+        i,
+        failureFor(layout.taskIds[i]!, new SerializationError(`The value of node "${bad}" cannot be sent back from the child process: v8 cannot serialize it.`, bad)) as Failure,
+      ]);
     }
   }
-  sendResults(msg.batchId, results, events, performance.now() - start);
+  send({ type: "results", batchId: msg.batchId, values, failures, events: msg.events, computeMs: msg.computeMs });
+}
+
+type Failure = Extract<WireTaskResult, { ok: false }>;
+
+/**
+ * Codec modules (e.g. `@hamilton-ts/results-arrow`) are imported by the kernel,
+ * which may not see them from where it is installed; resolve them from the
+ * pipeline modules and the working directory instead.
+ */
+function importNear(modules: readonly string[]): (specifier: string) => Promise<unknown> {
+  const bases = [...modules.filter((m) => m.startsWith("file:")).map((m) => fileURLToPath(m)), join(process.cwd(), "noop.js")];
+  return async (specifier) => {
+    for (const base of bases) {
+      let resolved: string;
+      try {
+        resolved = createRequire(base).resolve(specifier);
+      } catch {
+        continue;
+      }
+      return import(pathToFileURL(resolved).href);
+    }
+    return import(specifier);
+  };
+}
+
+function runnerOptions(setup: ChildSetup): TaskRunnerOptions {
+  const options = {
+    modules: setup.modules,
+    config: setup.config,
+    allowModuleOverrides: setup.allowModuleOverrides,
+    codecModules: setup.codecModules,
+    importModule: importNear(setup.modules),
+  };
+  return options;
+}
+
+async function runBatch(msg: PackedBatch): Promise<void> {
+  const start = performance.now();
+  const setup = setups.get(msg.setupId);
+  const values: unknown[] = [];
+  const failures: Array<readonly [number, Failure]> = [];
+  const events = new EventPacker();
+  let runner: TaskRunner | undefined;
+  let setupError: unknown;
+  try {
+    if (!setup) throw new Error(`child process ${process.pid} has no setup ${msg.setupId}`);
+    runner = await cachedTaskRunner(runnerOptions(setup));
+  } catch (error) {
+    setupError = error;
+  }
+  const outputNames: Array<readonly string[]> = [];
+  for (const { index, shape, request } of unpackBatch(msg)) {
+    outputNames.push(shape.outputs);
+    if (!runner) {
+      failures.push([index, failureFor(request.taskId, setupError) as Failure]);
+      continue;
+    }
+    const onEvent = msg.events
+      ? (e: WireNodeEvent) => {
+          events.add(index, shape, e);
+          if (msg.live) send({ type: "events", batchId: msg.batchId, events: events.take() });
+        }
+      : undefined;
+    const { result } = await runWireTask(runner, request, onEvent);
+    if (result.ok) {
+      const out = result.outputs as Record<string, unknown>;
+      for (const name of shape.outputs) values.push(out[name]);
+    } else failures.push([index, result]);
+  }
+  sendResults(
+    { type: "results", batchId: msg.batchId, values, failures, events: events.take(), computeMs: performance.now() - start },
+    { taskIds: msg.taskIds, outputNames },
+  );
 }
 
 function fatal(origin: string) {

@@ -1,10 +1,15 @@
-import type { SerializedError, WireNodeEvent, WireTaskRequest, WireTaskResult } from "@hamilton-ts/kernel";
+import type { SerializedError, WireTaskResult } from "@hamilton-ts/kernel";
 
 /**
  * The IPC messages between the parent and a child process. They travel with
  * `serialization: "advanced"` (the v8 serializer), so they hold plain data,
  * typed arrays, Maps, Sets and Dates; task values went through the kernel's
  * codec registry first.
+ *
+ * Batches are columnar (see `batch-codec.ts`): the fields tasks of one template
+ * share travel once per message, values travel in flat arrays, and node events
+ * as numbers, so that a message of hundreds of trivial tasks is small and cheap
+ * to (de)serialize.
  */
 
 /** How a child builds its graph: the driver's module locations and config. */
@@ -12,32 +17,79 @@ export interface ChildSetup {
   readonly modules: readonly string[];
   readonly config: Readonly<Record<string, unknown>>;
   readonly allowModuleOverrides: boolean;
+  /** Modules whose import registers the codecs the driver's process knows (the child imports them first). */
+  readonly codecModules?: readonly string[];
+}
+
+/** What tasks of one template share: their nodes, inputs' names, outputs and expanders. */
+export interface TaskShape {
+  readonly nodes: readonly string[];
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly expanders: readonly string[];
+}
+
+/** Tasks to run, in order, as columns. */
+export interface PackedBatch {
+  readonly type: "batch";
+  readonly batchId: number;
+  readonly setupId: number;
+  /**
+   * Send node events as they happen (one-task batches: long tasks, progress
+   * bars); otherwise they ride along with the results.
+   */
+  readonly live: boolean;
+  /** Whether the caller has node hooks: without them, children collect no node events. */
+  readonly events: boolean;
+  readonly runId: string;
+  readonly graphFingerprint: string;
+  readonly shapes: readonly TaskShape[];
+  readonly taskIds: readonly string[];
+  /** Index into `shapes`, per task. */
+  readonly shapeOf: readonly number[];
+  /** Every task's encoded input values, task after task, in its shape's `inputs` order. */
+  readonly values: readonly unknown[];
+}
+
+/**
+ * Node events as numbers: four per event, `[task index, kind, node index in
+ * the task's shape, duration in ms (NaN when unknown)]`; kind 0 is "pre",
+ * 1 a successful "post", 2 a failed "post" whose error is the next of `errors`.
+ */
+export interface PackedEvents {
+  readonly codes: Float64Array;
+  readonly errors: readonly SerializedError[];
+}
+
+export const EVENT_PRE = 0;
+export const EVENT_POST_OK = 1;
+export const EVENT_POST_FAILED = 2;
+
+/** A batch's outcome. */
+export interface PackedResults {
+  readonly type: "results";
+  readonly batchId: number;
+  /** Encoded outputs of the tasks that succeeded, task after task, in their shape's `outputs` order. */
+  readonly values: readonly unknown[];
+  /** Failed tasks: their index in the batch and their wire failure. */
+  readonly failures: ReadonlyArray<readonly [number, Extract<WireTaskResult, { ok: false }>]>;
+  readonly events: PackedEvents;
+  /** Time the child spent on the batch. */
+  readonly computeMs: number;
 }
 
 /** Parent → child. */
 export type ToChild =
   /** Register a setup under an id; batches name it instead of repeating it. */
   | { readonly type: "setup"; readonly setupId: number; readonly setup: ChildSetup }
-  /**
-   * Run tasks in order. `live` asks the child to send node events as they
-   * happen (one-task batches: long tasks, progress bars); otherwise they ride
-   * along with the results.
-   */
-  | { readonly type: "batch"; readonly batchId: number; readonly setupId: number; readonly live: boolean; readonly tasks: readonly WireTaskRequest[] };
+  | PackedBatch;
 
 /** Child → parent. */
 export type FromChild =
   /** The child listens; messages sent before this would be lost. */
   | { readonly type: "ready" }
   /** Node events of a live batch, sent as they happen. */
-  | { readonly type: "events"; readonly batchId: number; readonly events: readonly WireNodeEvent[] }
-  /** A batch finished: one result per task, in order, plus its buffered node events and compute time. */
-  | {
-      readonly type: "results";
-      readonly batchId: number;
-      readonly results: readonly WireTaskResult[];
-      readonly events: readonly WireNodeEvent[];
-      readonly computeMs: number;
-    }
+  | { readonly type: "events"; readonly batchId: number; readonly events: PackedEvents }
+  | PackedResults
   /** The child is about to die of an uncaught exception or unhandled rejection. */
   | { readonly type: "fatal"; readonly error: SerializedError; readonly origin: string };

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { encodeTaskRequest, GraphError, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel";
+import { encodeValue, GraphError, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel";
 import { childExecArgv, resolveChildScript } from "./child-script.js";
 import { ProcessPool } from "./process-pool.js";
 
@@ -69,7 +69,7 @@ export class MultiProcessingExecutor implements TaskExecutor {
   readonly maxTasks: number;
   private readonly options: MultiProcessingExecutorOptions;
   private pool: ProcessPool | undefined;
-  private readonly runs = new Map<string, { setupId: number; fingerprint: string }>();
+  private readonly runs = new Map<string, { setupId: number; fingerprint: string; wantsEvents: boolean }>();
   private activeRuns = 0;
 
   constructor(options: MultiProcessingExecutorOptions = {}) {
@@ -96,12 +96,14 @@ export class MultiProcessingExecutor implements TaskExecutor {
       );
     }
     const pool = (this.pool ??= this.createPool());
+    const codecModules = (context as { codecModules?: readonly string[] }).codecModules;
     const setupId = pool.setupId({
       modules: context.modules.map((m) => m.location!),
       config: context.config,
       allowModuleOverrides: context.allowModuleOverrides,
+      ...(codecModules && codecModules.length > 0 ? { codecModules } : {}),
     });
-    this.runs.set(context.runId, { setupId, fingerprint: context.graphFingerprint });
+    this.runs.set(context.runId, { setupId, fingerprint: context.graphFingerprint, wantsEvents: context.wantsNodeEvents !== false });
     this.activeRuns++;
     pool.runStarted();
   }
@@ -114,13 +116,15 @@ export class MultiProcessingExecutor implements TaskExecutor {
     const run = this.runs.get(task.runId);
     if (!run || !this.pool) return Promise.reject(new Error(`MultiProcessingExecutor received task ${task.taskId} of run ${task.runId} before init().`));
     if (task.signal.aborted) return Promise.reject(task.signal.reason);
-    let wire;
+    const inputNames = Object.keys(task.inputs);
+    const values: unknown[] = new Array(inputNames.length);
     try {
-      wire = encodeTaskRequest(task, run.fingerprint);
+      // a value that cannot cross fails here, naming its node, before anything is sent
+      for (let k = 0; k < inputNames.length; k++) values[k] = encodeValue(task.inputs[inputNames[k]!], { nodeName: inputNames[k] }).value;
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.pool.submit(task, wire, run.setupId);
+    return this.pool.submit(task, { inputNames, values, graphFingerprint: run.fingerprint, setupId: run.setupId, wantsEvents: run.wantsEvents });
   }
 
   finalize(): void {

@@ -1,16 +1,17 @@
 import { serialize } from "node:v8";
 import {
-  decodeTaskResult,
+  decodeValue,
+  decodeValueAsync,
+  errorFromWire,
+  missingCodecModules,
   NodeExecutionError,
-  reportWireNodeEvent,
   SerializationError,
   type Task,
-  type WireNodeEvent,
-  type WireTaskRequest,
 } from "@hamilton-ts/kernel";
+import { forEachEvent, packBatch } from "./batch-codec.js";
 import { ChildHandle, type Batch, type ChildEvents, type Entry, type SpawnOptions } from "./child-handle.js";
 import { ChunkSizer } from "./chunking.js";
-import type { ChildSetup, FromChild, ToChild } from "./messages.js";
+import type { ChildSetup, FromChild, PackedEvents, PackedResults, ToChild } from "./messages.js";
 
 /** Resolved pool settings (see `MultiProcessingExecutorOptions`). */
 export interface PoolOptions extends SpawnOptions {
@@ -92,9 +93,25 @@ export class ProcessPool implements ChildEvents {
     if (this.activeRuns === 0) for (const c of this.children) if (c.batches.size === 0) this.idle(c);
   }
 
-  submit(task: Task, wire: WireTaskRequest, setupId: number): Promise<Record<string, unknown>> {
+  /** Queue a task whose inputs are already codec-encoded. */
+  submit(
+    task: Task,
+    encoded: { inputNames: readonly string[]; values: readonly unknown[]; graphFingerprint: string; setupId: number; wantsEvents: boolean },
+  ): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
-      const entry: Entry = { task, wire, setupId, resolve, reject, attempts: 0, isolate: false, settled: false };
+      const entry: Entry = {
+        task,
+        taskId: task.taskId,
+        nodes: task.nodes,
+        outputs: task.outputs,
+        expanders: task.expanders,
+        ...encoded,
+        resolve,
+        reject,
+        attempts: 0,
+        isolate: false,
+        settled: false,
+      };
       this.watch(task.signal);
       this.pending.push(entry);
       this.queued++;
@@ -192,7 +209,20 @@ export class ProcessPool implements ChildEvents {
       child.setups.add(setupId);
       child.post({ type: "setup", setupId, setup: this.setups[setupId]! });
     }
-    child.post({ type: "batch", batchId: batch.id, setupId, live: batch.live, tasks: entries.map((e) => e.wire) });
+    const first = entries[0]!;
+    child.post(
+      packBatch(
+        {
+          batchId: batch.id,
+          setupId,
+          live: batch.live && first.wantsEvents,
+          events: first.wantsEvents,
+          runId: first.task.runId,
+          graphFingerprint: first.graphFingerprint,
+        },
+        entries,
+      ),
+    );
   }
 
   private spawn(): ChildHandle {
@@ -204,7 +234,6 @@ export class ProcessPool implements ChildEvents {
   // ---- from children ----
 
   message(child: ChildHandle, msg: FromChild): void {
-    if (msg.type === "ready") return;
     if (msg.type === "events") {
       const batch = child.batches.get(msg.batchId);
       if (batch) this.report(batch, msg.events);
@@ -216,31 +245,54 @@ export class ProcessPool implements ChildEvents {
     child.batches.delete(msg.batchId);
     this.sizer.observe(msg.computeMs, batch.entries.length);
     this.report(batch, msg.events);
-    for (let i = 0; i < batch.entries.length; i++) {
-      const e = batch.entries[i]!;
-      if (e.settled) continue;
-      e.settled = true;
-      this.inFlight--;
-      e.resolve(decodeTaskResult(msg.results[i]!));
+    if (missingCodecModules(msg.values).length === 0) this.resolveBatch(batch, msg, decodeValue(msg.values) as unknown[]);
+    else {
+      // a codec this process has not registered yet: import its module first
+      decodeValueAsync(msg.values).then(
+        (values) => this.resolveBatch(batch, msg, values as unknown[]),
+        (error: unknown) => {
+          for (const e of batch.entries) this.settle(e, error);
+        },
+      );
     }
     if (child.batches.size === 0) this.idle(child);
     if (this.queued > 0) this.scheduleDispatch();
   }
 
-  /** Forward node events to the caller's hooks, in order; entries are matched by task id. */
-  private report(batch: Batch, events: readonly WireNodeEvent[]): void {
-    let i = 0;
-    for (const ev of events) {
-      const entries = batch.entries;
-      let k = 0;
-      while (k < entries.length && entries[(i + k) % entries.length]!.wire.taskId !== ev.taskId) k++;
-      if (k === entries.length) continue;
-      i = (i + k) % entries.length;
-      const e = entries[i]!;
-      if (e.settled) continue;
-      if (batch.live) e.runningNode = ev.type === "pre" ? ev.nodeName : undefined;
-      reportWireNodeEvent(e.task, ev);
+  private resolveBatch(batch: Batch, msg: PackedResults, values: readonly unknown[]): void {
+    const failures = msg.failures.length > 0 ? new Map(msg.failures) : undefined;
+    let offset = 0;
+    for (let i = 0; i < batch.entries.length; i++) {
+      const e = batch.entries[i]!;
+      const failure = failures?.get(i);
+      if (failure) {
+        this.settle(e, errorFromWire(failure));
+        continue;
+      }
+      const names = e.task.outputs;
+      if (!e.settled) {
+        const out: Record<string, unknown> = {};
+        for (let k = 0; k < names.length; k++) out[names[k]!] = values[offset + k];
+        e.settled = true;
+        this.inFlight--;
+        e.resolve(out);
+      }
+      offset += names.length;
     }
+  }
+
+  /** Forward node events to the caller's hooks, in order. */
+  private report(batch: Batch, events: PackedEvents): void {
+    forEachEvent(
+      events,
+      (i) => batch.entries[i]?.task.nodes,
+      (i, ev) => {
+        const e = batch.entries[i]!;
+        if (e.settled) return;
+        if (batch.live) e.runningNode = ev.type === "pre" ? ev.nodeName : undefined;
+        e.task.reportNodeEvent(ev);
+      },
+    );
   }
 
   sendFailed(child: ChildHandle, message: ToChild, error: unknown): void {
@@ -256,25 +308,22 @@ export class ProcessPool implements ChildEvents {
     child.batches.delete(batch.id);
     const retry: Entry[] = [];
     for (const e of batch.entries) {
-      try {
-        serialize(e.wire);
-        retry.push(e);
-      } catch (cause) {
-        const name = Object.keys(e.task.inputs).find((k) => {
-          try {
-            serialize(e.wire.inputs && (e.wire.inputs as Record<string, unknown>)[k]);
-            return false;
-          } catch {
-            return true;
-          }
-        });
+      const bad = e.inputNames.findIndex((_n, k) => {
+        try {
+          serialize(e.values[k]);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      if (bad < 0) retry.push(e);
+      else {
+        const name = e.inputNames[bad]!;
         this.settle(
           e,
-          new SerializationError(
-            `An input${name ? ` ("${name}")` : ""} of task ${e.task.taskId} cannot be sent to a child process: ${(cause as Error).message}`,
-            name,
-            { cause },
-          ),
+          new SerializationError(`The input "${name}" of task ${e.task.taskId} cannot be sent to a child process: ${String((error as Error).message ?? error)}`, name, {
+            cause: error,
+          }),
         );
       }
     }

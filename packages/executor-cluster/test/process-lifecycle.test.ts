@@ -1,0 +1,104 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Builder, type PostNodeExecuteArgs, type PreNodeExecuteArgs } from "@hamilton-ts/kernel";
+import { afterAll, describe, expect, test } from "vitest";
+import { MultiProcessingExecutor } from "../src/index.js";
+
+const MAP_REDUCE = new URL("./fixtures/process-map-reduce.mjs", import.meta.url);
+const executor = new MultiProcessingExecutor({ maxTasks: 2 });
+afterAll(() => executor.close());
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("processes", () => {
+  test("a CPU-bound block really uses two child processes", async () => {
+    const dr = await new Builder().withModules(MAP_REDUCE).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(executor).build();
+    const { pids } = (await dr.execute(["pids"], { inputs: { n: 8, work_ms: 150 } })) as { pids: number[] };
+    const perPid = new Map<number, number>();
+    for (const p of pids) perPid.set(p, (perPid.get(p) ?? 0) + 1);
+    expect(perPid.size).toBe(2);
+    expect(perPid.has(process.pid)).toBe(false);
+    for (const count of perPid.values()) expect(count).toBeGreaterThanOrEqual(2);
+    expect(executor.pids.sort()).toEqual([...perPid.keys()].sort());
+  });
+
+  test("the pool is reused across execute calls", async () => {
+    const dr = await new Builder().withModules(MAP_REDUCE).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(executor).build();
+    await dr.execute(["total"], { inputs: { n: 4 } });
+    const before = executor.pids.sort();
+    expect(await dr.execute(["total"], { inputs: { n: 4 } })).toEqual({ total: 14 });
+    expect(executor.pids.sort()).toEqual(before);
+  });
+
+  test("the caller's node hooks fire for nodes run in children, with their task ids", async () => {
+    const pre: string[] = [];
+    const post: Array<[string, boolean]> = [];
+    const dr = await new Builder()
+      .withModules(MAP_REDUCE)
+      .enableDynamicExecution({ allowExperimentalMode: true })
+      .withRemoteExecutor(executor)
+      .withAdapters({
+        preNodeExecute: (a: PreNodeExecuteArgs) => void pre.push(`${a.taskId}:${a.nodeName}`),
+        postNodeExecute: (a: PostNodeExecuteArgs) => void post.push([`${a.taskId}:${a.nodeName}`, a.success]),
+      })
+      .build();
+    // few items (one per message, events live) and many (chunked, events ride with results)
+    for (const n of [3, 2000]) {
+      pre.length = 0;
+      post.length = 0;
+      await dr.execute(["total"], { inputs: { n } });
+      const squared = pre.filter((p) => p.endsWith(":squared"));
+      expect(squared.length).toBe(n);
+      expect(new Set(squared.map((s) => s.split(":")[0])).size).toBe(n);
+      expect(post.filter(([p, ok]) => p.endsWith(":squared") && ok).length).toBe(n);
+    }
+  });
+
+  test("100,000 trivial branch items complete (chunked messages)", async () => {
+    const dr = await new Builder().withModules(MAP_REDUCE).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(executor).build();
+    const n = 100_000;
+    expect(await dr.execute(["total"], { inputs: { n } })).toEqual({ total: ((n - 1) * n * (2 * n - 1)) / 6 });
+  }, 30_000);
+});
+
+describe("a TypeScript pipeline under `node --import tsx`", () => {
+  test("children inherit the loader, and the parent exits by itself with idle children", async () => {
+    const script = fileURLToPath(new URL("./fixtures/process-tsx-main.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", script, "10"], { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    let printedAt = 0;
+    child.stdout.on("data", () => (printedAt ||= Date.now()));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`the process did not exit by itself within 30 s\nstdout: ${out}\nstderr: ${err}`));
+      }, 30_000);
+      child.on("exit", (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as { first: { total: number }; second: { total: number }; pids: number[]; parent: number };
+    expect(result.first).toEqual({ total: 90 });
+    expect(result.second).toEqual({ total: 380 });
+    expect(result.pids.length).toBeGreaterThan(0);
+    // exited promptly once the work was done, although the idle timeout is 60 s
+    expect(Date.now() - printedAt).toBeLessThan(3000);
+    // and its children followed it
+    const end = Date.now() + 3000;
+    while (result.pids.some(alive) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(result.pids.filter(alive)).toEqual([]);
+  }, 40_000);
+});
