@@ -72,8 +72,8 @@ export async function runCommand(argv: readonly string[], io: { stdout: NodeJS.W
 
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error("interrupted"));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     dr.validateExecution(outputs, { inputs, overrides });
     const raw = await dr.rawExecute(outputs, { inputs, overrides, signal: abort.signal });

@@ -58,11 +58,11 @@ export function renderLogBlock(b: BlockProgress, started: boolean, finished: boo
   return `[hamilton-ts] block ${b.expander}: ${count(b.branchesDone, b.branchesTotal, b.totalKnown)} branches done${eta}`;
 }
 
-function errorLine(error: unknown): string {
-  const e = error as { nodeName?: unknown; name?: unknown; message?: unknown } | undefined;
-  if (e && typeof e.nodeName === "string") return `at node ${e.nodeName}`;
+function failure(error: unknown): string {
+  const e = error as { nodeName?: unknown; name?: unknown } | undefined;
   if (e && e.name === "AbortError") return "aborted";
-  return "";
+  if (e && typeof e.nodeName === "string") return `failed at node ${e.nodeName}`;
+  return "failed";
 }
 
 /** The final lines: outcome and wall time, then the slowest nodes. */
@@ -84,7 +84,7 @@ export function renderFinal(opts: {
   const slow = slowest ? ` · slowest ${slowest.name} ${formatDuration(slowest.totalMs)}${slowest.runs > 1 ? ` over ${slowest.runs} runs` : ""}` : "";
   const head = opts.success
     ? `${green("✔")} ${opts.finalVars.join(", ")} in ${formatDuration(s.elapsedMs)} wall · ${what}${slow}`
-    : `${red("✖")} failed ${errorLine(opts.error)} after ${formatDuration(s.elapsedMs)} · ${what} done`.replace("  ", " ");
+    : `${red("✖")} ${failure(opts.error)} after ${formatDuration(s.elapsedMs)} · ${what} done`;
   const lines = [head];
   const rows = s.timings.slice(0, opts.rows);
   if (opts.success && rows.length > 0) {
