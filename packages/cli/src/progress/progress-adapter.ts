@@ -114,6 +114,7 @@ export class ProgressAdapter implements LifecycleAdapter {
   private nodesDone = 0;
   private nodesFailed = 0;
   private readonly expansions = new Map<string, Expansion>();
+  private readonly byExpander = new Map<string, Expansion[]>();
   private readonly timings = new Map<string, { runs: number; totalMs: number; maxMs: number }>();
   private readonly nodeStarts = new Map<string, number>();
   private readonly givenTotals = new Map<string, number>();
@@ -146,6 +147,7 @@ export class ProgressAdapter implements LifecycleAdapter {
     this.nodesDone = 0;
     this.nodesFailed = 0;
     this.expansions.clear();
+    this.byExpander.clear();
     this.timings.clear();
     this.nodeStarts.clear();
     this.givenTotals.clear();
@@ -249,12 +251,7 @@ export class ProgressAdapter implements LifecycleAdapter {
   snapshot(): ProgressSnapshot {
     const now = this.endedAt ?? this.now();
     const elapsedMs = this.startedAt ? now - this.startedAt : 0;
-    const byExpander = new Map<string, Expansion[]>();
-    for (const e of this.expansions.values()) {
-      let l = byExpander.get(e.expander);
-      if (!l) byExpander.set(e.expander, (l = []));
-      l.push(e);
-    }
+    const byExpander = this.byExpander;
     const blocks: BlockProgress[] = [];
     let nodesTotal = this.plan?.topLevel;
     let totalKnown = this.plan !== undefined;
@@ -315,8 +312,7 @@ export class ProgressAdapter implements LifecycleAdapter {
     const parent = this.plan.blockOf.get(expander);
     if (parent === undefined) return 1;
     let total = 0;
-    for (const e of this.expansions.values()) {
-      if (e.expander !== parent) continue;
+    for (const e of this.byExpander.get(parent) ?? []) {
       const t = this.totalOf(e);
       if (t === undefined) return undefined;
       total += t;
@@ -338,14 +334,16 @@ export class ProgressAdapter implements LifecycleAdapter {
   private branchDone(exp: Expansion, index: number): void {
     if (exp.done.has(index)) return;
     exp.done.add(index);
-    if (this.mode === "log") this.logBlock(exp.expander, false);
+    if (this.mode === "log") this.logBlock(exp.expander, false, exp);
   }
 
-  private logBlock(expander: string, started: boolean): void {
-    const b = this.snapshot().blocks.find((x) => x.expander === expander);
-    if (!b) return;
-    const finished = b.totalKnown && b.branchesDone === b.branchesTotal;
+  private logBlock(expander: string, started: boolean, exp?: Expansion): void {
     const t = this.now();
+    // cheap early exit: a throttled progress line whose expansion is not complete
+    const expDone = exp !== undefined && this.totalOf(exp) !== undefined && exp.done.size >= this.totalOf(exp)!;
+    if (!started && !expDone && t - (this.lastLog.get(expander) ?? -Infinity) < 1000) return;
+    const b = this.blockProgress(expander, this.byExpander.get(expander) ?? [], t);
+    const finished = b.totalKnown && b.branchesDone === b.branchesTotal;
     if (!started && !finished && t - (this.lastLog.get(expander) ?? -Infinity) < 1000) return;
     this.lastLog.set(expander, t);
     this.stream.write(renderLogBlock(b, started, finished) + "\n");
@@ -363,6 +361,9 @@ export class ProgressAdapter implements LifecycleAdapter {
       const t = this.now();
       e = { expander, total: undefined, seen: new Set(), done: new Set(), nodesDone: new Map(), openTasks: new Map(), started: t, lastActive: t };
       this.expansions.set(key, e);
+      let list = this.byExpander.get(expander);
+      if (!list) this.byExpander.set(expander, (list = []));
+      list.push(e);
     }
     return e;
   }
