@@ -14,6 +14,8 @@ export interface SetupMessage {
   readonly modules: readonly string[];
   readonly config: Readonly<Record<string, unknown>>;
   readonly allowModuleOverrides: boolean;
+  /** Codec modules registered in the driver's process, preloaded by the worker. */
+  readonly codecModules?: readonly string[];
 }
 
 /** What the tasks of one template share: sent once per batch, not once per task. */

@@ -162,7 +162,14 @@ export class MultiThreadingExecutor implements TaskExecutor {
     }
     let id = this.setupIds.get(key);
     if (id === undefined) this.setupIds.set(key, (id = this.nextSetup++));
-    const setup: SetupMessage = { type: "setup", id, modules, config: context.config, allowModuleOverrides: context.allowModuleOverrides };
+    const setup: SetupMessage = {
+      type: "setup",
+      id,
+      modules,
+      config: context.config,
+      allowModuleOverrides: context.allowModuleOverrides,
+      codecModules: context.codecModules ?? [],
+    };
     const events = this.nodeEvents === "auto" ? context.wantsNodeEvents ?? true : this.nodeEvents;
     this.runs.set(context.runId, { runId: context.runId, setup, events, fingerprint: context.graphFingerprint });
   }

@@ -76,7 +76,12 @@ async function runBatch(batch: BatchMessage): Promise<void> {
   let runner;
   try {
     if (!setup) throw new Error(`worker received batch ${seq} before its graph setup ${batch.setup}`);
-    runner = await cachedTaskRunner({ modules: setup.modules, config: setup.config, allowModuleOverrides: setup.allowModuleOverrides });
+    runner = await cachedTaskRunner({
+      modules: setup.modules,
+      config: setup.config,
+      allowModuleOverrides: setup.allowModuleOverrides,
+      codecModules: setup.codecModules,
+    });
   } catch (error) {
     for (let i = 0; i < count; i++) failures.push([i, failureFor(taskIds[i]!, error)]);
     flush();

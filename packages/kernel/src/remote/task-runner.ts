@@ -61,7 +61,9 @@ export class TaskRunner {
         }
       });
     }
-    if (options.codecModules) await loadCodecModules(options.codecModules);
+    // best effort: a pipeline module may register its codecs itself, and a value
+    // that needs a missing codec still fails later with an error naming the module
+    for (const m of options.codecModules ?? []) await loadCodecModules([m]).catch(() => undefined);
     const specs = nodesFromModules(sources, options.config ?? {}, { allowModuleOverrides: options.allowModuleOverrides });
     return new TaskRunner(new FunctionGraph(specs));
   }
