@@ -19,6 +19,7 @@ if (typeof process.send !== "function") {
 }
 
 const setups = new Map<number, ChildSetup>();
+const runners = new Map<number, TaskRunner>();
 let queue: Promise<void> = Promise.resolve();
 
 function send(message: FromChild): void {
@@ -117,7 +118,8 @@ async function runBatch(msg: PackedBatch): Promise<void> {
   let setupError: unknown;
   try {
     if (!setup) throw new Error(`child process ${process.pid} has no setup ${msg.setupId}`);
-    runner = await cachedTaskRunner(runnerOptions(setup));
+    runner = runners.get(msg.setupId) ?? (await cachedTaskRunner(runnerOptions(setup)));
+    runners.set(msg.setupId, runner);
   } catch (error) {
     setupError = error;
   }

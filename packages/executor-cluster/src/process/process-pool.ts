@@ -140,8 +140,9 @@ export class ProcessPool implements ChildEvents {
   private scheduleDispatch(): void {
     if (this.dispatchScheduled) return;
     this.dispatchScheduled = true;
-    // after the current tick: the kernel submits many tasks in one tick, and they should share messages
-    setImmediate(() => {
+    // after the current microtasks: the kernel submits many tasks in one go (and completes many
+    // in one go when a batch returns), and they should share messages
+    queueMicrotask(() => {
       this.dispatchScheduled = false;
       this.dispatch();
     });
