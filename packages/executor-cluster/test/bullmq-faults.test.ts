@@ -67,6 +67,18 @@ describe.skipIf(!REDIS_BIN)("BullMQExecutor faults", () => {
     expect(pids.size).toBe(2);
   });
 
+  it("node hooks fire in the driver for nodes the workers ran", async () => {
+    const seen: string[] = [];
+    const dr = await new Builder()
+      .withModules(FAULTS)
+      .enableDynamicExecution({ allowExperimentalMode: true })
+      .withRemoteExecutor(new BullMQExecutor({ connection: redis.url, queueName: "main" }))
+      .withAdapters({ postNodeExecute: (a: { nodeName: string; taskId: string; success: boolean }) => void seen.push(`${a.nodeName}@${a.taskId}:${a.success}`) })
+      .build();
+    await dr.execute(["squares"], { inputs: { n: 2, delay_ms: 1 } });
+    expect(seen.filter((s) => s.startsWith("slow_square@")).sort()).toEqual([expect.stringMatching(/\[0\]:true$/), expect.stringMatching(/\[1\]:true$/)]);
+  });
+
   it("a node that throws: NodeExecutionError with node name, task id and the original stack", async () => {
     const dr = await driver(redis.url, "main");
     const error = await dr.execute(["booms"], { inputs: { n: 4 } }).then(() => undefined, (e: unknown) => e);

@@ -100,6 +100,7 @@ export class BullMQExecutor implements TaskExecutor {
   private opening: Promise<Session> | undefined;
   private refs = 0;
   private readonly fingerprints = new Map<string, string>();
+  private readonly wantsEvents = new Map<string, boolean>();
   private readonly pending = new Map<string, PendingJob>();
   private outbox: Slot[] = [];
   private flushScheduled = false;
@@ -127,6 +128,7 @@ export class BullMQExecutor implements TaskExecutor {
   async init(context: ExecutorContext): Promise<void> {
     this.refs++;
     this.fingerprints.set(context.runId, context.graphFingerprint);
+    this.wantsEvents.set(context.runId, context.wantsNodeEvents ?? true);
     if (this.session) return;
     this.opening ??= openSession({
       connection: toConnectionOptions(this.opts.connection),
@@ -235,7 +237,7 @@ export class BullMQExecutor implements TaskExecutor {
         existing.slots.push(...kept); // the same task submitted again: wait for the one job
         continue;
       }
-      const data: JobData = { v: 1, runId, taskIds, payload: toBase64({ requests }) };
+      const data: JobData = { v: 1, runId, taskIds, events: this.wantsEvents.get(runId) ?? true, payload: toBase64({ requests }) };
       const now = Date.now();
       const job: PendingJob = { id, runId, slots: kept, data, submittedAt: now, lastChecked: now, added: false, cancelled: false, readds: 0 };
       this.pending.set(id, job);
@@ -423,6 +425,7 @@ export class BullMQExecutor implements TaskExecutor {
     const session = this.session;
     this.session = undefined;
     this.fingerprints.clear();
+    this.wantsEvents.clear();
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     this.failAll(() => error);

@@ -7,6 +7,8 @@ export interface JobData {
   readonly v: 1;
   readonly runId: string;
   readonly taskIds: readonly string[];
+  /** Whether the driver wants node events back (false when it has no node hooks). */
+  readonly events?: boolean;
   /** base64 of `v8.serialize({ requests })`. */
   readonly payload: string;
 }

@@ -92,7 +92,7 @@ async function processJob(runner: TaskRunner, job: Job<JobData, string>, allowed
   const events: WireNodeEvent[][] = [];
   for (const req of requests) {
     const mine: WireNodeEvent[] = [];
-    const { result } = await runWireTask(runner, req, (e) => mine.push(e));
+    const { result } = await runWireTask(runner, req, data.events === false ? undefined : (e) => mine.push(e));
     if (shouldRetry(job, result)) {
       const failure = result as Extract<WireTaskResult, { ok: false }>;
       throw new Error(`Node "${failure.nodeName}" (task ${failure.taskId}) failed: ${failure.error.message}`);
