@@ -325,9 +325,10 @@ export class BullMQExecutor implements TaskExecutor {
   /** Look a job up directly: answers missed events, and re-adds jobs Redis lost (a restart without persistence). */
   private async check(session: Session, job: PendingJob): Promise<void> {
     job.lastChecked = Date.now();
-    const found = await Job.fromId(session.queue, job.id);
+    // The state first (cheap); the job itself (data and result) only once it has finished.
+    const state = await session.queue.getJobState(job.id);
     if (this.pending.get(job.id) !== job) return;
-    if (!found) {
+    if (state === "unknown") {
       if (job.readds >= MAX_READDS) {
         this.failJob(job, new Error(`BullMQ job ${job.id} vanished from Redis at ${this.where} ${MAX_READDS + 1} times (was Redis restarted or flushed?).`));
         return;
@@ -336,9 +337,11 @@ export class BullMQExecutor implements TaskExecutor {
       await session.queue.add(JOB_NAME, job.data, this.jobOptions(job.id));
       return;
     }
-    const state = await found.getState();
+    if (state !== "completed" && state !== "failed") return;
+    const found = await Job.fromId(session.queue, job.id);
+    if (!found || this.pending.get(job.id) !== job) return;
     if (state === "completed") this.onCompleted(job.id, found.returnvalue);
-    else if (state === "failed") this.onFailed(job.id, found.failedReason);
+    else this.onFailed(job.id, found.failedReason);
   }
 
   // --- watchdog ------------------------------------------------------------------
