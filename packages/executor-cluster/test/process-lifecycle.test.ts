@@ -68,6 +68,16 @@ describe("processes", () => {
   }, 30_000);
 });
 
+test("after a flood of trivial tasks, a CPU-bound block still spreads over both children", async () => {
+  const dr = await new Builder().withModules(MAP_REDUCE).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(executor).build();
+  await dr.execute(["total"], { inputs: { n: 20_000 } });
+  const { pids } = (await dr.execute(["pids"], { inputs: { n: 6, work_ms: 100 } })) as { pids: number[] };
+  const perPid = new Map<number, number>();
+  for (const p of pids) perPid.set(p, (perPid.get(p) ?? 0) + 1);
+  expect(perPid.size).toBe(2);
+  for (const count of perPid.values()) expect(count).toBeGreaterThanOrEqual(2);
+});
+
 describe("a TypeScript pipeline under `node --import tsx`", () => {
   test("children inherit the loader, and the parent exits by itself with idle children", async () => {
     const script = fileURLToPath(new URL("./fixtures/process-tsx-main.ts", import.meta.url));

@@ -2,6 +2,8 @@
 const TARGET_BATCH_MS = 4;
 /** Most tasks in one message when chunking adapts. */
 export const AUTO_MAX_CHUNK = 512;
+/** Below this mean task time, the parent's scheduling costs more than the task itself. */
+const TINY_BELOW_MS = 0.05;
 /** Above this mean task time, a child holds one message at a time (better balance); below, two (hides IPC latency). */
 const PIPELINE_BELOW_MS = 20;
 
@@ -27,6 +29,11 @@ export class ChunkSizer {
     if (this.fixed !== "auto") return this.fixed;
     if (this.meanMs === undefined) return 1;
     return Math.max(1, Math.min(AUTO_MAX_CHUNK, Math.floor(TARGET_BATCH_MS / Math.max(this.meanMs, 1e-4))));
+  }
+
+  /** Whether tasks take so little time that the parent's own work per task dominates. */
+  tiny(): boolean {
+    return this.meanMs !== undefined && this.meanMs < TINY_BELOW_MS;
   }
 
   /** Messages a child may hold at once. */

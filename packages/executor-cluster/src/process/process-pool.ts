@@ -31,7 +31,10 @@ export interface PoolOptions extends SpawnOptions {
  */
 export class ProcessPool implements ChildEvents {
   private readonly opts: PoolOptions;
-  private readonly sizer: ChunkSizer;
+  /** Chunk statistics per task template (tasks of one template share their `nodes` array). */
+  private readonly sizers = new WeakMap<readonly string[], ChunkSizer>();
+  /** The statistics of the template submitted last: what the kernel is feeding now. */
+  private sizer: ChunkSizer;
   private children: ChildHandle[] = [];
   private pending: Entry[] = [];
   private head = 0;
@@ -113,6 +116,7 @@ export class ProcessPool implements ChildEvents {
         settled: false,
       };
       this.watch(task.signal);
+      this.sizer = this.sizerFor(task.nodes);
       this.pending.push(entry);
       this.queued++;
       this.inFlight++;
@@ -152,9 +156,10 @@ export class ProcessPool implements ChildEvents {
     while (this.queued > 0) {
       const first = this.peek();
       if (!first) break;
-      const child = this.pickChild(first.isolate);
+      const child = this.pickChild(first.isolate, this.sizerFor(first.nodes));
       if (!child) break;
-      const n = first.isolate ? 1 : Math.max(1, Math.min(this.sizer.chunk(), Math.ceil(this.queued / this.opts.maxTasks)));
+      const sizer = this.sizerFor(first.nodes);
+      const n = first.isolate ? 1 : Math.max(1, Math.min(sizer.chunk(), Math.ceil(this.queued / this.opts.maxTasks)));
       this.sendBatch(child, this.take(n));
     }
     if (this.head > 1024 && this.head * 2 > this.pending.length) {
@@ -168,11 +173,18 @@ export class ProcessPool implements ChildEvents {
    * child with room in its pipeline. An isolated task runs alone in its child,
    * so that if the child dies, the task is certainly the one that killed it.
    */
-  private pickChild(isolate: boolean): ChildHandle | undefined {
+  private pickChild(isolate: boolean, sizer: ChunkSizer): ChildHandle | undefined {
+    if (!isolate && sizer.tiny()) {
+      // the calling process is the bottleneck for tiny tasks: keep few children busy rather than
+      // many half-idle ones competing with it for the CPU
+      const depth = sizer.depth();
+      for (const c of this.children) if (c.batches.size < depth && !c.holdsIsolated()) return c;
+      return this.children.length < this.opts.maxTasks ? this.spawn() : undefined;
+    }
     for (const c of this.children) if (c.batches.size === 0) return c;
     if (this.children.length < this.opts.maxTasks) return this.spawn();
     if (isolate) return undefined;
-    const depth = this.sizer.depth();
+    const depth = sizer.depth();
     let best: ChildHandle | undefined;
     for (const c of this.children) {
       if (c.batches.size >= depth || (best && c.batches.size >= best.batches.size)) continue;
@@ -226,6 +238,12 @@ export class ProcessPool implements ChildEvents {
     );
   }
 
+  private sizerFor(nodes: readonly string[]): ChunkSizer {
+    let s = this.sizers.get(nodes);
+    if (!s) this.sizers.set(nodes, (s = new ChunkSizer(this.opts.chunkSize)));
+    return s;
+  }
+
   private spawn(): ChildHandle {
     const child = new ChildHandle(this.opts, this);
     this.children.push(child);
@@ -244,7 +262,7 @@ export class ProcessPool implements ChildEvents {
     const batch = child.batches.get(msg.batchId);
     if (!batch) return;
     child.batches.delete(msg.batchId);
-    this.sizer.observe(msg.computeMs, batch.entries.length);
+    this.sizerFor(batch.entries[0]!.nodes).observe(msg.computeMs, batch.entries.length);
     this.report(batch, msg.events);
     if (missingCodecModules(msg.values).length === 0) this.resolveBatch(batch, msg, decodeValue(msg.values) as unknown[]);
     else {
