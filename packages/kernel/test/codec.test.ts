@@ -123,3 +123,15 @@ describe("codec modules in workers", () => {
     expect(seen).toContain("test-points");
   });
 });
+
+describe("graph fingerprints", () => {
+  test("differ when a node's code or chosen variant differs, not otherwise", async () => {
+    const { Driver, configWhen } = await import("../src/index.js");
+    const fp = (mod: Record<string, unknown>, config = {}) => new Driver(config, mod).graph.fingerprint();
+    const base = { a: (x: number) => x + 1, b: (a: number) => a * 2 };
+    expect(fp(base)).toBe(fp({ ...base }));
+    expect(fp(base)).not.toBe(fp({ ...base, b: (a: number) => a * 3 }));
+    const variants = { m__one: configWhen({ k: 1 }, () => 1), m__two: configWhen({ k: 2 }, () => 1) };
+    expect(fp(variants, { k: 1 })).not.toBe(fp(variants, { k: 2 }));
+  });
+});

@@ -114,8 +114,9 @@ export class FunctionGraph {
   }
 
   /**
-   * A stable fingerprint of the graph's shape (names, edges, kinds). Workers
-   * compare it with the driver's to refuse tasks from a different graph.
+   * A stable fingerprint of the graph: names, edges, kinds, the chosen
+   * `configWhen` variants and each node's source text. Workers compare it with
+   * the driver's to refuse tasks from a different graph or other code.
    */
   fingerprint(): string {
     return (this.cachedFingerprint ??= this.computeFingerprint());
@@ -135,7 +136,9 @@ export class FunctionGraph {
     const names = [...this.nodes.keys()].sort();
     for (const name of names) {
       const n = this.nodes.get(name)!;
-      feed(`${name}|${n.isInput ? "i" : ""}${n.isExpander ? "p" : ""}|${n.deps.join(",")}|${[...(n.spec?.collect ?? [])].join(",")};`);
+      feed(`${name}|${n.isInput ? "i" : ""}${n.isExpander ? "p" : ""}|${n.deps.join(",")}|${[...(n.spec?.collect ?? [])].join(",")}|`);
+      // the chosen configWhen variant and the code itself: a worker running other code is refused
+      if (n.spec) feed(`${n.spec.exportKey}|${Function.prototype.toString.call(n.spec.fn)};`);
     }
     return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
   }
