@@ -125,12 +125,13 @@ describe("codec modules in workers", () => {
 });
 
 describe("graph fingerprints", () => {
-  test("differ when a node's code or chosen variant differs, not otherwise", async () => {
+  test("differ when the shape or the chosen variant differs, not otherwise", async () => {
     const { Driver, configWhen } = await import("../src/index.js");
     const fp = (mod: Record<string, unknown>, config = {}) => new Driver(config, mod).graph.fingerprint();
     const base = { a: (x: number) => x + 1, b: (a: number) => a * 2 };
     expect(fp(base)).toBe(fp({ ...base }));
-    expect(fp(base)).not.toBe(fp({ ...base, b: (a: number) => a * 3 }));
+    expect(fp(base)).toBe(fp({ ...base, b: (a: number) => a * 3 }));
+    expect(fp(base)).not.toBe(fp({ ...base, c: (b: number) => b }));
     const variants = { m__one: configWhen({ k: 1 }, () => 1), m__two: configWhen({ k: 2 }, () => 1) };
     expect(fp(variants, { k: 1 })).not.toBe(fp(variants, { k: 2 }));
   });

@@ -114,9 +114,10 @@ export class FunctionGraph {
   }
 
   /**
-   * A stable fingerprint of the graph: names, edges, kinds, the chosen
-   * `configWhen` variants and each node's source text. Workers compare it with
-   * the driver's to refuse tasks from a different graph or other code.
+   * A stable fingerprint of the graph: names, edges, kinds and the chosen
+   * `configWhen` variants. Workers compare it with the driver's to refuse tasks
+   * from a different graph. Node bodies are not included (loaders such as vite or
+   * tsx rewrite source text differently), so deploy one version everywhere.
    */
   fingerprint(): string {
     return (this.cachedFingerprint ??= this.computeFingerprint());
@@ -137,8 +138,8 @@ export class FunctionGraph {
     for (const name of names) {
       const n = this.nodes.get(name)!;
       feed(`${name}|${n.isInput ? "i" : ""}${n.isExpander ? "p" : ""}|${n.deps.join(",")}|${[...(n.spec?.collect ?? [])].join(",")}|`);
-      // the chosen configWhen variant and the code itself: a worker running other code is refused
-      if (n.spec) feed(`${n.spec.exportKey}|${Function.prototype.toString.call(n.spec.fn)};`);
+      // the chosen configWhen variant; not the source text, which loaders (vite, tsx) rewrite differently
+      if (n.spec) feed(`${n.spec.exportKey};`);
     }
     return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
   }
