@@ -61,6 +61,21 @@ describe("processes", () => {
     }
   });
 
+  test("a long node's start is reported while it runs (progress bars)", async () => {
+    let startedAt = 0;
+    const dr = await new Builder()
+      .withModules(MAP_REDUCE)
+      .enableDynamicExecution({ allowExperimentalMode: true })
+      .withRemoteExecutor(executor)
+      .withAdapters({ preNodeExecute: (a: PreNodeExecuteArgs) => void (a.nodeName === "worker_pid" && (startedAt ||= Date.now())) })
+      .build();
+    await dr.execute(["pids"], { inputs: { n: 1, work_ms: 10 } }); // warm: the child is up
+    startedAt = 0;
+    await dr.execute(["pids"], { inputs: { n: 1, work_ms: 400 } });
+    expect(startedAt).toBeGreaterThan(0);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(300);
+  });
+
   test("100,000 trivial branch items complete (chunked messages)", async () => {
     const dr = await new Builder().withModules(MAP_REDUCE).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(executor).build();
     const n = 100_000;
@@ -76,6 +91,21 @@ test("after a flood of trivial tasks, a CPU-bound block still spreads over both 
   for (const p of pids) perPid.set(p, (perPid.get(p) ?? 0) + 1);
   expect(perPid.size).toBe(2);
   for (const count of perPid.values()) expect(count).toBeGreaterThanOrEqual(2);
+});
+
+test("idle children are killed idleTimeoutMs after the run ended", async () => {
+  const ex = new MultiProcessingExecutor({ maxTasks: 2, idleTimeoutMs: 200 });
+  const dr = await new Builder().withModules(MAP_REDUCE).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(ex).build();
+  await dr.execute(["total"], { inputs: { n: 4 } });
+  const pids = ex.pids;
+  expect(pids.length).toBeGreaterThan(0);
+  const end = Date.now() + 3000;
+  while ((ex.pids.length > 0 || pids.some(alive)) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  expect(ex.pids).toEqual([]);
+  expect(pids.filter(alive)).toEqual([]);
+  // and the next run starts a fresh pool
+  expect(await dr.execute(["total"], { inputs: { n: 4 } })).toEqual({ total: 14 });
+  await dr.close();
 });
 
 describe("a TypeScript pipeline under `node --import tsx`", () => {
