@@ -42,24 +42,19 @@ export interface RedisConnection {
   tls?: Record<string, never>;
 }
 
-/** `redis://user:pass@host:6379/2` or `rediss://…` (TLS) → ioredis connection options. */
-export function parseRedisUrl(text: string): RedisConnection {
-  let url: URL;
+/**
+ * `redis://user:pass@host:6379/2` or `rediss://…` (TLS) → ioredis connection
+ * options, parsed by the BullMQ plugin itself; a bad URL is a usage error.
+ */
+export async function parseRedisUrl(text: string, context: string): Promise<RedisConnection> {
+  const spec = "@hamilton-ts/executor-cluster/bullmq";
+  const mod = await importPlugin(spec, context);
+  const parse = pluginExport<(url: string) => RedisConnection>(mod, "parseRedisUrl", spec, context);
   try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--redis expects a URL like redis://127.0.0.1:6379, got "${text}"`);
+    return parse(text);
+  } catch (error) {
+    throw new UsageError(`--redis: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw new UsageError(`--redis expects a redis:// or rediss:// URL, got "${text}"`);
-  }
-  const conn: RedisConnection = { host: url.hostname || "127.0.0.1", port: url.port ? Number(url.port) : 6379 };
-  if (url.username) conn.username = decodeURIComponent(url.username);
-  if (url.password) conn.password = decodeURIComponent(url.password);
-  const db = url.pathname.replace(/^\//, "");
-  if (db) conn.db = Number(db);
-  if (url.protocol === "rediss:") conn.tls = {};
-  return conn;
 }
 
 /** Options for building an executor from flags. */
@@ -93,7 +88,7 @@ export async function createExecutor(kind: ExecutorKind, flags: ExecutorFlags): 
     }
     case "bullmq": {
       if (!flags.redis || !flags.queue) throw new UsageError("--executor bullmq needs --redis redis://host:port and --queue name");
-      const connection = parseRedisUrl(flags.redis);
+      const connection = await parseRedisUrl(flags.redis, "--executor bullmq");
       const spec = "@hamilton-ts/executor-cluster/bullmq";
       const mod = await importPlugin(spec, "--executor bullmq");
       const Executor = pluginExport<ExecutorClass>(mod, "BullMQExecutor", spec, "--executor bullmq");

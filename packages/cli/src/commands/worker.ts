@@ -1,7 +1,7 @@
 import { parseFlags, parsePairs, parsePositiveInt, UsageError } from "../args.js";
 import { HELP } from "../help.js";
 import { resolveModules } from "../modules.js";
-import { importPlugin, parseRedisUrl, pluginExport } from "../plugins.js";
+import { importPlugin, parseRedisUrl, pluginExport, type RedisConnection } from "../plugins.js";
 
 const OPTIONS = {
   redis: { type: "string" },
@@ -14,7 +14,7 @@ const OPTIONS = {
 } as const;
 
 type StartWorker = (options: {
-  connection: ReturnType<typeof parseRedisUrl>;
+  connection: RedisConnection;
   queueName: string;
   modules: string[];
   config: Record<string, unknown>;
@@ -44,7 +44,7 @@ export async function workerCommand(
   }
   if (!values.redis) throw new UsageError("worker needs --redis redis://host:port");
   if (!values.queue) throw new UsageError("worker needs --queue name (the driver's queueName)");
-  const connection = parseRedisUrl(values.redis);
+  const connection = await parseRedisUrl(values.redis, "hamilton-ts worker");
   const modules = resolveModules([...(values.module ?? []), ...positionals]);
   const config = parsePairs("--config", values.config);
   const concurrency = parsePositiveInt("--concurrency", values.concurrency) ?? 1;
