@@ -1,41 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  Builder,
-  DefaultExecutionManager,
-  GroupByRepeatableBlocks,
-  GroupNodesAllAsOne,
-  GroupNodesByLevel,
-  GroupNodesIndividually,
-  type GroupingStrategy,
-} from "@hamilton-ts/kernel";
+import { afterAll, beforeAll, describe } from "vitest";
+import { DefaultExecutionManager, GroupByRepeatableBlocks } from "@hamilton-ts/kernel";
+import { describeScenarios, scenarios } from "../../kernel/test/scenarios/suite.js";
 import { BullMQExecutor } from "../src/bullmq/index.js";
 import { REDIS_BIN, spawnWorker, startRedis, type RedisServer, type WorkerProcess } from "./bullmq-redis.js";
-// @ts-expect-error plain ESM without types, shared by every executor's suite
-import { scenarios as allScenarios } from "../../kernel/test/scenarios/index.mjs";
-
-interface Scenario {
-  name: string;
-  modules: URL[];
-  config?: Record<string, unknown>;
-  finalVars: string[];
-  inputs?: Record<string, unknown>;
-  overrides?: Record<string, unknown>;
-  expected: Record<string, unknown>;
-}
-const scenarios = allScenarios as Scenario[];
 
 if (!REDIS_BIN) console.warn("redis-server is not installed: skipping the BullMQ scenario suite (apt-get install redis-server).");
-
-const groupings: Array<[string, () => GroupingStrategy]> = [
-  ["GroupByRepeatableBlocks", () => new GroupByRepeatableBlocks()],
-  ["GroupNodesIndividually", () => new GroupNodesIndividually()],
-  ["GroupNodesAllAsOne", () => new GroupNodesAllAsOne()],
-  ["GroupNodesByLevel", () => new GroupNodesByLevel()],
-];
 
 describe.skipIf(!REDIS_BIN)("BullMQExecutor: the kernel's scenarios with two worker processes", () => {
   let redis: RedisServer;
   const workers: WorkerProcess[] = [];
+  // one queue per scenario: each worker serves every scenario's modules and config
   const queueOf = (i: number) => `scenario-${i}`;
 
   beforeAll(async () => {
@@ -49,38 +23,22 @@ describe.skipIf(!REDIS_BIN)("BullMQExecutor: the kernel's scenarios with two wor
     await redis?.stop();
   });
 
-  async function run(s: Scenario, i: number, grouping: GroupingStrategy, opts: { allRemote?: boolean; chunkSize?: number } = {}) {
-    const executor = new BullMQExecutor({ connection: redis.url, queueName: queueOf(i), chunkSize: opts.chunkSize, taskTimeoutMs: 15_000 });
-    const b = new Builder().withModules(...s.modules).withConfig(s.config ?? {}).enableDynamicExecution({ allowExperimentalMode: true }).withGroupingStrategy(grouping);
-    if (opts.allRemote) b.withExecutionManager(new DefaultExecutionManager({ localExecutor: executor, remoteExecutor: executor }));
-    else b.withRemoteExecutor(executor);
-    const dr = await b.build();
-    return dr.execute(s.finalVars, { inputs: s.inputs ?? {}, overrides: s.overrides ?? {} });
-  }
+  const executorFor = (i: number, chunkSize?: number) =>
+    new BullMQExecutor({ connection: redis.url, queueName: queueOf(i), chunkSize, taskTimeoutMs: 15_000 });
 
-  for (const [gName, grouping] of groupings) {
-    describe(gName, () => {
-      scenarios.forEach((s, i) => {
-        it(s.name, async () => {
-          expect(await run(s, i, grouping())).toEqual(s.expected);
-        });
-      });
-    });
-  }
+  describeScenarios((b, _s, i) => b.withRemoteExecutor(executorFor(i)));
 
   describe("every task on BullMQ (local executor too)", () => {
-    scenarios.forEach((s, i) => {
-      it(s.name, async () => {
-        expect(await run(s, i, new GroupByRepeatableBlocks(), { allRemote: true })).toEqual(s.expected);
-      });
-    });
+    describeScenarios(
+      (b, _s, i) => {
+        const executor = executorFor(i);
+        return b.withExecutionManager(new DefaultExecutionManager({ localExecutor: executor, remoteExecutor: executor }));
+      },
+      { groupings: [GroupByRepeatableBlocks] },
+    );
   });
 
   describe("chunks of 3 branch tasks per job", () => {
-    scenarios.forEach((s, i) => {
-      it(s.name, async () => {
-        expect(await run(s, i, new GroupByRepeatableBlocks(), { chunkSize: 3 })).toEqual(s.expected);
-      });
-    });
+    describeScenarios((b, _s, i) => b.withRemoteExecutor(executorFor(i, 3)), { groupings: [GroupByRepeatableBlocks] });
   });
 });

@@ -1,47 +1,14 @@
 import { describe, expect, test } from "vitest";
-import {
-  Builder,
-  ConcurrentLocalTaskExecutor,
-  GroupByRepeatableBlocks,
-  GroupNodesAllAsOne,
-  GroupNodesByLevel,
-  GroupNodesIndividually,
-  SynchronousLocalTaskExecutor,
-  type TaskExecutor,
-} from "../src/index.js";
-// @ts-expect-error plain .mjs module shared with the executor packages
-import { scenarios as raw } from "./scenarios/index.mjs";
+import { Builder, ConcurrentLocalTaskExecutor, SynchronousLocalTaskExecutor, type TaskExecutor } from "../src/index.js";
+import { describeScenarios, scenarios } from "./scenarios/suite.js";
 
-interface Scenario {
-  name: string;
-  modules: URL[];
-  config?: Record<string, unknown>;
-  finalVars: string[];
-  inputs?: Record<string, unknown>;
-  overrides?: Record<string, unknown>;
-  expected: Record<string, unknown>;
-}
-const scenarios = raw as Scenario[];
-
-const groupings = [GroupByRepeatableBlocks, GroupNodesIndividually, GroupNodesAllAsOne, GroupNodesByLevel];
 const executors: Array<[string, () => TaskExecutor]> = [
   ["SynchronousLocalTaskExecutor", () => new SynchronousLocalTaskExecutor()],
   ["ConcurrentLocalTaskExecutor", () => new ConcurrentLocalTaskExecutor({ maxTasks: 3 })],
 ];
 
 describe.each(executors)("dynamic execution with %s", (_name, makeExecutor) => {
-  describe.each(groupings.map((G) => [G.name, G] as const))("grouped by %s", (_g, Grouping) => {
-    test.each(scenarios.map((s) => [s.name, s] as const))("%s", async (_n, s) => {
-      const dr = await new Builder()
-        .withModules(...s.modules)
-        .withConfig(s.config ?? {})
-        .enableDynamicExecution({ allowExperimentalMode: true })
-        .withRemoteExecutor(makeExecutor())
-        .withGroupingStrategy(new Grouping())
-        .build();
-      expect(await dr.execute(s.finalVars, { inputs: s.inputs, overrides: s.overrides })).toEqual(s.expected);
-    });
-  });
+  describeScenarios((builder) => builder.withRemoteExecutor(makeExecutor()));
 });
 
 describe("classic execution", () => {
