@@ -24,7 +24,11 @@ export interface DynamicRunOptions {
 
 /** The values of one frame instance: the top level, or one item of a block. */
 class Scope {
-  readonly values = new Map<string, unknown>();
+  /** Values other tasks read by name (created on first use: most branches store none). */
+  private stored: Map<string, unknown> | undefined;
+  /** The expander item this branch runs for, stored apart to spare a Map per branch. */
+  itemName: string | undefined;
+  item: unknown;
   instances: Instance[] = [];
   expansions: Map<string, Expansion> | undefined;
   remaining = 0;
@@ -35,6 +39,12 @@ class Scope {
     readonly owner: Expansion | undefined,
     readonly index: number,
   ) {}
+  get(name: string): unknown {
+    return name === this.itemName ? this.item : this.stored?.get(name);
+  }
+  set(name: string, value: unknown): void {
+    (this.stored ??= new Map()).set(name, value);
+  }
   at(depth: number): Scope {
     let s: Scope = this;
     while (s.depth > depth) s = s.parent!;
@@ -57,9 +67,13 @@ class Instance {
     readonly template: TaskTemplate,
     readonly scope: Scope,
   ) {}
+  private id: string | undefined;
   get taskId(): string {
-    const p = this.scope.path;
-    return p.length === 0 ? this.template.name : `${this.template.name}[${p.join(",")}]`;
+    if (this.id === undefined) {
+      const p = this.scope.path;
+      this.id = p.length === 0 ? this.template.name : `${this.template.name}[${p.join(",")}]`;
+    }
+    return this.id;
   }
 }
 
@@ -92,7 +106,7 @@ class Expansion {
 class RunTask implements Task {
   constructor(
     private readonly engine: DynamicRun,
-    private readonly inst: Instance,
+    readonly inst: Instance,
     readonly taskId: string,
     readonly inputs: Record<string, unknown>,
   ) {}
@@ -144,7 +158,7 @@ export class DynamicRun {
   private readonly childTemplates = new Map<string, readonly TaskTemplate[]>();
   private readonly finalSet: ReadonlySet<string>;
   private readonly results: Record<string, unknown> = {};
-  private readonly queues = new Map<TaskExecutor, Instance[]>();
+  private readonly queues = new Map<TaskExecutor, RunTask[]>();
   private queued = 0;
   private readonly active = new Set<Expansion>();
   private outstanding = 0;
@@ -192,7 +206,7 @@ export class DynamicRun {
 
   private start(fixedValues: ReadonlyMap<string, unknown>): void {
     const root = new Scope(undefined, 0, [], undefined, 0);
-    for (const [k, v] of fixedValues) root.values.set(k, v);
+    for (const [k, v] of fixedValues) root.set(k, v);
     for (const f of this.plan.finalVars) if (fixedValues.has(f)) this.results[f] = fixedValues.get(f);
     this.instantiate(root, this.set.templates.filter((t) => t.depth === 0));
     for (const name of this.plan.fixed) {
@@ -232,15 +246,12 @@ export class DynamicRun {
   }
 
   private enqueue(inst: Instance): void {
-    const executor = this.manager.getExecutorFor({
-      taskId: inst.taskId,
-      nodes: inst.template.nodeNames,
-      isBlock: inst.template.depth > 0,
-      path: inst.scope.path,
-    });
+    // every input is ready once nothing is pending, so the task is complete here
+    const task = new RunTask(this, inst, inst.taskId, this.buildInputs(inst));
+    const executor = this.manager.getExecutorFor(task);
     let q = this.queues.get(executor);
     if (!q) this.queues.set(executor, (q = []));
-    q.push(inst);
+    q.push(task);
     this.queued++;
   }
 
@@ -248,15 +259,15 @@ export class DynamicRun {
     const inputs: Record<string, unknown> = {};
     const scope = inst.scope;
     for (const i of inst.template.inputs) {
-      if (i.kind === "value") inputs[i.name] = scope.at(i.depth).values.get(i.name);
+      if (i.kind === "value") inputs[i.name] = scope.at(i.depth).get(i.name);
       else inputs[i.name] = scope.expansions!.get(i.expander)!.collected.get(i.name) ?? [];
     }
     return inputs;
   }
 
-  private submit(inst: Instance, executor: TaskExecutor): void {
-    const taskId = inst.taskId;
-    const task = new RunTask(this, inst, taskId, this.buildInputs(inst));
+  private submit(task: RunTask, executor: TaskExecutor): void {
+    const inst = task.inst;
+    const taskId = task.taskId;
     if (this.hooks.preTask.length > 0) {
       for (const h of this.hooks.preTask) {
         const r = h({ runId: this.runId, taskId, nodes: task.nodes });
@@ -288,7 +299,7 @@ export class DynamicRun {
         if (isThenable(r)) Promise.resolve(r).catch((e: unknown) => this.fail(e));
       }
     }
-    for (const name of t.stored) scope.values.set(name, outputs[name]);
+    for (const name of t.stored) scope.set(name, outputs[name]);
     if (t.collected.length > 0) {
       const owner = scope.owner!;
       for (const name of t.collected) owner.collected.get(name)![scope.index] = outputs[name];
@@ -395,7 +406,8 @@ export class DynamicRun {
     const index = exp.nextIndex++;
     const parent = exp.scope;
     const child = new Scope(parent, parent.depth + 1, [...parent.path, index], exp, index);
-    child.values.set(exp.expander, item);
+    child.itemName = exp.expander;
+    child.item = item;
     const items = exp.collected.get(exp.expander);
     if (items) items[index] = item;
     if (exp.children.length > 0) {
@@ -424,9 +436,9 @@ export class DynamicRun {
     for (const [executor, q] of this.queues) {
       let head = 0;
       while (head < q.length && !this.finished && executor.canSubmitTask()) {
-        const inst = q[head++]!;
+        const task = q[head++]!;
         this.queued--;
-        this.submit(inst, executor);
+        this.submit(task, executor);
       }
       if (head > 0) q.splice(0, head);
     }

@@ -69,7 +69,7 @@ export function planExecution(graph: FunctionGraph, req: PlanRequest): Execution
     if (unknownOutputs.length > 0) {
       parts.push(`unknown output${unknownOutputs.length > 1 ? "s" : ""} ${unknownOutputs.map((o) => `"${o}"`).join(", ")} (no node or input has that name)`);
     }
-    if (missing.length > 0) parts.push(`missing input${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: pass them in execute(..., { inputs }) or in the config`);
+    if (missing.length > 0) parts.push(`missing input${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: pass ${missing.length > 1 ? "them" : "it"} in execute(..., { inputs }) or in the config`);
     throw new InputValidationError(`Cannot execute: ${parts.join("; ")}.`, {
       unknownOutputs,
       missingInputs: missing.map((m) => m.slice(1, m.indexOf('"', 1))),
