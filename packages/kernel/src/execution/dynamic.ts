@@ -71,7 +71,8 @@ class Instance {
   get taskId(): string {
     if (this.id === undefined) {
       const p = this.scope.path;
-      this.id = p.length === 0 ? this.template.name : `${this.template.name}[${p.join(",")}]`;
+      const name = this.template.name;
+      this.id = p.length === 0 ? name : p.length === 1 ? name + "[" + p[0] + "]" : `${name}[${p.join(",")}]`;
     }
     return this.id;
   }
