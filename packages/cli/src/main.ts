@@ -70,7 +70,7 @@ export function report(error: unknown, verbose: boolean, stderr: NodeJS.Writable
   } else if (InputValidationError.isInstance(error)) {
     code = 2;
     message = error.message.replace(
-      /pass them in execute\(\.\.\., \{ inputs \}\) or in the config/,
+      /pass (?:them|it) in execute\(\.\.\., \{ inputs \}\) or in the config/,
       "pass --input name=value, --inputs file.json or --config name=value",
     );
   } else if (GraphError.isInstance(error)) {
