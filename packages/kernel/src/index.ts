@@ -57,12 +57,11 @@ export {
   decodeValueAsync,
   missingCodecModules,
   loadCodecModules,
-  setCodecModuleImporter,
   serializeError,
   deserializeError,
   WIRE_KEY,
 } from "./codec/codec-registry.js";
-export type { Codec, EncodedValue, EncodeOptions, WireEnvelope, SerializedError } from "./codec/codec-registry.js";
+export type { Codec, EncodedValue, EncodeOptions, WireEnvelope, SerializedError, ModuleImporter } from "./codec/codec-registry.js";
 export { TaskRunner } from "./remote/task-runner.js";
 export type { RemoteTaskRequest, TaskRunnerOptions } from "./remote/task-runner.js";
 export { toModuleUrl, loadModules } from "./remote/module-location.js";

@@ -103,9 +103,7 @@ describe("codec modules in workers", () => {
   });
 
   test("a codec module that cannot be imported is a clear error naming it", async () => {
-    const { loadCodecModules, setCodecModuleImporter } = await import("../src/index.js");
-    // the previous test's worker-style fallback importer stays installed in this realm; use a plain one
-    setCodecModuleImporter((s) => import(/* @vite-ignore */ s));
+    const { loadCodecModules } = await import("../src/index.js");
     await expect(loadCodecModules(["@nowhere/missing-codec"])).rejects.toThrow(/Cannot import codec module "@nowhere\/missing-codec"/);
   });
 

@@ -248,27 +248,22 @@ export function decodeValue(wire: unknown): unknown {
   return walk(wire, 0);
 }
 
-type ModuleImporter = (specifier: string) => Promise<unknown>;
-let importer: ModuleImporter = (specifier) => import(/* @vite-ignore */ specifier);
+/** Imports a module by specifier (codec modules register their codecs when imported). */
+export type ModuleImporter = (specifier: string) => Promise<unknown>;
+
+const importByName: ModuleImporter = (specifier) => import(/* @vite-ignore */ specifier);
 
 /**
- * Replace how codec modules are imported (for workers whose pipeline modules can
- * resolve a plugin package that the kernel's own location cannot, as in pnpm's
- * strict layout). Returns the previous importer.
+ * Import codec modules (each registers its codecs); already registered ones cost
+ * nothing. Workers pass an importer that can resolve plugin packages from where
+ * the pipeline lives, which the kernel's own location may not (pnpm's layout).
  */
-export function setCodecModuleImporter(next: ModuleImporter): ModuleImporter {
-  const previous = importer;
-  importer = next;
-  return previous;
-}
-
-/** Import codec modules (each registers its codecs); already registered ones cost nothing. */
-export async function loadCodecModules(specifiers: readonly string[]): Promise<void> {
+export async function loadCodecModules(specifiers: readonly string[], importModule: ModuleImporter = importByName): Promise<void> {
   const known = new Set(registry.list.map((c) => c.module));
   for (const s of specifiers) {
     if (known.has(s)) continue;
     try {
-      await importer(s);
+      await importModule(s);
     } catch (cause) {
       throw new SerializationError(
         `Cannot import codec module "${s}" here: ${cause instanceof Error ? cause.message : String(cause)}. ` +
@@ -281,8 +276,8 @@ export async function loadCodecModules(specifiers: readonly string[]): Promise<v
 }
 
 /** Like `decodeValue`, but first imports the modules of any codec not yet registered. */
-export async function decodeValueAsync(wire: unknown): Promise<unknown> {
-  await loadCodecModules(missingCodecModules(wire));
+export async function decodeValueAsync(wire: unknown, importModule?: ModuleImporter): Promise<unknown> {
+  await loadCodecModules(missingCodecModules(wire), importModule);
   return decodeValue(wire);
 }
 

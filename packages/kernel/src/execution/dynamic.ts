@@ -108,9 +108,11 @@ class RunTask implements Task {
   constructor(
     private readonly engine: DynamicRun,
     readonly inst: Instance,
-    readonly taskId: string,
     readonly inputs: Record<string, unknown>,
   ) {}
+  get taskId(): string {
+    return this.inst.taskId;
+  }
   get runId(): string {
     return this.engine.runId;
   }
@@ -248,7 +250,7 @@ export class DynamicRun {
 
   private enqueue(inst: Instance): void {
     // every input is ready once nothing is pending, so the task is complete here
-    const task = new RunTask(this, inst, inst.taskId, this.buildInputs(inst));
+    const task = new RunTask(this, inst, this.buildInputs(inst));
     const executor = this.manager.getExecutorFor(task);
     let q = this.queues.get(executor);
     if (!q) this.queues.set(executor, (q = []));

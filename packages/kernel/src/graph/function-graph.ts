@@ -38,12 +38,9 @@ export class FunctionGraph {
     const names: string[] = specs.map((s) => s.name);
     const inputOptional: boolean[] = [];
     const dependents: string[][] = [];
-    const depIdx: number[][] = new Array(specs.length);
     for (let i = 0; i < specs.length; i++) {
       const s = specs[i]!;
-      const idx = new Array<number>(s.deps.length);
-      for (let k = 0; k < s.deps.length; k++) {
-        const d = s.deps[k]!;
+      for (const d of s.deps) {
         let j = indexOf.get(d);
         if (j === undefined) {
           j = names.length;
@@ -52,12 +49,10 @@ export class FunctionGraph {
           inputOptional[j] = true;
         }
         if (j >= specs.length) inputOptional[j] = inputOptional[j]! && s.optionalDeps.has(d);
-        idx[k] = j;
         (dependents[j] ??= []).push(s.name);
       }
-      depIdx[i] = idx;
     }
-    const order = topologicalOrder(specs, depIdx, names.length, dependents, indexOf);
+    const order = topologicalOrder(specs, names.length, dependents, indexOf);
     const nodes = new Map<string, GraphNode>();
     const ordered: GraphNode[] = new Array(order.length);
     for (let index = 0; index < order.length; index++) {
@@ -148,13 +143,12 @@ export class FunctionGraph {
 /** Kahn's algorithm over positions: inputs first, then function nodes as they become ready. */
 function topologicalOrder(
   specs: readonly NodeSpec[],
-  depIdx: readonly number[][],
   total: number,
   dependents: readonly (string[] | undefined)[],
   indexOf: ReadonlyMap<string, number>,
 ): number[] {
   const indegree = new Int32Array(specs.length);
-  for (let i = 0; i < specs.length; i++) indegree[i] = depIdx[i]!.length;
+  for (let i = 0; i < specs.length; i++) indegree[i] = specs[i]!.deps.length;
   const order: number[] = [];
   for (let j = specs.length; j < total; j++) order.push(j);
   for (let i = 0; i < specs.length; i++) if (indegree[i] === 0) order.push(i);

@@ -134,14 +134,6 @@ function stripComments(text: string): string {
   return out.trim();
 }
 
-/**
- * Read the parameter names of a function from its source text: plain, async,
- * arrow (with or without parentheses), generator, method shorthand and
- * TypeScript-compiled functions; comments and default values are understood.
- *
- * @param where names the node, for error messages.
- * @throws GraphError for destructured or rest parameters, native or bound functions and classes.
- */
 // `function name(a, b)`, `async (a, b) =>`, `(a) =>`: lists with nothing but names, commas and spaces
 const SIMPLE_LIST = /^(?:async\s+)?(?:function\s*\*?\s*[\w$]*\s*)?\(([\w$\s,]*)\)\s*(?:=>|\{)/;
 const SIMPLE_ARROW = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/;
@@ -164,13 +156,21 @@ function fastPath(src: string): ParsedParameter[] | undefined {
   return undefined;
 }
 
+/**
+ * Read the parameter names of a function from its source text: plain, async,
+ * arrow (with or without parentheses), generator, method shorthand and
+ * TypeScript-compiled functions; comments and default values are understood.
+ *
+ * @param where names the node, for error messages.
+ * @throws GraphError for destructured or rest parameters, native or bound functions and classes.
+ */
 export function parseParameters(fn: Function, where: string): ParsedParameter[] {
   const src = Function.prototype.toString.call(fn);
   const native = /\{\s*\[native code\]\s*\}\s*$/.test(src);
   const fast = native ? undefined : fastPath(src);
   if (fast) return fast;
   const hint = `declare its dependencies explicitly: export const ${where} = node(fn, { deps: ["a", "b"] })`;
-  if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) {
+  if (native) {
     throw new GraphError(`Cannot read the parameters of node "${where}": it is a native or bound function. ${hint}`);
   }
   const sc = new Scanner(src);

@@ -104,7 +104,7 @@ export async function runWireTask(
   onNodeEvent?: (event: WireNodeEvent) => void,
 ): Promise<{ result: WireTaskResult; transfer: ArrayBuffer[] }> {
   try {
-    const inputs = (missingCodecModules(req.inputs).length > 0 ? await decodeValueAsync(req.inputs) : decodeValue(req.inputs)) as Record<string, unknown>;
+    const inputs = (missingCodecModules(req.inputs).length > 0 ? await decodeValueAsync(req.inputs, runner.importModule) : decodeValue(req.inputs)) as Record<string, unknown>;
     const forward = onNodeEvent
       ? (e: NodeEvent) =>
           onNodeEvent({

@@ -1,11 +1,23 @@
 import { GraphError } from "../errors.js";
-import { loadCodecModules, setCodecModuleImporter } from "../codec/codec-registry.js";
+import { loadCodecModules, type ModuleImporter } from "../codec/codec-registry.js";
 import type { NodeEvent } from "../executors/task-executor.js";
 import { FunctionGraph } from "../graph/function-graph.js";
 import { nodesFromModules } from "../node/from-modules.js";
 import { LifecycleHooks } from "../results/lifecycle.js";
 import { materialize, runNodes } from "../execution/run-task.js";
 import { loadModules, type ModuleLocation } from "./module-location.js";
+
+/** Import by name; if that fails, through `fallback` (when given). */
+function importerFor(fallback: ModuleImporter | undefined): ModuleImporter {
+  if (!fallback) return (s) => import(/* @vite-ignore */ s);
+  return async (s) => {
+    try {
+      return await import(/* @vite-ignore */ s);
+    } catch {
+      return fallback(s);
+    }
+  };
+}
 
 /** A task as it reaches a worker: plain data only. */
 export interface RemoteTaskRequest {
@@ -31,7 +43,7 @@ export interface TaskRunnerOptions {
    * How to import a codec module that the kernel cannot resolve by itself, e.g.
    * `(s) => import(pathToFileURL(createRequire(pipelinePath).resolve(s)).href)`.
    */
-  readonly importModule?: (specifier: string) => Promise<unknown>;
+  readonly importModule?: ModuleImporter;
 }
 
 /**
@@ -44,28 +56,23 @@ export class TaskRunner {
   readonly graph: FunctionGraph;
   readonly fingerprint: string;
 
-  private constructor(graph: FunctionGraph) {
+  /** Imports codec modules for this worker: by name first, then through the worker's own importer. */
+  readonly importModule: ModuleImporter;
+
+  private constructor(graph: FunctionGraph, importModule: ModuleImporter) {
     this.graph = graph;
     this.fingerprint = graph.fingerprint();
+    this.importModule = importModule;
   }
 
   static async create(options: TaskRunnerOptions): Promise<TaskRunner> {
     const sources = await loadModules(options.modules);
-    if (options.importModule) {
-      const fallback = options.importModule;
-      const previous = setCodecModuleImporter(async (s) => {
-        try {
-          return await previous(s);
-        } catch {
-          return fallback(s);
-        }
-      });
-    }
+    const specs = nodesFromModules(sources, options.config ?? {}, { allowModuleOverrides: options.allowModuleOverrides });
+    const runner = new TaskRunner(new FunctionGraph(specs), importerFor(options.importModule));
     // best effort: a pipeline module may register its codecs itself, and a value
     // that needs a missing codec still fails later with an error naming the module
-    for (const m of options.codecModules ?? []) await loadCodecModules([m]).catch(() => undefined);
-    const specs = nodesFromModules(sources, options.config ?? {}, { allowModuleOverrides: options.allowModuleOverrides });
-    return new TaskRunner(new FunctionGraph(specs));
+    for (const m of options.codecModules ?? []) await loadCodecModules([m], runner.importModule).catch(() => undefined);
+    return runner;
   }
 
   /** Throw a GraphError if this worker cannot run the task as the driver meant it. */
