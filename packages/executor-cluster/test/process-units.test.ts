@@ -2,8 +2,8 @@ import { describe, expect, test } from "vitest";
 import { MultiProcessingExecutor } from "../src/index.js";
 import { ChunkSizer, AUTO_MAX_CHUNK } from "../src/process/chunking.js";
 import { childExecArgv } from "../src/process/child-script.js";
-import { forEachEvent, packBatch, unpackBatch, EventPacker } from "../src/process/batch-codec.js";
-import type { NodeEvent } from "@hamilton-ts/kernel";
+import { forEachEvent, EventPacker } from "../src/process/batch-codec.js";
+import { packTaskBatch, unpackTaskBatch, type NodeEvent } from "@hamilton-ts/kernel";
 
 describe("childExecArgv", () => {
   const built = { path: "/x/child.js", execArgv: [] };
@@ -48,12 +48,12 @@ describe("batch codec", () => {
   test("tasks of one template share a shape; inputs and events survive the round trip", () => {
     const nodes = ["a", "b"];
     const outputs = ["b"];
-    const batch = packBatch({ batchId: 1, setupId: 0, live: false, events: true, runId: "r", graphFingerprint: "f" }, [
+    const batch = packTaskBatch("r", "f", [
       { taskId: "t[0]", nodes, outputs, expanders: [], inputNames: ["x", "y"], values: [1, 2] },
       { taskId: "t[1]", nodes, outputs, expanders: [], inputNames: ["x", "y"], values: [3, 4] },
     ]);
     expect(batch.shapes).toHaveLength(1);
-    const tasks = [...unpackBatch(batch)];
+    const tasks = [...unpackTaskBatch(batch)];
     expect(tasks.map((t) => t.request.inputs)).toEqual([
       { x: 1, y: 2 },
       { x: 3, y: 4 },

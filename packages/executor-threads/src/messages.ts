@@ -1,4 +1,4 @@
-import type { WireNodeEvent, WireTaskResult } from "@hamilton-ts/kernel";
+import type { WireNodeEvent, WireTaskBatch, WireTaskResult } from "@hamilton-ts/kernel";
 
 /**
  * Messages between the executor and its worker threads. Tasks travel in the
@@ -18,23 +18,13 @@ export interface SetupMessage {
   readonly codecModules?: readonly string[];
 }
 
-/** What the tasks of one template share: sent once per batch, not once per task. */
-export interface TaskShape {
-  readonly nodes: readonly string[];
-  readonly outputs: readonly string[];
-  readonly expanders: readonly string[];
-  /** Names of the task's inputs, in the order their values appear in `BatchMessage.values`. */
-  readonly inputs: readonly string[];
-}
-
 /**
- * Tasks a worker runs one after the other, reporting back as it goes. The
- * kernel's `WireTaskRequest`s travel column-wise: what tasks share (run id,
- * fingerprint, node lists) once, then per task its id, shape and input values
- * (already through the codec registry), so cloning a batch of thousands of tiny
- * tasks costs little more than cloning their values.
+ * Tasks a worker runs one after the other, reporting back as it goes: the
+ * kernel's columnar `WireTaskBatch` (inputs already through the codec registry),
+ * so cloning a batch of thousands of tiny tasks costs little more than cloning
+ * their values.
  */
-export interface BatchMessage {
+export interface BatchMessage extends WireTaskBatch {
   readonly type: "batch";
   /** Sequence number of the batch, unique per executor. */
   readonly seq: number;
@@ -42,14 +32,6 @@ export interface BatchMessage {
   readonly setup: number;
   /** Whether to send node events back (only when the caller has node hooks). */
   readonly events: boolean;
-  readonly runId: string;
-  readonly graphFingerprint: string;
-  readonly shapes: readonly TaskShape[];
-  readonly taskIds: readonly string[];
-  /** Index into `shapes` of each task. */
-  readonly shapeOf: Int32Array;
-  /** Every task's input values, flattened in task order, then in its shape's `inputs` order. */
-  readonly values: readonly unknown[];
 }
 
 export type ToWorker = SetupMessage | BatchMessage;

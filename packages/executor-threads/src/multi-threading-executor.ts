@@ -3,18 +3,19 @@ import {
   abortErrorFrom,
   decodeTaskResult,
   decodeValue,
-  encodeTaskRequest,
+  encodeTaskInputs,
   missingCodecModules,
   NodeExecutionError,
   reportWireNodeEvent,
+  packTaskBatch,
   SerializationError,
   type ExecutorContext,
+  type FlatTask,
   type Task,
   type TaskExecutor,
-  type WireTaskRequest,
   type WireTaskResult,
 } from "@hamilton-ts/kernel";
-import { STATE_NODE, STATE_SEQ, STATE_TASK, type BatchMessage, type ResultsMessage, type SetupMessage, type TaskShape } from "./messages.js";
+import { STATE_NODE, STATE_SEQ, STATE_TASK, type BatchMessage, type ResultsMessage, type SetupMessage } from "./messages.js";
 import { spawnThread, type PoolThread, type SpawnOptions } from "./worker-thread.js";
 
 /** Options of `MultiThreadingExecutor`. */
@@ -47,7 +48,8 @@ export interface MultiThreadingExecutorOptions {
 
 interface Entry {
   readonly task: Task;
-  readonly request: WireTaskRequest;
+  /** The task as a batch carries it (inputs encoded). */
+  readonly flat: FlatTask;
   readonly run: RunState;
   readonly resolve: (outputs: Record<string, unknown>) => void;
   readonly reject: (error: unknown) => void;
@@ -182,15 +184,15 @@ export class MultiThreadingExecutor implements TaskExecutor {
     if (task.signal.aborted) return Promise.reject(abortErrorFrom(task.signal));
     const run = this.runs.get(task.runId);
     if (!run) return Promise.reject(new Error(`MultiThreadingExecutor: task ${task.taskId} arrived for run ${task.runId}, which init() never announced.`));
-    let request: WireTaskRequest;
+    let flat: FlatTask;
     try {
-      request = encodeTaskRequest(task, run.fingerprint);
+      flat = { taskId: task.taskId, nodes: task.nodes, outputs: task.outputs, expanders: task.expanders, ...encodeTaskInputs(task) };
     } catch (error) {
       return Promise.reject(error);
     }
     this.watch(task.signal, run.runId);
     return new Promise((resolve, reject) => {
-      this.queue.push({ task, request, run, resolve, reject, attempts: 0, settled: false });
+      this.queue.push({ task, flat, run, resolve, reject, attempts: 0, settled: false });
       this.pending++;
       this.scheduleDispatch();
     });
@@ -331,7 +333,7 @@ export class MultiThreadingExecutor implements TaskExecutor {
     let at = 0;
     for (const i of msg.done) {
       const e = batch.entries[i]!;
-      const names = e.request.outputs;
+      const names = e.flat.outputs;
       const outputs: Record<string, unknown> = {};
       for (let k = 0; k < names.length; k++) outputs[names[k]!] = msg.outputs[at++];
       this.answer(batch, e, { ok: true, taskId: e.task.taskId, outputs });
@@ -479,49 +481,16 @@ export class MultiThreadingExecutor implements TaskExecutor {
   }
 }
 
-/** Lay a batch's wire requests out column-wise (see `BatchMessage`); tasks of one template share a shape. */
+/** A batch as its message: the envelope, and the kernel's columnar task batch. */
 function packBatch(batch: Batch): BatchMessage {
-  const shapes: TaskShape[] = [];
-  const byNodes = new Map<readonly string[], number>();
-  const taskIds: string[] = [];
-  const shapeOf = new Int32Array(batch.entries.length);
-  let k = 0;
-  const values: unknown[] = [];
-  for (const e of batch.entries) {
-    const r = e.request;
-    const inputs = r.inputs as Record<string, unknown>;
-    let s = byNodes.get(r.nodes);
-    const shape = s === undefined ? undefined : shapes[s]!;
-    if (shape === undefined || !sameKeys(shape.inputs, inputs)) {
-      s = shapes.push({ nodes: r.nodes, outputs: r.outputs, expanders: r.expanders, inputs: Object.keys(inputs) }) - 1;
-      byNodes.set(r.nodes, s);
-    }
-    taskIds.push(r.taskId);
-    shapeOf[k++] = s!;
-    for (const name of shapes[s!]!.inputs) values.push(inputs[name]);
-  }
   const run = batch.run;
   return {
     type: "batch",
     seq: batch.seq,
     setup: run.setup.id,
     events: run.events,
-    runId: run.runId,
-    graphFingerprint: run.fingerprint,
-    shapes,
-    taskIds,
-    shapeOf,
-    values,
+    ...packTaskBatch(run.runId, run.fingerprint, batch.entries.map((e) => e.flat)),
   };
-}
-
-function sameKeys(names: readonly string[], obj: Record<string, unknown>): boolean {
-  let n = 0;
-  for (const k in obj) {
-    if (names[n] !== k) return false;
-    n++;
-  }
-  return n === names.length;
 }
 
 function allPrimitive(values: Record<string, unknown>): boolean {

@@ -4,7 +4,7 @@
 // few messages as it can while still streaming.
 import { parentPort, workerData } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
-import { cachedTaskRunner, failureFor, runWireTask, SerializationError, type WireNodeEvent, type WireTaskRequest, type WireTaskResult } from "@hamilton-ts/kernel";
+import { cachedTaskRunner, failureFor, runWireTask, SerializationError, unpackTaskBatch, type WireNodeEvent, type WireTaskResult } from "@hamilton-ts/kernel";
 import { STATE_NODE, STATE_SEQ, STATE_TASK, type BatchMessage, type ResultsMessage, type SetupMessage, type ToWorker, type WorkerData } from "./messages.js";
 
 /** Send what is buffered at least this often while a batch runs (results and events stream). */
@@ -24,22 +24,6 @@ port.on("message", (msg: ToWorker) => {
   if (msg.type === "setup") setups.set(msg.id, msg);
   else chain = chain.then(() => runBatch(msg));
 });
-
-/** Rebuild the kernel's wire request of task `i` of a batch; `cursor` walks `values`. */
-function requestOf(batch: BatchMessage, i: number, cursor: { at: number }): WireTaskRequest {
-  const shape = batch.shapes[batch.shapeOf[i]!]!;
-  const inputs: Record<string, unknown> = {};
-  for (const name of shape.inputs) inputs[name] = batch.values[cursor.at++];
-  return {
-    runId: batch.runId,
-    taskId: batch.taskIds[i]!,
-    nodes: shape.nodes,
-    inputs,
-    outputs: shape.outputs,
-    expanders: shape.expanders,
-    graphFingerprint: batch.graphFingerprint,
-  };
-}
 
 async function runBatch(batch: BatchMessage): Promise<void> {
   const { seq, taskIds } = batch;
@@ -88,9 +72,7 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     return;
   }
 
-  const cursor = { at: 0 };
-  for (let i = 0; i < count; i++) {
-    const req = requestOf(batch, i, cursor);
+  for (const { index: i, request: req } of unpackTaskBatch(batch)) {
     Atomics.store(state, STATE_TASK, i);
     Atomics.store(state, STATE_NODE, -1);
     // node events cost a hook call per node: only when the caller has node hooks

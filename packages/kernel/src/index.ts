@@ -87,3 +87,5 @@ export {
   failureFor,
 } from "./remote/protocol.js";
 export type { WireTaskRequest, WireTaskResult, WireNodeEvent } from "./remote/protocol.js";
+export { encodeTaskInputs, packTaskBatch, unpackTaskBatch } from "./remote/task-batch.js";
+export type { EncodedInputs, FlatTask, WireTaskShape, WireTaskBatch } from "./remote/task-batch.js";

@@ -1,10 +1,9 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { deserializeError, type Task } from "@hamilton-ts/kernel";
-import type { PackableTask } from "./batch-codec.js";
+import { deserializeError, type FlatTask, type Task } from "@hamilton-ts/kernel";
 import type { FromChild, ToChild } from "./messages.js";
 
 /** A task waiting for, or running in, a child process. */
-export interface Entry extends PackableTask {
+export interface Entry extends FlatTask {
   readonly task: Task;
   readonly graphFingerprint: string;
   readonly setupId: number;

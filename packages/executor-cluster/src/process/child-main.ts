@@ -8,9 +8,9 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { serialize } from "node:v8";
-import { cachedTaskRunner, failureFor, runWireTask, SerializationError, serializeError } from "@hamilton-ts/kernel";
+import { cachedTaskRunner, failureFor, runWireTask, SerializationError, serializeError, unpackTaskBatch } from "@hamilton-ts/kernel";
 import type { TaskRunner, TaskRunnerOptions, WireNodeEvent, WireTaskResult } from "@hamilton-ts/kernel";
-import { EventPacker, unpackBatch } from "./batch-codec.js";
+import { EventPacker } from "./batch-codec.js";
 import type { ChildSetup, FromChild, PackedBatch, PackedResults, ToChild } from "./messages.js";
 
 if (typeof process.send !== "function") {
@@ -124,7 +124,7 @@ async function runBatch(msg: PackedBatch): Promise<void> {
     setupError = error;
   }
   const outputNames: Array<readonly string[]> = [];
-  for (const { index, shape, request } of unpackBatch(msg)) {
+  for (const { index, shape, request } of unpackTaskBatch(msg)) {
     outputNames.push(shape.outputs);
     if (!runner) {
       failures.push([index, failureFor(request.taskId, setupError) as Failure]);

@@ -1,4 +1,4 @@
-import type { SerializedError, WireTaskResult } from "@hamilton-ts/kernel";
+import type { SerializedError, WireTaskBatch, WireTaskResult } from "@hamilton-ts/kernel";
 
 /**
  * The IPC messages between the parent and a child process. They travel with
@@ -6,7 +6,7 @@ import type { SerializedError, WireTaskResult } from "@hamilton-ts/kernel";
  * typed arrays, Maps, Sets and Dates; task values went through the kernel's
  * codec registry first.
  *
- * Batches are columnar (see `batch-codec.ts`): the fields tasks of one template
+ * Batches are the kernel's columnar `WireTaskBatch`: the fields tasks of one template
  * share travel once per message, values travel in flat arrays, and node events
  * as numbers, so that a message of hundreds of trivial tasks is small and cheap
  * to (de)serialize.
@@ -21,16 +21,8 @@ export interface ChildSetup {
   readonly codecModules?: readonly string[];
 }
 
-/** What tasks of one template share: their nodes, inputs' names, outputs and expanders. */
-export interface TaskShape {
-  readonly nodes: readonly string[];
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
-  readonly expanders: readonly string[];
-}
-
-/** Tasks to run, in order, as columns. */
-export interface PackedBatch {
+/** Tasks to run, in order, as the kernel's columnar `WireTaskBatch`. */
+export interface PackedBatch extends WireTaskBatch {
   readonly type: "batch";
   readonly batchId: number;
   readonly setupId: number;
@@ -41,14 +33,6 @@ export interface PackedBatch {
   readonly live: boolean;
   /** Whether the caller has node hooks: without them, children collect no node events. */
   readonly events: boolean;
-  readonly runId: string;
-  readonly graphFingerprint: string;
-  readonly shapes: readonly TaskShape[];
-  readonly taskIds: readonly string[];
-  /** Index into `shapes`, per task. */
-  readonly shapeOf: readonly number[];
-  /** Every task's encoded input values, task after task, in its shape's `inputs` order. */
-  readonly values: readonly unknown[];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { encodeValue, GraphError, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel";
+import { encodeTaskInputs, GraphError, type EncodedInputs, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel";
 import { childExecArgv, resolveChildScript } from "./child-script.js";
 import { ProcessPool } from "./process-pool.js";
 
@@ -116,15 +116,14 @@ export class MultiProcessingExecutor implements TaskExecutor {
     const run = this.runs.get(task.runId);
     if (!run || !this.pool) return Promise.reject(new Error(`MultiProcessingExecutor received task ${task.taskId} of run ${task.runId} before init().`));
     if (task.signal.aborted) return Promise.reject(task.signal.reason);
-    const inputNames = Object.keys(task.inputs);
-    const values: unknown[] = new Array(inputNames.length);
+    let inputs: EncodedInputs;
     try {
       // a value that cannot cross fails here, naming its node, before anything is sent
-      for (let k = 0; k < inputNames.length; k++) values[k] = encodeValue(task.inputs[inputNames[k]!], { nodeName: inputNames[k] }).value;
+      inputs = encodeTaskInputs(task);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.pool.submit(task, { inputNames, values, graphFingerprint: run.fingerprint, setupId: run.setupId, wantsEvents: run.wantsEvents });
+    return this.pool.submit(task, { ...inputs, graphFingerprint: run.fingerprint, setupId: run.setupId, wantsEvents: run.wantsEvents });
   }
 
   finalize(): void {

@@ -5,10 +5,11 @@ import {
   errorFromWire,
   missingCodecModules,
   NodeExecutionError,
+  packTaskBatch,
   SerializationError,
   type Task,
 } from "@hamilton-ts/kernel";
-import { forEachEvent, packBatch } from "./batch-codec.js";
+import { forEachEvent } from "./batch-codec.js";
 import { ChildHandle, type Batch, type ChildEvents, type Entry, type SpawnOptions } from "./child-handle.js";
 import { ChunkSizer } from "./chunking.js";
 import type { ChildSetup, FromChild, PackedEvents, PackedResults, ToChild } from "./messages.js";
@@ -223,19 +224,14 @@ export class ProcessPool implements ChildEvents {
       child.post({ type: "setup", setupId, setup: this.setups[setupId]! });
     }
     const first = entries[0]!;
-    child.post(
-      packBatch(
-        {
-          batchId: batch.id,
-          setupId,
-          live: batch.live && first.wantsEvents,
-          events: first.wantsEvents,
-          runId: first.task.runId,
-          graphFingerprint: first.graphFingerprint,
-        },
-        entries,
-      ),
-    );
+    child.post({
+      type: "batch",
+      batchId: batch.id,
+      setupId,
+      live: batch.live && first.wantsEvents,
+      events: first.wantsEvents,
+      ...packTaskBatch(first.task.runId, first.graphFingerprint, entries),
+    });
   }
 
   private sizerFor(nodes: readonly string[]): ChunkSizer {

@@ -1,6 +1,7 @@
 import { HamiltonError, NodeExecutionError, SerializationError } from "../errors.js";
 import { decodeValue, decodeValueAsync, deserializeError, encodeValue, missingCodecModules, serializeError, type SerializedError } from "../codec/codec-registry.js";
 import type { NodeEvent, Task } from "../executors/task-executor.js";
+import { encodeTaskInputs } from "./task-batch.js";
 import { TaskRunner, type TaskRunnerOptions } from "./task-runner.js";
 
 /**
@@ -37,8 +38,9 @@ export interface WireNodeEvent {
  * driver may still need them for other tasks.
  */
 export function encodeTaskRequest(task: Task, graphFingerprint: string): WireTaskRequest {
+  const { inputNames, values } = encodeTaskInputs(task);
   const inputs: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(task.inputs)) inputs[name] = encodeValue(value, { nodeName: name }).value;
+  for (let k = 0; k < inputNames.length; k++) inputs[inputNames[k]!] = values[k];
   return {
     runId: task.runId,
     taskId: task.taskId,

@@ -1,0 +1,111 @@
+import { encodeValue } from "../codec/codec-registry.js";
+import type { Task } from "../executors/task-executor.js";
+import type { WireTaskRequest } from "./protocol.js";
+
+/** A task's inputs, encoded for the wire: names and values side by side. */
+export interface EncodedInputs {
+  readonly inputNames: readonly string[];
+  readonly values: readonly unknown[];
+}
+
+/** A task as a batch carries it: what a worker needs, with its inputs encoded. */
+export interface FlatTask extends EncodedInputs {
+  readonly taskId: string;
+  readonly nodes: readonly string[];
+  readonly outputs: readonly string[];
+  readonly expanders: readonly string[];
+}
+
+/** What the tasks of one template share on the wire: sent once per batch. */
+export interface WireTaskShape {
+  readonly nodes: readonly string[];
+  /** Input names, in the order their values appear in `WireTaskBatch.values`. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly expanders: readonly string[];
+}
+
+/**
+ * Tasks of one run, column-wise: what tasks share once (run id, fingerprint,
+ * node lists), then per task its id, shape and input values, so a batch of
+ * thousands of tiny tasks costs little more to clone than their values.
+ */
+export interface WireTaskBatch {
+  readonly runId: string;
+  readonly graphFingerprint: string;
+  readonly shapes: readonly WireTaskShape[];
+  readonly taskIds: readonly string[];
+  /** Index into `shapes`, per task. */
+  readonly shapeOf: Int32Array;
+  /** Every task's input values, task after task, in its shape's `inputs` order. */
+  readonly values: readonly unknown[];
+}
+
+/**
+ * Driver side: encode a task's inputs. Inputs are not transferred (the driver may
+ * still need them); a value that cannot cross is a SerializationError naming it.
+ */
+export function encodeTaskInputs(task: Pick<Task, "inputs">): EncodedInputs {
+  const inputNames = Object.keys(task.inputs);
+  const values = new Array<unknown>(inputNames.length);
+  for (let k = 0; k < inputNames.length; k++) values[k] = encodeValue(task.inputs[inputNames[k]!], { nodeName: inputNames[k] }).value;
+  return { inputNames, values };
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Driver side: lay tasks of one run out column-wise; tasks of one template share a shape. */
+export function packTaskBatch(runId: string, graphFingerprint: string, tasks: readonly FlatTask[]): WireTaskBatch {
+  const shapes: WireTaskShape[] = [];
+  // a template's node list is one array shared by all its tasks: find its shapes by identity
+  const byNodes = new Map<readonly string[], number[]>();
+  const taskIds = new Array<string>(tasks.length);
+  const shapeOf = new Int32Array(tasks.length);
+  const values: unknown[] = [];
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i]!;
+    let candidates = byNodes.get(t.nodes);
+    if (!candidates) byNodes.set(t.nodes, (candidates = []));
+    let s = candidates.find((c) => {
+      const sh = shapes[c]!;
+      return sameNames(sh.inputs, t.inputNames) && sameNames(sh.outputs, t.outputs) && sameNames(sh.expanders, t.expanders);
+    });
+    if (s === undefined) {
+      s = shapes.push({ nodes: t.nodes, inputs: t.inputNames, outputs: t.outputs, expanders: t.expanders }) - 1;
+      candidates.push(s);
+    }
+    taskIds[i] = t.taskId;
+    shapeOf[i] = s;
+    for (const v of t.values) values.push(v);
+  }
+  return { runId, graphFingerprint, shapes, taskIds, shapeOf, values };
+}
+
+/** Worker side: the wire requests of a batch, in order (inputs still encoded). */
+export function* unpackTaskBatch(batch: WireTaskBatch): Generator<{ index: number; shape: WireTaskShape; request: WireTaskRequest }> {
+  let offset = 0;
+  for (let i = 0; i < batch.taskIds.length; i++) {
+    const shape = batch.shapes[batch.shapeOf[i]!]!;
+    const inputs: Record<string, unknown> = {};
+    for (let k = 0; k < shape.inputs.length; k++) inputs[shape.inputs[k]!] = batch.values[offset + k];
+    offset += shape.inputs.length;
+    yield {
+      index: i,
+      shape,
+      request: {
+        runId: batch.runId,
+        taskId: batch.taskIds[i]!,
+        nodes: shape.nodes,
+        inputs,
+        outputs: shape.outputs,
+        expanders: shape.expanders,
+        graphFingerprint: batch.graphFingerprint,
+      },
+    };
+  }
+}
