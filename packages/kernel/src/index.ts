@@ -22,6 +22,8 @@ export type { DynamicExecutionOptions } from "./driver/builder.js";
 // Results and adapters
 export { ResultMixin, DictResult, isResultBuilder } from "./results/result-mixin.js";
 export type { ResultBuilder } from "./results/result-mixin.js";
+export { ResultColumns } from "./results/result-columns.js";
+export type { ResultColumn, ResultColumnsOptions } from "./results/result-columns.js";
 export { HamiltonGraphAdapter, SimpleGraphAdapter, DefaultAdapter, isGraphAdapter } from "./results/graph-adapter.js";
 export type { NodeCall } from "./results/graph-adapter.js";
 export type {

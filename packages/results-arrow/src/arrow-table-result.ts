@@ -1,5 +1,5 @@
 import { Table, type Vector } from "apache-arrow";
-import { ResultMixin } from "@hamilton-ts/kernel";
+import { ResultColumns, ResultMixin } from "@hamilton-ts/kernel";
 import { ArrowResultError } from "./arrow-result-error.js";
 import { describeValue, isArrowScalar, repeatScalar, vectorFromOutput, type ArrowScalar } from "./arrow-column.js";
 
@@ -29,32 +29,23 @@ export class ArrowTableResult extends ResultMixin {
     const names = Object.keys(outputs);
     if (names.length === 1 && outputs[names[0]] instanceof Table) return outputs[names[0]] as Table;
 
-    const columns: Column[] = [];
-    const byName = new Map<string, Column>();
-    const add = (column: Column): void => {
-      const previous = byName.get(column.name);
-      if (previous) {
-        throw new ArrowResultError(
-          `Column "${column.name}" is defined twice: by output "${previous.output}" and by output "${column.output}" ` +
-            `(a Table output "x" unpacks into columns "x.<column>"). Rename one of the outputs.`,
-          [previous.output, column.output],
-        );
-      }
-      byName.set(column.name, column);
-      columns.push(column);
-    };
+    const table = new ResultColumns<Column>({
+      builder: "ArrowTableResult",
+      tableKind: "Table",
+      error: (message, outputs) => new ArrowResultError(message, outputs),
+    });
 
     for (const output of names) {
       const value = outputs[output];
       if (value instanceof Table) {
         for (const field of value.schema.fields) {
-          add({ name: `${output}.${field.name}`, output, vector: value.getChild(field.name) as Vector });
+          table.add({ name: `${output}.${field.name}`, output, vector: value.getChild(field.name) as Vector });
         }
         continue;
       }
       const vector = vectorFromOutput(output, value);
-      if (vector) add({ name: output, output, vector });
-      else if (isArrowScalar(value)) add({ name: output, output, scalar: value });
+      if (vector) table.add({ name: output, output, vector });
+      else if (isArrowScalar(value)) table.add({ name: output, output, scalar: value });
       else {
         throw new ArrowResultError(
           `Output "${output}" is ${describeValue(value)}, which has no Arrow type. Return a Table, Vector, typed array, ` +
@@ -64,30 +55,13 @@ export class ArrowTableResult extends ResultMixin {
       }
     }
 
-    const length = rowCount(columns);
+    const length = table.rowCount(
+      (c) => c.vector?.length,
+      "Make the outputs the same length upstream, or request them separately (e.g. with DictResult).",
+    );
     const vectors: Record<string, Vector> = {};
-    for (const c of columns) vectors[c.name] = c.vector ?? repeatScalar(c.scalar, length);
+    for (const c of table.columns) vectors[c.name] = c.vector ?? repeatScalar(c.scalar, length);
     return new Table(vectors);
   }
 }
 
-/** The common length of the column-shaped outputs (1 if all are scalars), or an error naming them. */
-function rowCount(columns: readonly Column[]): number {
-  const lengths = new Map<number, Set<string>>();
-  for (const c of columns) {
-    if (!c.vector) continue;
-    const set = lengths.get(c.vector.length) ?? new Set<string>();
-    set.add(c.output);
-    lengths.set(c.vector.length, set);
-  }
-  if (lengths.size === 0) return 1;
-  if (lengths.size > 1) {
-    const detail = [...lengths].map(([n, outputs]) => `${[...outputs].map((o) => `"${o}"`).join(", ")} ha${outputs.size > 1 ? "ve" : "s"} ${n} rows`);
-    throw new ArrowResultError(
-      `ArrowTableResult needs columns of one length, but ${detail.join("; ")}. ` +
-        `Make the outputs the same length upstream, or request them separately (e.g. with DictResult).`,
-      [...new Set([...lengths.values()].flatMap((s) => [...s]))],
-    );
-  }
-  return lengths.keys().next().value as number;
-}

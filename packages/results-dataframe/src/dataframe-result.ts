@@ -1,4 +1,4 @@
-import { ResultMixin } from "@hamilton-ts/kernel";
+import { ResultColumns, ResultMixin } from "@hamilton-ts/kernel";
 import type { DataFrame } from "danfojs-node";
 import { DataFrameResultError } from "./dataframe-result-error.js";
 import { frameFromColumns, inferDtype, isDataFrame, isSeries, type IndexLabel } from "./danfo-types.js";
@@ -52,34 +52,25 @@ export function buildDataFrame(outputs: Record<string, unknown>, options: BuildD
   const names = Object.keys(outputs);
   if (names.length === 1 && isDataFrame(outputs[names[0]])) return outputs[names[0]] as DataFrame;
 
-  const columns: Column[] = [];
-  const byName = new Map<string, Column>();
+  const table = new ResultColumns<Column>({
+    builder: "DataFrameResult",
+    tableKind: "DataFrame",
+    error: (message, outputs) => new DataFrameResultError(message, outputs),
+  });
   const indexed: IndexedOutput[] = [];
-  const add = (column: Column): void => {
-    const previous = byName.get(column.name);
-    if (previous) {
-      throw new DataFrameResultError(
-        `Column "${column.name}" is defined twice: by output "${previous.output}" and by output "${column.output}" ` +
-          `(a DataFrame output "x" unpacks into columns "x.<column>"). Rename one of the outputs.`,
-        [previous.output, column.output],
-      );
-    }
-    byName.set(column.name, column);
-    columns.push(column);
-  };
 
   for (const output of names) {
     const value = outputs[output];
     if (isDataFrame(value)) {
       const data = value.getColumnData as unknown[][];
-      value.columns.forEach((col, i) => add({ name: `${output}.${col}`, output, values: data[i], dtype: value.dtypes[i] }));
+      value.columns.forEach((col, i) => table.add({ name: `${output}.${col}`, output, values: data[i], dtype: value.dtypes[i] }));
       indexed.push({ output, index: value.index });
     } else if (isSeries(value)) {
-      add({ name: output, output, values: value.values as unknown[], dtype: value.dtype });
+      table.add({ name: output, output, values: value.values as unknown[], dtype: value.dtype });
       indexed.push({ output, index: value.index });
-    } else if (Array.isArray(value)) add({ name: output, output, values: value });
-    else if (ArrayBuffer.isView(value)) add(typedArrayColumn(output, value));
-    else if (isScalar(value)) add({ name: output, output, scalar: value });
+    } else if (Array.isArray(value)) table.add({ name: output, output, values: value });
+    else if (ArrayBuffer.isView(value)) table.add(typedArrayColumn(output, value));
+    else if (isScalar(value)) table.add({ name: output, output, scalar: value });
     else {
       throw new DataFrameResultError(
         `Output "${output}" is ${describe(value)}, which has no DataFrame column type. Return a DataFrame, Series, array, ` +
@@ -89,7 +80,12 @@ export function buildDataFrame(outputs: Record<string, unknown>, options: BuildD
     }
   }
 
-  const rows = rowCount(columns);
+  const rows = table.rowCount(
+    (c) => c.values?.length,
+    "Hamilton would outer-join them on the index; danfo has no outer join on the index, so hamilton-ts requires equal lengths. " +
+      "Make them the same length upstream, or request them separately with DictResult.",
+  );
+  const columns = table.columns;
   if (options.strictIndexType) requireOneIndexType(indexed);
   const { index, positions } = alignIndexes(indexed);
   const values = columns.map((c) => c.values ?? new Array<unknown>(rows).fill(c.scalar));
@@ -98,26 +94,6 @@ export function buildDataFrame(outputs: Record<string, unknown>, options: BuildD
   return frameFromColumns(values, columns.map((c) => c.name), dtypes, index as IndexLabel[] | undefined, rows, at);
 }
 
-/** The common length of the column-shaped outputs (1 if all are scalars), or an error naming them. */
-function rowCount(columns: readonly Column[]): number {
-  const lengths = new Map<number, Set<string>>();
-  for (const c of columns) {
-    if (!c.values) continue;
-    const set = lengths.get(c.values.length) ?? new Set<string>();
-    set.add(c.output);
-    lengths.set(c.values.length, set);
-  }
-  if (lengths.size === 0) return 1;
-  if (lengths.size > 1) {
-    const detail = [...lengths].map(([n, outputs]) => `${[...outputs].map((o) => `"${o}"`).join(", ")} ha${outputs.size > 1 ? "ve" : "s"} ${n} rows`);
-    throw new DataFrameResultError(
-      `DataFrameResult needs outputs of one length, but ${detail.join("; ")}. Hamilton would outer-join them on the index; danfo has ` +
-        `no outer join on the index, so hamilton-ts requires equal lengths. Make them the same length upstream, or request them separately with DictResult.`,
-      [...new Set([...lengths.values()].flatMap((s) => [...s]))],
-    );
-  }
-  return lengths.keys().next().value as number;
-}
 
 /**
  * Builds a danfo DataFrame from a run's outputs, with Hamilton's DataFrame rules:
