@@ -1,3 +1,4 @@
+import type { ParsedRedisUrl } from "@hamilton-ts/executor-cluster/bullmq";
 import { ConcurrentLocalTaskExecutor, SynchronousLocalTaskExecutor, type TaskExecutor } from "@hamilton-ts/kernel";
 import { UsageError } from "./args.js";
 
@@ -32,15 +33,8 @@ export function pluginExport<T>(mod: Record<string, unknown>, name: string, spec
 export const EXECUTORS = ["sync", "concurrent", "threads", "processes", "bullmq"] as const;
 export type ExecutorKind = (typeof EXECUTORS)[number];
 
-/** Redis connection options (the subset of ioredis options a URL can carry). */
-export interface RedisConnection {
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
-  db?: number;
-  tls?: Record<string, never>;
-}
+/** Redis connection options a URL stands for, as the BullMQ plugin parses them (a type only: nothing is loaded). */
+export type RedisConnection = ParsedRedisUrl;
 
 /**
  * `redis://user:pass@host:6379/2` or `rediss://…` (TLS) → ioredis connection
