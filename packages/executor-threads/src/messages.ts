@@ -1,4 +1,4 @@
-import type { WireNodeEvent, WireTaskBatch, WireTaskResult } from "@hamilton-ts/kernel";
+import type { WireNodeEvent, WireTaskBatch, WireTaskResult, WorkerSetup } from "@hamilton-ts/kernel";
 
 /**
  * Messages between the executor and its worker threads. Tasks travel in the
@@ -8,14 +8,9 @@ import type { WireNodeEvent, WireTaskBatch, WireTaskResult } from "@hamilton-ts/
  */
 
 /** What a worker needs to build the driver's graph (sent once per worker and setup). */
-export interface SetupMessage {
+export interface SetupMessage extends WorkerSetup {
   readonly type: "setup";
   readonly id: number;
-  readonly modules: readonly string[];
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly allowModuleOverrides: boolean;
-  /** Codec modules registered in the driver's process, preloaded by the worker. */
-  readonly codecModules?: readonly string[];
 }
 
 /**

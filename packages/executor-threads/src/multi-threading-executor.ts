@@ -14,6 +14,7 @@ import {
   type Task,
   type TaskExecutor,
   type WireTaskResult,
+  workerSetupOf,
 } from "@hamilton-ts/kernel";
 import { STATE_NODE, STATE_SEQ, STATE_TASK, type BatchMessage, type ResultsMessage, type SetupMessage } from "./messages.js";
 import { spawnThread, type PoolThread, type SpawnOptions } from "./worker-thread.js";
@@ -147,31 +148,16 @@ export class MultiThreadingExecutor implements TaskExecutor {
     this.activeRuns++;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    const modules = context.modules.map((m) => {
-      if (m.location === undefined) {
-        throw new Error(
-          `MultiThreadingExecutor needs module locations, but module ${m.name} was passed as a namespace object. ` +
-            `Pass it as withModules(new URL("./pipeline.js", import.meta.url)) so worker threads can import it.`,
-        );
-      }
-      return String(m.location);
-    });
+    const worker = workerSetupOf(context);
     let key: string;
     try {
-      key = JSON.stringify([modules, context.config, context.allowModuleOverrides, context.graphFingerprint]);
+      key = JSON.stringify([worker, context.graphFingerprint]);
     } catch {
       key = `run:${context.runId}`;
     }
     let id = this.setupIds.get(key);
     if (id === undefined) this.setupIds.set(key, (id = this.nextSetup++));
-    const setup: SetupMessage = {
-      type: "setup",
-      id,
-      modules,
-      config: context.config,
-      allowModuleOverrides: context.allowModuleOverrides,
-      codecModules: context.codecModules ?? [],
-    };
+    const setup: SetupMessage = { type: "setup", id, ...worker };
     const events = this.nodeEvents === "auto" ? context.wantsNodeEvents ?? true : this.nodeEvents;
     this.runs.set(context.runId, { runId: context.runId, setup, events, fingerprint: context.graphFingerprint });
   }

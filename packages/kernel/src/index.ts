@@ -85,9 +85,10 @@ export {
   errorFromWire,
   reportWireNodeEvent,
   cachedTaskRunner,
+  workerSetupOf,
   runWireTask,
   failureFor,
 } from "./remote/protocol.js";
-export type { WireTaskRequest, WireTaskResult, WireNodeEvent } from "./remote/protocol.js";
+export type { WireTaskRequest, WireTaskResult, WireNodeEvent, WorkerSetup } from "./remote/protocol.js";
 export { encodeTaskInputs, packTaskBatch, unpackTaskBatch } from "./remote/task-batch.js";
 export type { EncodedInputs, FlatTask, WireTaskShape, WireTaskBatch } from "./remote/task-batch.js";

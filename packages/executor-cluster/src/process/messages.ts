@@ -1,4 +1,4 @@
-import type { SerializedError, WireTaskBatch, WireTaskResult } from "@hamilton-ts/kernel";
+import type { SerializedError, WireTaskBatch, WireTaskResult, WorkerSetup } from "@hamilton-ts/kernel";
 
 /**
  * The IPC messages between the parent and a child process. They travel with
@@ -12,14 +12,8 @@ import type { SerializedError, WireTaskBatch, WireTaskResult } from "@hamilton-t
  * to (de)serialize.
  */
 
-/** How a child builds its graph: the driver's module locations and config. */
-export interface ChildSetup {
-  readonly modules: readonly string[];
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly allowModuleOverrides: boolean;
-  /** Modules whose import registers the codecs the driver's process knows (the child imports them first). */
-  readonly codecModules?: readonly string[];
-}
+/** How a child builds its graph: the driver's module locations, config and codec modules. */
+export type ChildSetup = WorkerSetup;
 
 /** Tasks to run, in order, as the kernel's columnar `WireTaskBatch`. */
 export interface PackedBatch extends WireTaskBatch {

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { encodeTaskInputs, GraphError, type EncodedInputs, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel";
+import { encodeTaskInputs, workerSetupOf, type EncodedInputs, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel";
 import { childExecArgv, resolveChildScript } from "./child-script.js";
 import { ProcessPool } from "./process-pool.js";
 
@@ -88,21 +88,10 @@ export class MultiProcessingExecutor implements TaskExecutor {
   }
 
   init(context: ExecutorContext): void {
-    const missing = context.modules.find((m) => m.location === undefined);
-    if (missing) {
-      throw new GraphError(
-        `MultiProcessingExecutor runs nodes in child processes, which import modules by location, but module ${missing.name} was given as a namespace object. ` +
-          `Pass its location instead, e.g. .withModules(new URL("./pipeline.js", import.meta.url)).`,
-      );
-    }
+    // a module without a location is refused before a child is started
+    const setup = workerSetupOf(context);
     const pool = (this.pool ??= this.createPool());
-    const codecModules = (context as { codecModules?: readonly string[] }).codecModules;
-    const setupId = pool.setupId({
-      modules: context.modules.map((m) => m.location!),
-      config: context.config,
-      allowModuleOverrides: context.allowModuleOverrides,
-      ...(codecModules && codecModules.length > 0 ? { codecModules } : {}),
-    });
+    const setupId = pool.setupId(setup);
     this.runs.set(context.runId, { setupId, fingerprint: context.graphFingerprint, wantsEvents: context.wantsNodeEvents !== false });
     this.activeRuns++;
     pool.runStarted();

@@ -4,8 +4,8 @@ import { ConcurrentLocalTaskExecutor, SynchronousLocalTaskExecutor } from "../ex
 import type { TaskExecutor } from "../executors/task-executor.js";
 import { GroupByRepeatableBlocks, type GroupingStrategy } from "../grouping/grouping-strategy.js";
 import type { ModuleSource } from "../node/from-modules.js";
-import { loadModules, namespaceSources, type ModuleLocation, type ModuleNamespace } from "../remote/module-location.js";
-import { Driver, locationRequiredError } from "./driver.js";
+import { loadModules, locationRequiredError, namespaceSources, type ModuleLocation, type ModuleNamespace } from "../remote/module-location.js";
+import { Driver } from "./driver.js";
 
 /** Options of `enableDynamicExecution`. */
 export interface DynamicExecutionOptions {

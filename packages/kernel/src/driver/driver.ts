@@ -1,4 +1,4 @@
-import { GraphError, InputValidationError, abortErrorFrom } from "../errors.js";
+import { InputValidationError, abortErrorFrom } from "../errors.js";
 import { DefaultExecutionManager, type ExecutionManager } from "../executors/execution-manager.js";
 import type { ExecutorContext, TaskExecutor } from "../executors/task-executor.js";
 import { executeClassic } from "../execution/classic.js";
@@ -333,15 +333,6 @@ export class Driver {
       title: "execution",
     });
   }
-}
-
-/** Message for a module given as a namespace object to an executor that needs locations. */
-export function locationRequiredError(module: ModuleSource): GraphError {
-  return new GraphError(
-    `The executor runs tasks in other threads, processes or machines, which import pipeline modules by location, ` +
-      `but ${module.name} was given as a namespace object. Pass its location instead: ` +
-      `.withModules(new URL("./pipeline.js", import.meta.url)) or .withModules("/abs/path/pipeline.js").`,
-  );
 }
 
 export { DefaultExecutionManager };

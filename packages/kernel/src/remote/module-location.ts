@@ -55,3 +55,12 @@ export async function loadModules(locations: readonly ModuleLocation[]): Promise
 export function namespaceSources(namespaces: readonly ModuleNamespace[], offset = 0): ModuleSource[] {
   return namespaces.map((exports, i) => ({ name: describeNamespace(offset + i, exports), exports }));
 }
+
+/** Message for a module given as a namespace object to an executor that needs locations. */
+export function locationRequiredError(module: ModuleSource): GraphError {
+  return new GraphError(
+    `The executor runs tasks in other threads, processes or machines, which import pipeline modules by location, ` +
+      `but ${module.name} was given as a namespace object. Pass its location instead: ` +
+      `.withModules(new URL("./pipeline.js", import.meta.url)) or .withModules("/abs/path/pipeline.js").`,
+  );
+}

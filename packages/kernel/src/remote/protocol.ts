@@ -1,6 +1,7 @@
 import { HamiltonError, NodeExecutionError, SerializationError } from "../errors.js";
 import { decodeValue, decodeValueAsync, deserializeError, encodeValue, missingCodecModules, serializeError, type SerializedError } from "../codec/codec-registry.js";
-import type { NodeEvent, Task } from "../executors/task-executor.js";
+import type { ExecutorContext, NodeEvent, Task } from "../executors/task-executor.js";
+import { locationRequiredError } from "./module-location.js";
 import { encodeTaskInputs } from "./task-batch.js";
 import { TaskRunner, type TaskRunnerOptions } from "./task-runner.js";
 
@@ -79,6 +80,30 @@ export function reportWireNodeEvent(task: Task, event: WireNodeEvent): void {
     durationMs: event.durationMs,
   };
   task.reportNodeEvent(e);
+}
+
+/**
+ * What a worker needs to build the driver's graph, as plain data: module URLs,
+ * config, module overrides and the codec modules to preload. It is what
+ * `cachedTaskRunner` takes, less the worker's own importer.
+ */
+export interface WorkerSetup {
+  readonly modules: readonly string[];
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly allowModuleOverrides: boolean;
+  readonly codecModules: readonly string[];
+}
+
+/**
+ * Driver side: the worker setup of a run. A module given as a namespace object
+ * is the same clear error `build()` gives (workers import modules by location).
+ */
+export function workerSetupOf(context: ExecutorContext): WorkerSetup {
+  const modules = context.modules.map((m) => {
+    if (m.location === undefined) throw locationRequiredError(m);
+    return m.location;
+  });
+  return { modules, config: context.config, allowModuleOverrides: context.allowModuleOverrides, codecModules: context.codecModules ?? [] };
 }
 
 const runners = new Map<string, Promise<TaskRunner>>();
