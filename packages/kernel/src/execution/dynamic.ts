@@ -31,6 +31,7 @@ class Scope {
   item: unknown;
   instances: Instance[] = [];
   expansions: Map<string, Expansion> | undefined;
+  /** Instances of a branch not yet done; when none are left, its block has one branch fewer alive. */
   remaining = 0;
   constructor(
     readonly parent: Scope | undefined,
@@ -82,7 +83,6 @@ class Instance {
 class Expansion {
   iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
   isAsync = false;
-  started = false;
   exhausted = false;
   pulling = false;
   nextIndex = 0;
@@ -319,8 +319,6 @@ export class DynamicRun {
       const left = --owner.outstanding[t.indexInFrame]!;
       if (left === 0 && owner.exhausted) this.fireGates(owner);
       if (--scope.remaining === 0) owner.live--;
-    } else {
-      scope.remaining--;
     }
     this.pump();
     this.checkDone();
@@ -365,7 +363,6 @@ export class DynamicRun {
       this.fail(new NodeExecutionError(expander, taskId, error));
       return;
     }
-    exp.started = true;
     for (const t of children) for (const name of t.collected) exp.collected.set(name, []);
     if (this.set.itemsCollected.has(expander)) exp.collected.set(expander, []);
     this.active.add(exp);
