@@ -69,10 +69,10 @@ export function report(error: unknown, verbose: boolean, stderr: NodeJS.Writable
     message = error.message;
   } else if (InputValidationError.isInstance(error)) {
     code = 2;
-    message = error.message.replace(
-      /pass (?:them|it) in execute\(\.\.\., \{ inputs \}\) or in the config/,
-      "pass --input name=value, --inputs file.json or --config name=value",
-    );
+    // the kernel's advice speaks of execute(); on the command line, inputs are flags
+    message = error.hint
+      ? error.message.replace(error.hint, "pass --input name=value, --inputs file.json or --config name=value")
+      : error.message;
   } else if (GraphError.isInstance(error)) {
     code = 2;
     message = error.message;

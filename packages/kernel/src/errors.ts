@@ -35,11 +35,17 @@ export class GraphError extends HamiltonError {
 export class InputValidationError extends HamiltonError {
   readonly missingInputs: readonly string[];
   readonly unknownOutputs: readonly string[];
-  constructor(message: string, details: { missingInputs?: string[]; unknownOutputs?: string[] } = {}) {
-    super(message);
+  /**
+   * The advice at the end of the message, in the API's terms (how to pass
+   * inputs); a front end such as the CLI can replace it with its own.
+   */
+  readonly hint: string | undefined;
+  constructor(message: string, details: { missingInputs?: string[]; unknownOutputs?: string[]; hint?: string } = {}) {
+    super(details.hint ? `${message}: ${details.hint}.` : message);
     this.name = "InputValidationError";
     this.missingInputs = details.missingInputs ?? [];
     this.unknownOutputs = details.unknownOutputs ?? [];
+    this.hint = details.hint;
   }
   static override isInstance(error: unknown): error is InputValidationError {
     return marked(error, "InputValidationError");

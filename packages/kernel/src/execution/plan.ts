@@ -69,10 +69,12 @@ export function planExecution(graph: FunctionGraph, req: PlanRequest): Execution
     if (unknownOutputs.length > 0) {
       parts.push(`unknown output${unknownOutputs.length > 1 ? "s" : ""} ${unknownOutputs.map((o) => `"${o}"`).join(", ")} (no node or input has that name)`);
     }
-    if (missing.length > 0) parts.push(`missing input${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: pass ${missing.length > 1 ? "them" : "it"} in execute(..., { inputs }) or in the config`);
-    throw new InputValidationError(`Cannot execute: ${parts.join("; ")}.`, {
+    if (missing.length > 0) parts.push(`missing input${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
+    // with a hint, the error appends it (": <hint>.") so front ends can swap it for their own
+    throw new InputValidationError(`Cannot execute: ${parts.join("; ")}${missing.length > 0 ? "" : "."}`, {
       unknownOutputs,
       missingInputs: missing.map((m) => m.slice(1, m.indexOf('"', 1))),
+      ...(missing.length > 0 ? { hint: `pass ${missing.length > 1 ? "them" : "it"} in execute(..., { inputs }) or in the config` } : {}),
     });
   }
 
