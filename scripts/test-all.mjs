@@ -32,7 +32,7 @@ for (const dir of dirs) {
   if (existsSync(report)) {
     const json = JSON.parse(readFileSync(report, "utf8"));
     p = json.numPassedTests; f = json.numFailedTests; s = json.numPendingTests + (json.numTodoTests ?? 0);
-    if (r.status !== 0 && f === 0) f = 1 + (json.numFailedTestSuites ?? 0); // a suite that crashed counts as a failure
+    if (r.status !== 0 && f === 0) f = Math.max(1, json.numFailedTestSuites ?? 0); // each suite that crashed counts as a failure
   } else {
     f = 1;
   }
