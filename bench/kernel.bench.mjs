@@ -1,15 +1,6 @@
 // Kernel benchmarks: graph build, classic and dynamic execution per node, and
 // map-reduce throughput under each kernel executor. Prints a table and JSON.
-import {
-  Builder,
-  collect,
-  ConcurrentLocalTaskExecutor,
-  Driver,
-  GroupNodesIndividually,
-  node,
-  parallelizable,
-  SynchronousLocalTaskExecutor,
-} from "@hamilton-ts/kernel";
+import { Builder, collect, ConcurrentLocalTaskExecutor, Driver, GroupNodesIndividually, node, parallelizable, SynchronousLocalTaskExecutor } from "@hamilton-ts/kernel";
 
 const now = () => performance.now();
 const gc = () => globalThis.gc?.();

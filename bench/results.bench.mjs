@@ -4,7 +4,7 @@
 // Each pair runs interleaved (A, B, A, B, ...) so both see the same machine load;
 // figures are medians. Prints a table and a JSON line.
 import { isMainThread, parentPort, Worker } from "node:worker_threads";
-import { decodeValue, encodeValue } from "@hamilton-ts/kernel";
+import { decodeValue, encodeValue } from "@hamilton-ts/kernel/remote";
 import { ArrowTableResult } from "@hamilton-ts/results-arrow";
 
 if (!isMainThread) {

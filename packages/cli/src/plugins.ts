@@ -1,5 +1,6 @@
 import type { ParsedRedisUrl } from "@hamilton-ts/executor-cluster/bullmq";
-import { ConcurrentLocalTaskExecutor, SynchronousLocalTaskExecutor, type TaskExecutor } from "@hamilton-ts/kernel";
+import { ConcurrentLocalTaskExecutor, SynchronousLocalTaskExecutor } from "@hamilton-ts/kernel";
+import { type TaskExecutor } from "@hamilton-ts/kernel/contracts";
 import { UsageError } from "./args.js";
 
 /**

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Builder, type PostNodeExecuteArgs, type PreNodeExecuteArgs } from "@hamilton-ts/kernel";
+import { Builder } from "@hamilton-ts/kernel";
+import { type PostNodeExecuteArgs, type PreNodeExecuteArgs } from "@hamilton-ts/kernel/contracts";
 import { afterAll, describe, expect, test } from "vitest";
 import { MultiProcessingExecutor } from "../src/index.js";
 

@@ -3,7 +3,8 @@ import { MultiProcessingExecutor } from "../src/index.js";
 import { ChunkSizer, AUTO_MAX_CHUNK } from "../src/process/chunking.js";
 import { childExecArgv } from "../src/process/child-script.js";
 import { forEachEvent, EventPacker } from "../src/process/batch-codec.js";
-import { packTaskBatch, unpackTaskBatch, type NodeEvent } from "@hamilton-ts/kernel";
+import { type NodeEvent } from "@hamilton-ts/kernel/contracts";
+import { packTaskBatch, unpackTaskBatch } from "@hamilton-ts/kernel/remote";
 
 describe("childExecArgv", () => {
   const built = { path: "/x/child.js", execArgv: [] };

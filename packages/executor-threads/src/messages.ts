@@ -1,4 +1,4 @@
-import type { WireNodeEvent, WireTaskBatch, WireTaskResult, WorkerSetup } from "@hamilton-ts/kernel";
+import type { WireNodeEvent, WireTaskBatch, WireTaskResult, WorkerSetup } from "@hamilton-ts/kernel/remote";
 
 /**
  * Messages between the executor and its worker threads. Tasks travel in the

@@ -1,21 +1,7 @@
 import type { ResourceLimits } from "node:worker_threads";
-import {
-  abortErrorFrom,
-  decodeTaskResult,
-  decodeValue,
-  encodeTaskInputs,
-  missingCodecModules,
-  NodeExecutionError,
-  reportWireNodeEvent,
-  packTaskBatch,
-  SerializationError,
-  type ExecutorContext,
-  type FlatTask,
-  type Task,
-  type TaskExecutor,
-  type WireTaskResult,
-  workerSetupOf,
-} from "@hamilton-ts/kernel";
+import { NodeExecutionError, SerializationError } from "@hamilton-ts/kernel";
+import { abortErrorFrom, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel/contracts";
+import { decodeTaskResult, decodeValue, encodeTaskInputs, missingCodecModules, reportWireNodeEvent, packTaskBatch, type FlatTask, type WireTaskResult, workerSetupOf } from "@hamilton-ts/kernel/remote";
 import { STATE_NODE, STATE_SEQ, STATE_TASK, type BatchMessage, type ResultsMessage, type SetupMessage } from "./messages.js";
 import { spawnThread, type PoolThread, type SpawnOptions } from "./worker-thread.js";
 

@@ -4,7 +4,8 @@
 // few messages as it can while still streaming.
 import { parentPort, workerData } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
-import { cachedTaskRunner, failureFor, runWireTask, SerializationError, unpackTaskBatch, type WireNodeEvent, type WireTaskResult } from "@hamilton-ts/kernel";
+import { SerializationError } from "@hamilton-ts/kernel";
+import { cachedTaskRunner, failureFor, runWireTask, unpackTaskBatch, type WireNodeEvent, type WireTaskResult } from "@hamilton-ts/kernel/remote";
 import { STATE_NODE, STATE_SEQ, STATE_TASK, type BatchMessage, type ResultsMessage, type SetupMessage, type ToWorker, type WorkerData } from "./messages.js";
 
 /** Send what is buffered at least this often while a batch runs (results and events stream). */

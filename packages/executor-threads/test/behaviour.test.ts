@@ -1,6 +1,7 @@
 import { threadId } from "node:worker_threads";
 import { afterAll, describe, expect, test } from "vitest";
-import { GroupNodesIndividually, SerializationError, type PostNodeExecuteArgs, type PreNodeExecuteArgs } from "@hamilton-ts/kernel";
+import { GroupNodesIndividually, SerializationError } from "@hamilton-ts/kernel";
+import { type PostNodeExecuteArgs, type PreNodeExecuteArgs } from "@hamilton-ts/kernel/contracts";
 import { MultiThreadingExecutor } from "../src/index.js";
 import { driverFor, execArgv } from "./helpers.js";
 

@@ -1,4 +1,5 @@
-import { Builder, type GroupingStrategy, type TaskExecutor } from "@hamilton-ts/kernel";
+import { Builder } from "@hamilton-ts/kernel";
+import { type GroupingStrategy, type TaskExecutor } from "@hamilton-ts/kernel/contracts";
 
 export const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
 

@@ -95,6 +95,128 @@ export class AbortError extends HamiltonError {
   }
 }
 
+/**
+ * A node attempt ran longer than its `timeoutMs` (or a task longer than its
+ * executor's `taskTimeoutMs`). In the calling thread an async node is
+ * abandoned; in a worker the worker is terminated and replaced.
+ */
+export class TimeoutError extends HamiltonError {
+  readonly nodeName: string;
+  readonly taskId: string;
+  readonly timeoutMs: number;
+  constructor(nodeName: string, taskId: string, timeoutMs: number, detail?: string) {
+    super(`Node "${nodeName}" (task ${taskId}) timed out after ${timeoutMs} ms${detail ? `: ${detail}` : ""}.`);
+    this.name = "TimeoutError";
+    this.nodeName = nodeName;
+    this.taskId = taskId;
+    this.timeoutMs = timeoutMs;
+  }
+  static override isInstance(error: unknown): error is TimeoutError {
+    return marked(error, "TimeoutError");
+  }
+}
+
+/** Why an executor's infrastructure failed a task (not the node's own code). */
+export type ExecutorFailureReason =
+  /** The worker thread, child process or BullMQ worker running the task died. */
+  | "worker-died"
+  /** A worker could not start (bad execArgv, a loader that fails, a module that cannot be imported). */
+  | "worker-start"
+  /** A message could not be sent or received (IPC, Redis, HTTP). */
+  | "transport"
+  /** The executor was closed (`Driver.close()`) while the task waited or ran. */
+  | "closed"
+  /** The task could not be handed to any worker (a queue nobody serves, a full backlog). */
+  | "unavailable";
+
+/**
+ * The infrastructure under a task failed: a worker died, a message could not
+ * cross, the executor was closed. `reason` says which; `executor` names it.
+ * It is usually the `cause` of a `NodeExecutionError` naming the node.
+ */
+export class ExecutorError extends HamiltonError {
+  readonly reason: ExecutorFailureReason;
+  readonly executor: string;
+  constructor(executor: string, reason: ExecutorFailureReason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ExecutorError";
+    this.reason = reason;
+    this.executor = executor;
+  }
+  static override isInstance(error: unknown): error is ExecutorError {
+    return marked(error, "ExecutorError");
+  }
+}
+
+/**
+ * A plugin (executor, grouping strategy, result builder, graph adapter)
+ * implements a contract version this kernel does not know.
+ */
+export class UnsupportedSpecificationVersionError extends HamiltonError {
+  readonly contract: string;
+  readonly version: unknown;
+  readonly supported: readonly string[];
+  constructor(contract: string, who: string, version: unknown, supported: readonly string[]) {
+    super(
+      `${who} implements ${contract} specification version ${JSON.stringify(version)}, but this kernel supports ${supported.map((v) => `"${v}"`).join(", ")}. ` +
+        `Upgrade @hamilton-ts/kernel, or use a version of the plugin made for this kernel.`,
+    );
+    this.name = "UnsupportedSpecificationVersionError";
+    this.contract = contract;
+    this.version = version;
+    this.supported = supported;
+  }
+  static override isInstance(error: unknown): error is UnsupportedSpecificationVersionError {
+    return marked(error, "UnsupportedSpecificationVersionError");
+  }
+}
+
+/** One check of a node's value by `checkOutput` (see `Driver.validationResults`). */
+export interface ValidationResult {
+  readonly nodeName: string;
+  readonly taskId: string;
+  readonly runId: string;
+  readonly passed: boolean;
+  readonly importance: "warn" | "fail";
+  /** The schema's vendor (`zod`, `valibot`, …), `validator`, or the helper's name. */
+  readonly validator: string;
+  readonly message: string;
+  readonly issues: readonly { readonly message: string; readonly path?: readonly (string | number)[] }[];
+}
+
+/** A `checkOutput({ importance: "fail" })` check failed: `nodeName` and `results` say where and why. */
+export class DataValidationError extends HamiltonError {
+  readonly nodeName: string;
+  readonly results: readonly ValidationResult[];
+  constructor(nodeName: string, results: readonly ValidationResult[], message?: string) {
+    super(message ?? `Node "${nodeName}" failed validation: ${results.filter((r) => !r.passed).map((r) => r.message).join("; ")}`);
+    this.name = "DataValidationError";
+    this.nodeName = nodeName;
+    this.results = results;
+  }
+  static override isInstance(error: unknown): error is DataValidationError {
+    return marked(error, "DataValidationError");
+  }
+}
+
+/**
+ * Every error class of the kernel by `name`: what a boundary uses to rebuild
+ * an error of the right class on the other side (see `remote`'s
+ * `deserializeError`). One table, so a new class is added in one place.
+ */
+export const ERROR_CLASSES = {
+  HamiltonError,
+  GraphError,
+  InputValidationError,
+  NodeExecutionError,
+  SerializationError,
+  AbortError,
+  TimeoutError,
+  ExecutorError,
+  UnsupportedSpecificationVersionError,
+  DataValidationError,
+} as const;
+
 /** Turn an aborted signal's reason into an AbortError (keeping the reason as `cause`). */
 export function abortErrorFrom(signal: AbortSignal): AbortError {
   const reason: unknown = signal.reason;

@@ -1,16 +1,7 @@
 import { describe, expect, test } from "vitest";
-import {
-  decodeValue,
-  decodeValueAsync,
-  deserializeError,
-  encodeValue,
-  getCodec,
-  NodeExecutionError,
-  registerCodec,
-  SerializationError,
-  serializeError,
-  WIRE_KEY,
-} from "../src/index.js";
+import { NodeExecutionError, SerializationError } from "../src/index.js";
+import { getCodec, registerCodec } from "../src/contracts.js";
+import { decodeValue, decodeValueAsync, deserializeError, encodeValue, serializeError, WIRE_KEY } from "../src/remote.js";
 
 class Point {
   constructor(
@@ -88,7 +79,7 @@ describe("codec registry", () => {
 
 describe("codec modules in workers", () => {
   test("a TaskRunner imports the driver's codec modules, falling back to the worker's importer", async () => {
-    const { TaskRunner } = await import("../src/index.js");
+    const { TaskRunner } = await import("../src/remote.js");
     const imported: string[] = [];
     await TaskRunner.create({
       modules: [new URL("./scenarios/basic.mjs", import.meta.url)],
@@ -103,7 +94,7 @@ describe("codec modules in workers", () => {
   });
 
   test("a codec module that cannot be imported is a clear error naming it", async () => {
-    const { loadCodecModules } = await import("../src/index.js");
+    const { loadCodecModules } = await import("../src/remote.js");
     await expect(loadCodecModules(["@nowhere/missing-codec"])).rejects.toThrow(/Cannot import codec module "@nowhere\/missing-codec"/);
   });
 

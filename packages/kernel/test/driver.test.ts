@@ -1,16 +1,5 @@
 import { describe, expect, test, vi } from "vitest";
-import {
-  Builder,
-  collect,
-  configWhen,
-  Driver,
-  GraphError,
-  HamiltonError,
-  InputValidationError,
-  node,
-  NodeExecutionError,
-  parallelizable,
-} from "../src/index.js";
+import { Builder, collect, configWhen, Driver, GraphError, HamiltonError, InputValidationError, node, NodeExecutionError, parallelizable } from "../src/index.js";
 
 const diamond = {
   a(x: number) {

@@ -1,15 +1,6 @@
 import { describe, expect, test } from "vitest";
-import {
-  Builder,
-  collect,
-  ConcurrentLocalTaskExecutor,
-  DefaultExecutionManager,
-  GroupNodesIndividually,
-  parallelizable,
-  SynchronousLocalTaskExecutor,
-  type Task,
-  type TaskExecutor,
-} from "../src/index.js";
+import { Builder, collect, ConcurrentLocalTaskExecutor, DefaultExecutionManager, GroupNodesIndividually, parallelizable, SynchronousLocalTaskExecutor } from "../src/index.js";
+import { type Task, type TaskExecutor } from "../src/contracts.js";
 
 const dynamic = (mod: Record<string, unknown>) => new Builder().withModules(mod).enableDynamicExecution({ allowExperimentalMode: true });
 
@@ -138,6 +129,7 @@ describe("dynamic execution", () => {
   test("tasks see the run's signal, aborted when the run fails", async () => {
     const signals: AbortSignal[] = [];
     class Watching implements TaskExecutor {
+      readonly specificationVersion = "v1" as const;
       private inner = new ConcurrentLocalTaskExecutor({ maxTasks: 4 });
       init() {}
       canSubmitTask() {
@@ -170,6 +162,7 @@ describe("dynamic execution", () => {
     const tagging = (name: string): TaskExecutor => {
       const inner = new SynchronousLocalTaskExecutor();
       return {
+        specificationVersion: "v1",
         init: () => undefined,
         canSubmitTask: () => inner.canSubmitTask(),
         submitTask: (t: Task) => (seen.push([name, t.taskId]), inner.submitTask(t)),

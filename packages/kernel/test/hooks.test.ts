@@ -1,16 +1,6 @@
 import { describe, expect, test } from "vitest";
-import {
-  Builder,
-  collect,
-  DefaultAdapter,
-  DictResult,
-  Driver,
-  parallelizable,
-  ResultMixin,
-  SimpleGraphAdapter,
-  type LifecycleAdapter,
-  type NodeCall,
-} from "../src/index.js";
+import { Builder, collect, DefaultAdapter, DictResult, Driver, parallelizable, SimpleGraphAdapter } from "../src/index.js";
+import { ResultMixin, type LifecycleAdapter, type NodeCall } from "../src/contracts.js";
 
 const pipeline = {
   a: (x: number) => x + 1,

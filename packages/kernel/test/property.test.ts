@@ -1,15 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import {
-  Builder,
-  ConcurrentLocalTaskExecutor,
-  GroupByRepeatableBlocks,
-  GroupNodesAllAsOne,
-  GroupNodesByLevel,
-  GroupNodesIndividually,
-  node,
-  SynchronousLocalTaskExecutor,
-} from "../src/index.js";
+import { Builder, ConcurrentLocalTaskExecutor, GroupByRepeatableBlocks, GroupNodesAllAsOne, GroupNodesByLevel, GroupNodesIndividually, node, SynchronousLocalTaskExecutor } from "../src/index.js";
 
 /**
  * A random program: plain nodes that combine earlier visible values, and parallel

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ResultColumns } from "../src/index.js";
+import { ResultColumns } from "../src/contracts.js";
 
 class TableError extends Error {
   constructor(

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { Builder, ConcurrentLocalTaskExecutor, SynchronousLocalTaskExecutor, type TaskExecutor } from "../src/index.js";
+import { Builder, ConcurrentLocalTaskExecutor, SynchronousLocalTaskExecutor } from "../src/index.js";
+import { type TaskExecutor } from "../src/contracts.js";
 import { describeScenarios, scenarios } from "./scenarios/suite.js";
 
 const executors: Array<[string, () => TaskExecutor]> = [

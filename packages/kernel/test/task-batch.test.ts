@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { encodeTaskInputs, packTaskBatch, SerializationError, unpackTaskBatch, type FlatTask } from "../src/index.js";
+import { SerializationError } from "../src/index.js";
+import { encodeTaskInputs, packTaskBatch, unpackTaskBatch, type FlatTask } from "../src/remote.js";
 
 describe("the columnar task batch", () => {
   test("tasks of one template share a shape; other inputs or templates get their own", () => {

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
-import { decodeValue, encodeValue, getCodec, WIRE_KEY } from "@hamilton-ts/kernel";
+import { getCodec } from "@hamilton-ts/kernel/contracts";
+import { decodeValue, encodeValue, WIRE_KEY } from "@hamilton-ts/kernel/remote";
 import { Float64, makeVector, Table, vectorFromArray, Utf8, type Vector } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { arrowTableCodec } from "./index.js";

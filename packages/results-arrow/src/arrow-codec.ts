@@ -1,4 +1,4 @@
-import { registerCodec, type Codec } from "@hamilton-ts/kernel";
+import { registerCodec, type Codec } from "@hamilton-ts/kernel/contracts";
 import { Table, tableFromIPC, tableToIPC, Vector } from "apache-arrow";
 
 /** The package whose import registers the Arrow codecs (so a worker can load them on demand). */

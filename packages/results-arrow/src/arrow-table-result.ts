@@ -1,5 +1,5 @@
 import { Table, type Vector } from "apache-arrow";
-import { ResultColumns, ResultMixin } from "@hamilton-ts/kernel";
+import { ResultColumns, ResultMixin } from "@hamilton-ts/kernel/contracts";
 import { ArrowResultError } from "./arrow-result-error.js";
 import { describeValue, isArrowScalar, repeatScalar, vectorFromOutput, type ArrowScalar } from "./arrow-column.js";
 

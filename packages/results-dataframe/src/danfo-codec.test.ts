@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
-import { decodeValue, encodeValue, getCodec, WIRE_KEY } from "@hamilton-ts/kernel";
+import { getCodec } from "@hamilton-ts/kernel/contracts";
+import { decodeValue, encodeValue, WIRE_KEY } from "@hamilton-ts/kernel/remote";
 import { DataFrame, Series } from "danfojs-node";
 import { describe, expect, it } from "vitest";
 import { danfoDataFrameCodec, danfoSeriesCodec } from "./index.js";

@@ -1,4 +1,4 @@
-import { registerCodec, type Codec } from "@hamilton-ts/kernel";
+import { registerCodec, type Codec } from "@hamilton-ts/kernel/contracts";
 import { Series, type DataFrame } from "danfojs-node";
 import { frameFromColumns, isDataFrame, isSeries, type IndexLabel } from "./danfo-types.js";
 

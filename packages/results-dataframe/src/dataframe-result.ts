@@ -1,4 +1,4 @@
-import { ResultColumns, ResultMixin } from "@hamilton-ts/kernel";
+import { ResultColumns, ResultMixin } from "@hamilton-ts/kernel/contracts";
 import type { DataFrame } from "danfojs-node";
 import { DataFrameResultError } from "./dataframe-result-error.js";
 import { frameFromColumns, inferDtype, isDataFrame, isSeries, type IndexLabel } from "./danfo-types.js";

@@ -1,4 +1,4 @@
-import type { FunctionGraph } from "@hamilton-ts/kernel";
+import type { FunctionGraph } from "@hamilton-ts/kernel/contracts";
 
 /**
  * What one run will compute, as far as the static graph can tell: the nodes

@@ -1,12 +1,4 @@
-import type {
-  LifecycleAdapter,
-  PostGraphExecuteArgs,
-  PostNodeExecuteArgs,
-  PostTaskExecuteArgs,
-  PreGraphExecuteArgs,
-  PreNodeExecuteArgs,
-  PreTaskExecuteArgs,
-} from "@hamilton-ts/kernel";
+import type { LifecycleAdapter, PostGraphExecuteArgs, PostNodeExecuteArgs, PostTaskExecuteArgs, PreGraphExecuteArgs, PreNodeExecuteArgs, PreTaskExecuteArgs } from "@hamilton-ts/kernel/contracts";
 import { pathOfTask, planBlocks, type BlockPlan, type GraphSource } from "./block-plan.js";
 import { formatDuration, renderFinal, renderLine, renderLogBlock, renderStart, type NodeTiming } from "./render.js";
 

@@ -1,15 +1,6 @@
 import { Job, type BackoffOptions, type JobsOptions } from "bullmq";
-import {
-  abortErrorFrom,
-  decodeTaskResult,
-  encodeTaskRequest,
-  errorFromWire,
-  reportWireNodeEvent,
-  type ExecutorContext,
-  type Task,
-  type TaskExecutor,
-  type WireTaskRequest,
-} from "@hamilton-ts/kernel";
+import { abortErrorFrom, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel/contracts";
+import { decodeTaskResult, encodeTaskRequest, errorFromWire, reportWireNodeEvent, type WireTaskRequest } from "@hamilton-ts/kernel/remote";
 import { describeConnection, toConnectionOptions, type RedisConnection } from "./connection.js";
 import { DEFAULT_CODEC_MODULES, fromBase64, importAllowedCodecs, jobIdFor, JOB_NAME, toBase64, type JobData, type JobOutcome } from "./payload.js";
 import { closeSession, openSession, sessionUp, type Session } from "./session.js";

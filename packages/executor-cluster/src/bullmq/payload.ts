@@ -1,5 +1,5 @@
 import { deserialize, serialize } from "node:v8";
-import { missingCodecModules, type WireNodeEvent, type WireTaskRequest, type WireTaskResult } from "@hamilton-ts/kernel";
+import { missingCodecModules, type WireNodeEvent, type WireTaskRequest, type WireTaskResult } from "@hamilton-ts/kernel/remote";
 
 /** The job data on the queue: plain JSON around one v8-serialized, base64 payload. */
 export interface JobData {

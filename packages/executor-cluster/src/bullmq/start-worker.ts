@@ -1,5 +1,5 @@
 import { Worker, type Job, type WorkerOptions } from "bullmq";
-import { cachedTaskRunner, failureFor, runWireTask, type ModuleLocation, type TaskRunner, type WireNodeEvent, type WireTaskResult } from "@hamilton-ts/kernel";
+import { cachedTaskRunner, failureFor, runWireTask, type ModuleLocation, type TaskRunner, type WireNodeEvent, type WireTaskResult } from "@hamilton-ts/kernel/remote";
 import { toConnectionOptions, type RedisConnection } from "./connection.js";
 import { DEFAULT_CODEC_MODULES, fromBase64, importAllowedCodecs, toBase64, validateRequests, type JobData, type JobOutcome } from "./payload.js";
 

@@ -1,4 +1,5 @@
-import { deserializeError, serializeError, type NodeEvent, type SerializedError, type WireNodeEvent, type WireTaskShape } from "@hamilton-ts/kernel";
+import { type NodeEvent } from "@hamilton-ts/kernel/contracts";
+import { deserializeError, serializeError, type SerializedError, type WireNodeEvent, type WireTaskShape } from "@hamilton-ts/kernel/remote";
 import { EVENT_POST_FAILED, EVENT_POST_OK, EVENT_PRE, type PackedEvents } from "./messages.js";
 
 /** Child side: collects node events as numbers. */

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { deserializeError, type FlatTask, type Task } from "@hamilton-ts/kernel";
+import { type Task } from "@hamilton-ts/kernel/contracts";
+import { deserializeError, type FlatTask } from "@hamilton-ts/kernel/remote";
 import type { FromChild, ToChild } from "./messages.js";
 
 /** A task waiting for, or running in, a child process. */

@@ -8,8 +8,9 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { serialize } from "node:v8";
-import { cachedTaskRunner, failureFor, runWireTask, SerializationError, serializeError, unpackTaskBatch } from "@hamilton-ts/kernel";
-import type { TaskRunner, TaskRunnerOptions, WireNodeEvent, WireTaskResult } from "@hamilton-ts/kernel";
+import { SerializationError } from "@hamilton-ts/kernel";
+import { cachedTaskRunner, failureFor, runWireTask, serializeError, unpackTaskBatch } from "@hamilton-ts/kernel/remote";
+import type { TaskRunner, TaskRunnerOptions, WireNodeEvent, WireTaskResult } from "@hamilton-ts/kernel/remote";
 import { EventPacker } from "./batch-codec.js";
 import type { ChildSetup, FromChild, PackedBatch, PackedResults, ToChild } from "./messages.js";
 

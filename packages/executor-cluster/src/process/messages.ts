@@ -1,4 +1,4 @@
-import type { SerializedError, WireTaskBatch, WireTaskResult, WorkerSetup } from "@hamilton-ts/kernel";
+import type { SerializedError, WireTaskBatch, WireTaskResult, WorkerSetup } from "@hamilton-ts/kernel/remote";
 
 /**
  * The IPC messages between the parent and a child process. They travel with

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
-import { encodeTaskInputs, workerSetupOf, type EncodedInputs, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel";
+import { type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel/contracts";
+import { encodeTaskInputs, workerSetupOf, type EncodedInputs } from "@hamilton-ts/kernel/remote";
 import { childExecArgv, resolveChildScript } from "./child-script.js";
 import { ProcessPool } from "./process-pool.js";
 

@@ -1,14 +1,7 @@
 import { serialize } from "node:v8";
-import {
-  decodeValue,
-  decodeValueAsync,
-  errorFromWire,
-  missingCodecModules,
-  NodeExecutionError,
-  packTaskBatch,
-  SerializationError,
-  type Task,
-} from "@hamilton-ts/kernel";
+import { NodeExecutionError, SerializationError } from "@hamilton-ts/kernel";
+import { type Task } from "@hamilton-ts/kernel/contracts";
+import { decodeValue, decodeValueAsync, errorFromWire, missingCodecModules, packTaskBatch } from "@hamilton-ts/kernel/remote";
 import { forEachEvent } from "./batch-codec.js";
 import { ChildHandle, type Batch, type ChildEvents, type Entry, type SpawnOptions } from "./child-handle.js";
 import { ChunkSizer } from "./chunking.js";

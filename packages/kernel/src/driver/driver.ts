@@ -230,6 +230,7 @@ export class Driver {
         try {
           outputs = await new DynamicRun({
             runId,
+            context,
             plan,
             templates,
             fixedValues: fixed,

@@ -1,6 +1,6 @@
 import { abortErrorFrom, HamiltonError, NodeExecutionError } from "../errors.js";
 import type { ExecutionManager } from "../executors/execution-manager.js";
-import type { NodeEvent, Task, TaskExecutor } from "../executors/task-executor.js";
+import type { ExecutorContext, NodeEvent, Task, TaskExecutor, TaskPurpose } from "../executors/task-executor.js";
 import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
 import type { LifecycleHooks } from "../results/lifecycle.js";
 import { isThenable, type InvokeContext } from "./invoke.js";
@@ -11,6 +11,8 @@ import type { TaskTemplate, TemplateSet } from "./templates.js";
 /** Everything one dynamic run needs. */
 export interface DynamicRunOptions {
   readonly runId: string;
+  /** What executors were told in `init()`; every task carries it. */
+  readonly context: ExecutorContext;
   readonly plan: ExecutionPlan;
   readonly templates: TemplateSet;
   readonly fixedValues: ReadonlyMap<string, unknown>;
@@ -116,6 +118,21 @@ class RunTask implements Task {
   get runId(): string {
     return this.engine.runId;
   }
+  get context(): ExecutorContext {
+    return this.engine.context;
+  }
+  get block(): string | undefined {
+    return this.inst.template.block;
+  }
+  get purpose(): TaskPurpose {
+    return this.inst.template.purpose;
+  }
+  get attempt(): number {
+    return 1;
+  }
+  get timeoutMs(): number | undefined {
+    return this.inst.template.timeoutMs;
+  }
   get nodes(): readonly string[] {
     return this.inst.template.nodeNames;
   }
@@ -150,6 +167,7 @@ class RunTask implements Task {
  */
 export class DynamicRun {
   readonly runId: string;
+  readonly context: ExecutorContext;
   readonly hooks: LifecycleHooks;
   readonly adapter: HamiltonGraphAdapter | undefined;
   private readonly ctl = new AbortController();
@@ -178,6 +196,7 @@ export class DynamicRun {
 
   constructor(opts: DynamicRunOptions) {
     this.runId = opts.runId;
+    this.context = opts.context;
     this.plan = opts.plan;
     this.set = opts.templates;
     this.manager = opts.manager;
@@ -273,7 +292,7 @@ export class DynamicRun {
     const taskId = task.taskId;
     if (this.hooks.preTask.length > 0) {
       for (const h of this.hooks.preTask) {
-        const r = h({ runId: this.runId, taskId, nodes: task.nodes });
+        const r = h({ runId: this.runId, taskId, nodes: task.nodes, path: task.path, block: task.block, purpose: task.purpose, attempt: task.attempt });
         if (isThenable(r)) Promise.resolve(r).catch((e: unknown) => this.fail(e));
       }
     }
@@ -298,7 +317,7 @@ export class DynamicRun {
     const scope = inst.scope;
     if (this.hooks.postTask.length > 0) {
       for (const h of this.hooks.postTask) {
-        const r = h({ runId: this.runId, taskId, nodes: t.nodeNames, success: true, result: outputs });
+        const r = h({ ...taskInfo(inst), runId: this.runId, taskId, success: true, result: outputs });
         if (isThenable(r)) Promise.resolve(r).catch((e: unknown) => this.fail(e));
       }
     }
@@ -500,7 +519,7 @@ export class DynamicRun {
     }
     for (const h of this.hooks.postTask) {
       try {
-        const r = h({ runId: this.runId, taskId, nodes: t.nodeNames, success: false, error: wrapped });
+        const r = h({ ...taskInfo(inst), runId: this.runId, taskId, success: false, error: wrapped });
         if (isThenable(r)) Promise.resolve(r).catch(() => undefined);
       } catch {
         // the run already failed; a hook's own error must not hide the node's
@@ -530,11 +549,13 @@ export class DynamicRun {
     const node = this.plan.graph.get(event.nodeName);
     const base = { runId: this.runId, taskId, nodeName: event.nodeName, nodeTags: node?.tags ?? {} };
     if (event.type === "pre") for (const h of this.hooks.preNode) h(base);
-    else for (const h of this.hooks.postNode) h({ ...base, success: event.success ?? true, error: event.error, durationMs: event.durationMs });
+    else if (event.type === "post") {
+      for (const h of this.hooks.postNode) h({ ...base, success: event.success ?? true, error: event.error, durationMs: event.durationMs });
+    }
   }
 }
 
-/** Run a plan with dynamic execution. */
-export function executeDynamic(opts: DynamicRunOptions): Promise<Record<string, unknown>> {
-  return new DynamicRun(opts).promise;
+function taskInfo(inst: Instance): { nodes: readonly string[]; path: readonly number[]; block: string | undefined; purpose: TaskPurpose; attempt: number } {
+  const t = inst.template;
+  return { nodes: t.nodeNames, path: inst.scope.path, block: t.block, purpose: t.purpose, attempt: 1 };
 }

@@ -1,6 +1,7 @@
 import { GraphError } from "../errors.js";
 import type { Frame } from "../graph/frames.js";
 import type { GraphNode } from "../graph/function-graph.js";
+import type { TaskPurpose } from "../executors/task-executor.js";
 import type { GroupingNode, GroupingStrategy } from "../grouping/grouping-strategy.js";
 import type { ExecutionPlan } from "./plan.js";
 
@@ -20,6 +21,11 @@ export interface TaskTemplate {
   readonly name: string;
   readonly frame: Frame;
   readonly depth: number;
+  /** The innermost block (expander name), undefined at the top level. */
+  readonly block: string | undefined;
+  readonly purpose: TaskPurpose;
+  /** Sum of the nodes' timeouts when every node has one (see `Task.timeoutMs`). */
+  readonly timeoutMs: number | undefined;
   readonly nodes: readonly GraphNode[];
   readonly nodeNames: readonly string[];
   readonly expanders: readonly string[];
@@ -139,6 +145,9 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
       collected: [],
       finalOutputs: [],
       indexInFrame: 0,
+      block: frame.length > 0 ? frame[frame.length - 1] : undefined,
+      purpose: purposeOf(names.map((n) => graph.get(n)!), frame.length),
+      timeoutMs: timeoutOf(names.map((n) => graph.get(n)!)),
     };
   });
   const templateOf = new Map<string, TaskTemplate>();
@@ -214,6 +223,22 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
     list.push(t);
   }
   return { templates, byFrame, templateOf, itemsCollected };
+}
+
+function purposeOf(nodes: readonly GraphNode[], depth: number): TaskPurpose {
+  if (nodes.some((n) => n.isExpander)) return "expander";
+  if (nodes.some((n) => n.isCollect)) return "collector";
+  return depth > 0 ? "branch" : "plain";
+}
+
+function timeoutOf(nodes: readonly GraphNode[]): number | undefined {
+  let total = 0;
+  for (const n of nodes) {
+    const t = n.spec?.timeoutMs;
+    if (t === undefined) return undefined;
+    total += t;
+  }
+  return total;
 }
 
 function checkAcyclic(templates: readonly TaskTemplate[], templateOf: ReadonlyMap<string, TaskTemplate>, who: string): void {

@@ -1,13 +1,31 @@
 import type { ModuleSource } from "../node/from-modules.js";
 
-/** A node event a remote executor reports back so the caller's node hooks fire. */
-export interface NodeEvent {
-  readonly type: "pre" | "post";
-  readonly nodeName: string;
-  readonly success?: boolean;
-  readonly error?: unknown;
-  readonly durationMs?: number;
-}
+import type { ValidationResult } from "../errors.js";
+
+/**
+ * A node event a remote executor reports back so the caller's hooks fire and
+ * the driver learns what happened in the worker. `pre`/`post` are sent only
+ * when the caller has node hooks (`ExecutorContext.wantsNodeEvents`);
+ * `validation` (the results of a node's `checkOutput`) is always sent.
+ */
+export type NodeEvent =
+  | { readonly type: "pre"; readonly nodeName: string }
+  | {
+      readonly type: "post";
+      readonly nodeName: string;
+      readonly success?: boolean;
+      readonly error?: unknown;
+      readonly durationMs?: number;
+    }
+  | { readonly type: "validation"; readonly nodeName: string; readonly results: readonly ValidationResult[] };
+
+/**
+ * What a task is for, as in Hamilton's node-group purpose: `plain` (nodes
+ * outside any parallel block), `expander` (holds a `parallelizable` node),
+ * `branch` (one item's nodes inside a block), `collector` (holds a `collect`
+ * node). A task that both expands and collects is an `expander`.
+ */
+export type TaskPurpose = "plain" | "expander" | "branch" | "collector";
 
 /**
  * A task: a group of nodes run as one unit between serialization boundaries
@@ -17,6 +35,8 @@ export interface NodeEvent {
  */
 export interface Task {
   readonly runId: string;
+  /** The run this task belongs to: the same object the executor's `init()` received. */
+  readonly context: ExecutorContext;
   /** Unique within the run, e.g. `total`, `block-steps[3]`, `block-inner[3,1]`. */
   readonly taskId: string;
   /** Node names to run, in dependency order. */
@@ -31,6 +51,17 @@ export interface Task {
   readonly path: readonly number[];
   /** True when the task runs inside a parallel block. */
   readonly isBlock: boolean;
+  /** The innermost parallel block the task runs in (its expander's name); undefined at the top level. */
+  readonly block: string | undefined;
+  readonly purpose: TaskPurpose;
+  /** 1-based attempt: a retried task is submitted again with `attempt + 1`. */
+  readonly attempt: number;
+  /**
+   * The longest one attempt may take (ms): the sum of its nodes' `timeoutMs`
+   * when every node has one, else undefined. An executor also applies its own
+   * `taskTimeoutMs`; a worker that overruns is terminated and replaced.
+   */
+  readonly timeoutMs: number | undefined;
   /** Aborted when the run is cancelled or fails: stop work for this task. */
   readonly signal: AbortSignal;
   /** Run the task in this thread (hooks, adapters and all). */
@@ -55,9 +86,9 @@ export interface ExecutorContext {
    */
   readonly wantsNodeEvents?: boolean;
   /**
-   * Module specifiers of every codec registered in the driver's process. Workers
-   * import them at start (`TaskRunnerOptions.codecModules`) so they can encode and
-   * decode the same types.
+   * The codec module allow-list of the run: modules of every codec registered
+   * in the driver's process plus those the user named. A worker imports one of
+   * them only when a value needs its codec, and never a module outside it.
    */
   readonly codecModules?: readonly string[];
 }
@@ -69,7 +100,8 @@ export interface ExecutorContext {
  * stop in-flight work when a task's `signal` aborts.
  */
 export interface TaskExecutor {
-  readonly specificationVersion?: "v1";
+  /** The contract version implemented; `build()` refuses one it does not know (`UnsupportedSpecificationVersionError`). */
+  readonly specificationVersion: "v1";
   /** Set when tasks run elsewhere and workers must import modules by location. */
   readonly requiresModuleLocations?: boolean;
   init(context: ExecutorContext): void | Promise<void>;

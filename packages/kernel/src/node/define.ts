@@ -1,3 +1,5 @@
+import type { RetryPolicy } from "../execution/retryer.js";
+
 /** The hidden marker under which `node()` and its shorthands store a node's options. */
 export const NODE_META: unique symbol = Symbol.for("hamilton-ts.node") as never;
 
@@ -20,7 +22,18 @@ export interface NodeOptions {
   collect?: readonly string[];
   /** The function returns items that each start one branch (see `parallelizable`). */
   parallelizable?: boolean;
+  /** Retry a failed attempt (overrides `Builder.withRetryPolicy` for this node). */
+  retry?: RetryPolicy;
+  /** Longest one attempt may take (ms); an overrun is a `TimeoutError` naming the node. */
+  timeoutMs?: number;
+  /** Caching behaviour of this node (see `Builder.withCache`); the builder's lists win. */
+  cache?: CacheBehavior;
+  /** Code version for the cache key, in place of a hash of the function's source (bump it when a helper it calls changes). */
+  version?: string;
 }
+
+/** How the cache treats a node: as Hamilton's `@cache(behavior=...)`. */
+export type CacheBehavior = "default" | "recompute" | "disable" | "ignore";
 
 /** What the kernel knows about a function once `node()` (or a shorthand) has wrapped it. */
 export interface NodeMeta {
@@ -30,6 +43,10 @@ export interface NodeMeta {
   readonly collect: readonly string[];
   readonly parallelizable: boolean;
   readonly conditions: readonly ConfigCondition[];
+  readonly retry?: RetryPolicy;
+  readonly timeoutMs?: number;
+  readonly cache?: CacheBehavior;
+  readonly version?: string;
 }
 
 /** A node function: callable as the original, carrying its node options. */
@@ -71,6 +88,10 @@ export function node<F extends AnyFn>(fn: F, options: NodeOptions = {}): NodeFun
     tags: { ...meta.tags, ...options.tags },
     collect: options.collect ?? meta.collect,
     parallelizable: options.parallelizable ?? meta.parallelizable,
+    retry: options.retry ?? meta.retry,
+    timeoutMs: options.timeoutMs ?? meta.timeoutMs,
+    cache: options.cache ?? meta.cache,
+    version: options.version ?? meta.version,
   }));
 }
 

@@ -1,5 +1,6 @@
 import { GraphError } from "../errors.js";
-import { conditionMatches, describeCondition, nodeMetaOf, type NodeMeta } from "./define.js";
+import type { RetryPolicy } from "../execution/retryer.js";
+import { conditionMatches, describeCondition, nodeMetaOf, type CacheBehavior, type NodeMeta } from "./define.js";
 import { parseParameters } from "./parse-params.js";
 
 /** A pipeline module: its exports, a name for messages and, when known, its location. */
@@ -25,6 +26,10 @@ export interface NodeSpec {
   readonly tags: Readonly<Record<string, string>>;
   readonly collect: ReadonlySet<string>;
   readonly parallelizable: boolean;
+  readonly retry: RetryPolicy | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly cache: CacheBehavior | undefined;
+  readonly version: string | undefined;
 }
 
 const EMPTY_SET: ReadonlySet<string> = new Set<string>();
@@ -157,5 +162,9 @@ function toSpec(name: string, c: Candidate, exports: Readonly<Record<string, unk
     tags: meta.tags,
     collect: meta.collect.length > 0 ? new Set(meta.collect) : EMPTY_SET,
     parallelizable: meta.parallelizable,
+    retry: meta.retry,
+    timeoutMs: meta.timeoutMs,
+    cache: meta.cache,
+    version: meta.version,
   };
 }

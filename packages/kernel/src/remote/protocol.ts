@@ -1,4 +1,4 @@
-import { HamiltonError, NodeExecutionError, SerializationError } from "../errors.js";
+import { HamiltonError, NodeExecutionError, SerializationError, type ValidationResult } from "../errors.js";
 import { decodeValue, decodeValueAsync, deserializeError, encodeValue, missingCodecModules, serializeError, type SerializedError } from "../codec/codec-registry.js";
 import type { ExecutorContext, NodeEvent, Task } from "../executors/task-executor.js";
 import { locationRequiredError } from "./module-location.js";
@@ -27,11 +27,40 @@ export type WireTaskResult =
 /** A node event on the wire (its error serialized). */
 export interface WireNodeEvent {
   readonly taskId: string;
-  readonly type: "pre" | "post";
+  readonly type: "pre" | "post" | "validation";
   readonly nodeName: string;
   readonly success?: boolean;
   readonly error?: SerializedError;
   readonly durationMs?: number;
+  /** For `validation` events: the node's checkOutput results (plain data). */
+  readonly results?: readonly ValidationResult[];
+}
+
+/** A wire node event as the kernel's NodeEvent (its error rebuilt). */
+export function nodeEventFromWire(event: WireNodeEvent): NodeEvent {
+  if (event.type === "pre") return { type: "pre", nodeName: event.nodeName };
+  if (event.type === "validation") return { type: "validation", nodeName: event.nodeName, results: event.results ?? [] };
+  return {
+    type: "post",
+    nodeName: event.nodeName,
+    success: event.success,
+    error: event.error ? deserializeError(event.error) : undefined,
+    durationMs: event.durationMs,
+  };
+}
+
+/** A NodeEvent as plain data for the wire. */
+export function nodeEventToWire(taskId: string, e: NodeEvent): WireNodeEvent {
+  if (e.type === "pre") return { taskId, type: "pre", nodeName: e.nodeName };
+  if (e.type === "validation") return { taskId, type: "validation", nodeName: e.nodeName, results: e.results };
+  return {
+    taskId,
+    type: "post",
+    nodeName: e.nodeName,
+    success: e.success,
+    durationMs: e.durationMs,
+    ...(e.error !== undefined ? { error: serializeError(e.error) } : {}),
+  };
 }
 
 /**
@@ -72,14 +101,7 @@ export function errorFromWire(result: Extract<WireTaskResult, { ok: false }>): E
 
 /** Driver side: forward a worker's node event to the task's hooks. */
 export function reportWireNodeEvent(task: Task, event: WireNodeEvent): void {
-  const e: NodeEvent = {
-    type: event.type,
-    nodeName: event.nodeName,
-    success: event.success,
-    error: event.error ? deserializeError(event.error) : undefined,
-    durationMs: event.durationMs,
-  };
-  task.reportNodeEvent(e);
+  task.reportNodeEvent(nodeEventFromWire(event));
 }
 
 /**
@@ -132,17 +154,7 @@ export async function runWireTask(
 ): Promise<{ result: WireTaskResult; transfer: ArrayBuffer[] }> {
   try {
     const inputs = (missingCodecModules(req.inputs).length > 0 ? await decodeValueAsync(req.inputs, runner.importModule) : decodeValue(req.inputs)) as Record<string, unknown>;
-    const forward = onNodeEvent
-      ? (e: NodeEvent) =>
-          onNodeEvent({
-            taskId: req.taskId,
-            type: e.type,
-            nodeName: e.nodeName,
-            success: e.success,
-            durationMs: e.durationMs,
-            ...(e.error !== undefined ? { error: serializeError(e.error) } : {}),
-          })
-      : undefined;
+    const forward = onNodeEvent ? (e: NodeEvent) => onNodeEvent(nodeEventToWire(req.taskId, e)) : undefined;
     const outputs = await runner.run({ ...req, inputs }, forward);
     const encoded: Record<string, unknown> = {};
     const transfer: ArrayBuffer[] = [];

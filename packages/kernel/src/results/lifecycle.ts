@@ -1,3 +1,5 @@
+import type { TaskPurpose } from "../executors/task-executor.js";
+
 /** Arguments of `preGraphExecute`. */
 export interface PreGraphExecuteArgs {
   readonly runId: string;
@@ -18,6 +20,13 @@ export interface PreTaskExecuteArgs {
   readonly taskId: string;
   /** Names of the nodes the task runs, in order. */
   readonly nodes: readonly string[];
+  /** Item indices of the enclosing parallel blocks, outermost first (`[]` at the top level). */
+  readonly path: readonly number[];
+  /** The innermost parallel block (its expander's name); undefined at the top level. */
+  readonly block: string | undefined;
+  readonly purpose: TaskPurpose;
+  /** 1-based attempt of the task. */
+  readonly attempt: number;
 }
 /** Arguments of `postTaskExecute`. */
 export interface PostTaskExecuteArgs extends PreTaskExecuteArgs {
@@ -25,6 +34,33 @@ export interface PostTaskExecuteArgs extends PreTaskExecuteArgs {
   readonly error?: unknown;
   readonly result?: Readonly<Record<string, unknown>>;
 }
+/** One task template of a run, as `postTaskGrouping` describes it. */
+export interface TaskGroupInfo {
+  /** The template's name: task ids are this name, plus `[i]` / `[i,j]` inside blocks. */
+  readonly name: string;
+  readonly nodes: readonly string[];
+  /** Enclosing parallel blocks (expander names), outermost first. */
+  readonly frame: readonly string[];
+  readonly block: string | undefined;
+  readonly purpose: TaskPurpose;
+}
+/** Arguments of `postTaskGrouping`: how the run's nodes were grouped into tasks. */
+export interface PostTaskGroupingArgs {
+  readonly runId: string;
+  readonly tasks: readonly TaskGroupInfo[];
+}
+/** Arguments of `postTaskExpansion`: a parallelizable node's items are all known. */
+export interface PostTaskExpansionArgs {
+  readonly runId: string;
+  /** The task that ran the expander. */
+  readonly taskId: string;
+  readonly expander: string;
+  /** Item indices of the blocks enclosing this expansion (`[]` at the top level). */
+  readonly path: readonly number[];
+  /** How many items (branches) it produced. */
+  readonly items: number;
+}
+
 /**
  * Arguments of `preNodeExecute`. `kwargs` is set for nodes that ran in this
  * thread; nodes run by a worker report their name, task and outcome only.
@@ -35,6 +71,8 @@ export interface PreNodeExecuteArgs {
   readonly nodeName: string;
   readonly nodeTags: Readonly<Record<string, string>>;
   readonly kwargs?: Readonly<Record<string, unknown>>;
+  /** 1-based attempt (a retried node fires its hooks again with the next attempt). */
+  readonly attempt?: number;
 }
 /** Arguments of `postNodeExecute`. */
 export interface PostNodeExecuteArgs extends PreNodeExecuteArgs {
@@ -61,6 +99,10 @@ export interface DoBuildResultArgs {
 export interface LifecycleAdapter {
   preGraphExecute?(args: PreGraphExecuteArgs): void | Promise<void>;
   postGraphExecute?(args: PostGraphExecuteArgs): void | Promise<void>;
+  /** After the run's nodes were grouped into tasks, before any runs. */
+  postTaskGrouping?(args: PostTaskGroupingArgs): void | Promise<void>;
+  /** After a parallelizable node's items are all known (one call per expansion). */
+  postTaskExpansion?(args: PostTaskExpansionArgs): void | Promise<void>;
   preTaskExecute?(args: PreTaskExecuteArgs): void | Promise<void>;
   postTaskExecute?(args: PostTaskExecuteArgs): void | Promise<void>;
   preNodeExecute?(args: PreNodeExecuteArgs): void;

@@ -1,14 +1,8 @@
 // The kernel's scenario suite, for every executor's tests: each scenario runs
 // under each grouping strategy, with executors chosen by the caller.
 import { describe, expect, test } from "vitest";
-import {
-  Builder,
-  GroupByRepeatableBlocks,
-  GroupNodesAllAsOne,
-  GroupNodesByLevel,
-  GroupNodesIndividually,
-  type GroupingStrategy,
-} from "@hamilton-ts/kernel";
+import { Builder, GroupByRepeatableBlocks, GroupNodesAllAsOne, GroupNodesByLevel, GroupNodesIndividually } from "@hamilton-ts/kernel";
+import { type GroupingStrategy } from "@hamilton-ts/kernel/contracts";
 import { scenarios, type Scenario } from "./index.mjs";
 
 export { scenarios, type Scenario };

@@ -1,0 +1,55 @@
+// @hamilton-ts/kernel/contracts — what plugin authors implement: executors,
+// graph adapters, result builders, lifecycle hooks, codecs, grouping
+// strategies. Each contract declares `specificationVersion: "v1"`.
+
+export { SPECIFICATION_VERSION, SUPPORTED_SPECIFICATION_VERSIONS, checkSpecificationVersion } from "./contracts/specification.js";
+
+// Executors
+export type { Task, TaskExecutor, TaskPurpose, ExecutorContext, NodeEvent } from "./executors/task-executor.js";
+export type { ExecutionManager, TaskDescription } from "./executors/execution-manager.js";
+
+// Results and adapters
+export { ResultMixin, isResultBuilder } from "./results/result-mixin.js";
+export type { ResultBuilder } from "./results/result-mixin.js";
+export { HamiltonGraphAdapter, isGraphAdapter } from "./results/graph-adapter.js";
+export type { NodeCall } from "./results/graph-adapter.js";
+export { ResultColumns } from "./results/result-columns.js";
+export type { ResultColumn, ResultColumnsOptions } from "./results/result-columns.js";
+
+// Lifecycle hooks
+export type {
+  LifecycleAdapter,
+  PreGraphExecuteArgs,
+  PostGraphExecuteArgs,
+  PostTaskGroupingArgs,
+  PostTaskExpansionArgs,
+  TaskGroupInfo,
+  PreTaskExecuteArgs,
+  PostTaskExecuteArgs,
+  PreNodeExecuteArgs,
+  PostNodeExecuteArgs,
+  DoNodeExecuteArgs,
+  DoBuildResultArgs,
+} from "./results/lifecycle.js";
+
+// Grouping
+export type { GroupingStrategy, GroupingNode } from "./grouping/grouping-strategy.js";
+
+// Codecs: how values of a plugin's types cross a boundary
+export { registerCodec, getCodec, listCodecs } from "./codec/codec-registry.js";
+export type { Codec, EncodedValue } from "./codec/codec-registry.js";
+
+// Reading node definitions (for wrappers and tools)
+export { nodeMetaOf, NODE_META } from "./node/define.js";
+export type { NodeMeta } from "./node/define.js";
+export { parseParameters } from "./node/parse-params.js";
+export type { ParsedParameter } from "./node/parse-params.js";
+export { nodesFromModules } from "./node/from-modules.js";
+export type { ModuleSource, NodeSpec } from "./node/from-modules.js";
+export { FunctionGraph } from "./graph/function-graph.js";
+export type { GraphNode } from "./graph/function-graph.js";
+export type { Frame } from "./graph/frames.js";
+export { toDot } from "./graph/visualize.js";
+export type { DotOptions } from "./graph/visualize.js";
+export { ERROR_CLASSES } from "./errors.js";
+export { abortErrorFrom } from "./errors.js";

@@ -1,0 +1,62 @@
+/**
+ * How a node is retried when an attempt fails (`node(fn, { retry })`, or the
+ * default for every node from `Builder.withRetryPolicy`). Intervals grow by
+ * `backoffCoefficient` from `initialIntervalMs` up to `maxIntervalMs`; with
+ * `jitter`, each wait is drawn uniformly from [interval / 2, interval].
+ *
+ * @example
+ * export const fetched = node(fetchPage, { retry: { maxAttempts: 3, retryOn: (e) => !(e instanceof TypeError) }, timeoutMs: 10_000 });
+ */
+export interface RetryPolicy {
+  /** Attempts in all, the first included (1 = no retry). */
+  readonly maxAttempts: number;
+  /** Wait before the second attempt (default 500 ms). */
+  readonly initialIntervalMs?: number;
+  /** Factor between consecutive waits (default 2). */
+  readonly backoffCoefficient?: number;
+  /** Longest wait (default 30 000 ms). */
+  readonly maxIntervalMs?: number;
+  /** Randomise each wait in [interval / 2, interval] (default true). */
+  readonly jitter?: boolean;
+  /**
+   * Whether this failure is worth another attempt (default: every failure but
+   * an abort). Gets the node's own error (the `cause` of the NodeExecutionError),
+   * with its class and own properties even when it crossed from a worker.
+   */
+  readonly retryOn?: (error: unknown) => boolean;
+}
+
+/** A RetryPolicy with every default filled in. */
+export interface ResolvedRetryPolicy {
+  readonly maxAttempts: number;
+  readonly initialIntervalMs: number;
+  readonly backoffCoefficient: number;
+  readonly maxIntervalMs: number;
+  readonly jitter: boolean;
+  readonly retryOn: ((error: unknown) => boolean) | undefined;
+}
+
+/** Fill in defaults, and refuse a policy that makes no sense (naming where it came from). */
+export function resolveRetryPolicy(policy: RetryPolicy, where: string): ResolvedRetryPolicy {
+  const p: ResolvedRetryPolicy = {
+    maxAttempts: policy.maxAttempts,
+    initialIntervalMs: policy.initialIntervalMs ?? 500,
+    backoffCoefficient: policy.backoffCoefficient ?? 2,
+    maxIntervalMs: policy.maxIntervalMs ?? 30_000,
+    jitter: policy.jitter ?? true,
+    retryOn: policy.retryOn,
+  };
+  const bad = (what: string) => new RangeError(`${where}: retry.${what}`);
+  if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1) throw bad(`maxAttempts must be an integer >= 1, got ${String(policy.maxAttempts)}`);
+  if (!(p.initialIntervalMs >= 0)) throw bad(`initialIntervalMs must be >= 0, got ${String(policy.initialIntervalMs)}`);
+  if (!(p.backoffCoefficient >= 1)) throw bad(`backoffCoefficient must be >= 1, got ${String(policy.backoffCoefficient)}`);
+  if (!(p.maxIntervalMs >= p.initialIntervalMs)) throw bad(`maxIntervalMs must be >= initialIntervalMs, got ${String(policy.maxIntervalMs)}`);
+  if (p.retryOn !== undefined && typeof p.retryOn !== "function") throw bad(`retryOn must be a function`);
+  return p;
+}
+
+/** The wait before attempt `next` (2 = the first retry), in ms. */
+export function retryDelayMs(policy: ResolvedRetryPolicy, next: number, random: () => number = Math.random): number {
+  const interval = Math.min(policy.maxIntervalMs, policy.initialIntervalMs * policy.backoffCoefficient ** Math.max(0, next - 2));
+  return policy.jitter ? interval / 2 + random() * (interval / 2) : interval;
+}
