@@ -41,7 +41,7 @@ export type { Codec, EncodedValue } from "./codec/codec-registry.js";
 
 // Reading node definitions (for wrappers and tools)
 export { nodeMetaOf, NODE_META } from "./node/define.js";
-export type { NodeMeta } from "./node/define.js";
+export type { NodeMeta, OutputCheck } from "./node/define.js";
 export { parseParameters } from "./node/parse-params.js";
 export type { ParsedParameter } from "./node/parse-params.js";
 export { nodesFromModules } from "./node/from-modules.js";

@@ -1,3 +1,4 @@
+import type { ValidationResult } from "../errors.js";
 import type { RetryPolicy } from "../execution/retryer.js";
 
 /** The hidden marker under which `node()` and its shorthands store a node's options. */
@@ -32,6 +33,18 @@ export interface NodeOptions {
   version?: string;
 }
 
+/**
+ * A check of a node's value, made by `checkOutput`. The kernel runs a node's
+ * checks right after it computed its value, wherever the node ran; reports the
+ * results (a `validation` NodeEvent, collected by `Driver.validationResults`);
+ * and fails the node with a `DataValidationError` if a result with importance
+ * `"fail"` did not pass.
+ */
+export type OutputCheck = (
+  value: unknown,
+  where: { readonly nodeName: string; readonly taskId: string; readonly runId: string },
+) => readonly ValidationResult[] | Promise<readonly ValidationResult[]>;
+
 /** How the cache treats a node: as Hamilton's `@cache(behavior=...)`. */
 export type CacheBehavior = "default" | "recompute" | "disable" | "ignore";
 
@@ -47,6 +60,8 @@ export interface NodeMeta {
   readonly timeoutMs?: number;
   readonly cache?: CacheBehavior;
   readonly version?: string;
+  /** Checks of the node's value (from `checkOutput`), run in order. */
+  readonly checks?: readonly OutputCheck[];
 }
 
 /** A node function: callable as the original, carrying its node options. */

@@ -1,6 +1,6 @@
 import { GraphError } from "../errors.js";
 import type { RetryPolicy } from "../execution/retryer.js";
-import { conditionMatches, describeCondition, nodeMetaOf, type CacheBehavior, type NodeMeta } from "./define.js";
+import { conditionMatches, describeCondition, nodeMetaOf, type CacheBehavior, type NodeMeta, type OutputCheck } from "./define.js";
 import { parseParameters } from "./parse-params.js";
 
 /** A pipeline module: its exports, a name for messages and, when known, its location. */
@@ -30,6 +30,8 @@ export interface NodeSpec {
   readonly timeoutMs: number | undefined;
   readonly cache: CacheBehavior | undefined;
   readonly version: string | undefined;
+  /** Checks of the node's value (see `OutputCheck`); empty for most nodes. */
+  readonly checks: readonly OutputCheck[];
 }
 
 const EMPTY_SET: ReadonlySet<string> = new Set<string>();
@@ -166,5 +168,6 @@ function toSpec(name: string, c: Candidate, exports: Readonly<Record<string, unk
     timeoutMs: meta.timeoutMs,
     cache: meta.cache,
     version: meta.version,
+    checks: meta.checks ?? [],
   };
 }
