@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -167,7 +167,11 @@ describe("hamilton-ts viz", () => {
   it("renders SVG with no system Graphviz (WebAssembly)", () => {
     const svg = join(tmp, "g.svg");
     // PATH holds only node: no `dot` to find
-    const r = spawnSync(process.execPath, [bin, "viz", squares, "-o", svg], { encoding: "utf8", env: { PATH: dirname(process.execPath) }, timeout: 60_000 });
+    const path = join(tmp, "path-without-dot");
+    mkdirSync(path);
+    symlinkSync(process.execPath, join(path, "node"));
+    expect(spawnSync("dot", ["-V"], { env: { PATH: path } }).error).toBeDefined();
+    const r = spawnSync(process.execPath, [bin, "viz", squares, "-o", svg], { encoding: "utf8", env: { PATH: path }, timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const text = readFileSync(svg, "utf8");
     expect(text).toMatch(/^<\?xml[\s\S]*<svg /);
