@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProject, tarball, type Project } from "./lib/project.js";
+import { startRedis, type RedisServer } from "./lib/redis.js";
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis?.stop());
+
+// BullMQ 6 needs WP-D's executor work (issue 11, item 2); until that is in main these fail,
+// marked by the "bullmq@6" in their names: re-run after the merge.
+describe.each([
+  ["5", "^5"],
+  ["6", "^6"],
+])("kernel + executor-cluster + bullmq@%s against a real Redis, from npm", (major, range) => {
+  let p: Project;
+  beforeAll(() => {
+    p = createProject({ name: `kernel + executor-cluster + bullmq@${major}`, type: "module", fixtures: ["pipeline", "cluster", "types"] });
+    p.install([tarball("@hamilton-ts/kernel"), tarball("@hamilton-ts/executor-cluster"), `bullmq@${range}`]);
+    p.install(["@types/node@^20"], { dev: true });
+  });
+  afterAll(() => p?.remove());
+
+  it("installs the bullmq major it asked for", () => {
+    expect(JSON.parse(p.read("node_modules/bullmq/package.json")).version).toMatch(new RegExp(`^${major}\\.`));
+  });
+
+  it.each(["run.mjs", "run.cjs"])("runs a parallel block on BullMQ workers (%s)", (script) => {
+    const r = p.node([script, "bullmq"], { env: { REDIS_URL: redis.url, QUEUE: `consumer-${major}-${script}` }, timeoutMs: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ total: 55 });
+  });
+
+  it.each(["run.mjs", "run.cjs"])("runs it on child processes (%s)", (script) => {
+    const r = p.node([script, "processes"], { timeoutMs: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ total: 55 });
+  });
+
+  it.each(["nodenext", "bundler", "node10"])("type-checks with tsc --strict, moduleResolution %s", (resolution) => {
+    const r = p.tsc(`tsconfig.${resolution}.json`);
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+});
