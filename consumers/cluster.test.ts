@@ -1,16 +1,19 @@
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProject, tarball, type Project } from "./lib/project.js";
 import { startRedis, type RedisServer } from "./lib/redis.js";
 
+// CI always has Redis (.ci/run installs it); elsewhere, no redis-server is a skip, not a failure
+const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
 let redis: RedisServer;
 beforeAll(async () => {
-  redis = await startRedis();
+  if (hasRedis || process.env.CI) redis = await startRedis();
 });
 afterAll(() => redis?.stop());
 
 // BullMQ 6 needs WP-D's executor work (issue 11, item 2); until that is in main these fail,
 // marked by the "bullmq@6" in their names: re-run after the merge.
-describe.each([
+describe.runIf(hasRedis || process.env.CI).each([
   ["5", "^5"],
   ["6", "^6"],
 ])("kernel + executor-cluster + bullmq@%s against a real Redis, from npm", (major, range) => {
