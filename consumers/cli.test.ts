@@ -53,6 +53,22 @@ describe("the CLI alone, from npm (no plugins)", () => {
     expect(p.read("graph.svg")).toMatch(/<svg [\s\S]*squared[\s\S]*<\/svg>/);
   });
 
+  it("renders a Driver's graph to SVG from a library, in ESM and CJS (renderDot)", () => {
+    const esm = `import { Builder } from "@hamilton-ts/kernel"; import { renderDot } from "@hamilton-ts/cli";
+      const dr = await new Builder().withModules(new URL("./pipeline.mjs", import.meta.url)).build();
+      process.stdout.write(await renderDot(dr.visualizeExecution(["total"], { inputs: { count: 2 } }), "svg"));`;
+    const cjs = `const { Builder } = require("@hamilton-ts/kernel"); const { renderDot } = require("@hamilton-ts/cli");
+      new Builder().withModules(__dirname + "/pipeline.cjs").build()
+        .then((dr) => renderDot(dr.displayAllFunctions(), "svg")).then((svg) => process.stdout.write(svg));`;
+    p.write("draw.mjs", esm);
+    p.write("draw.cjs", cjs);
+    for (const script of ["draw.mjs", "draw.cjs"]) {
+      const r = p.node([script]);
+      expect(r.stderr, script).toBe("");
+      expect(r.stdout).toMatch(/^<\?xml[\s\S]*<title>squared&#45;&gt;total<\/title>[\s\S]*<\/svg>/);
+    }
+  });
+
   it.each([
     [["-e", "threads"], "@hamilton-ts/executor-threads"],
     [["-e", "processes"], "@hamilton-ts/executor-cluster"],
