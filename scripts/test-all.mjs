@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs every package's vitest suite in turn and ends with one line of totals
-// across all packages: "N passed, M failed".
+// Runs every package's vitest suite in turn, then the examples' and the consumer
+// tests', and ends with one line of totals across all: "N passed, M failed".
+// `node scripts/test-all.mjs kernel consumers` runs only those.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,11 +9,13 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const only = process.argv.slice(2);
-const dirs = readdirSync(join(root, "packages"))
-  .map((d) => join(root, "packages", d))
-  .filter((d) => existsSync(join(d, "package.json")) && JSON.parse(readFileSync(join(d, "package.json"), "utf8")).scripts?.test)
-  .filter((d) => only.length === 0 || only.some((o) => d.endsWith(o)));
-if (existsSync(join(root, "examples", "vitest.config.ts"))) dirs.push(join(root, "examples"));
+// every package, then the examples, then the consumer tests (packed packages installed with npm outside the workspace)
+const dirs = [
+  ...readdirSync(join(root, "packages"))
+    .map((d) => join(root, "packages", d))
+    .filter((d) => existsSync(join(d, "package.json")) && JSON.parse(readFileSync(join(d, "package.json"), "utf8")).scripts?.test),
+  ...["examples", "consumers"].map((d) => join(root, d)).filter((d) => existsSync(join(d, "vitest.config.ts"))),
+].filter((d) => only.length === 0 || only.some((o) => d.endsWith(o)));
 
 const out = mkdtempSync(join(tmpdir(), "hamilton-ts-tests-"));
 let passed = 0;

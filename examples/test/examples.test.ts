@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -61,10 +62,24 @@ describe("examples/word-count (pnpm demo)", () => {
     expect(r.stdout).toContain("01-the-river.txt");
     expect(r.stdout).toMatch(/word-counts\.arrow/);
     expect(existsSync(join(out, "word-counts.arrow"))).toBe(true);
-    expect(existsSync(join(out, "word-count.svg")) || existsSync(join(out, "word-count.dot"))).toBe(true);
+    expect(readFileSync(join(out, "word-count.svg"), "utf8")).toMatch(/<svg [\s\S]*cluster_url[\s\S]*<\/svg>/);
+    expect(readFileSync(join(out, "word-count.dot"), "utf8")).toMatch(/^digraph/);
     // the progress display went to stderr, ending with the wall time and the slowest nodes
     expect(r.stderr).toMatch(/✔ file, words, top_words, total_words in .* wall/);
     expect(r.stderr).toContain("url_loaded");
+  });
+
+  it("writes its SVG on a machine without Graphviz (no `dot` on PATH)", () => {
+    const out = join(examples, "word-count", "out");
+    rmSync(join(out, "word-count.svg"), { force: true });
+    // a PATH with node on it and nothing else
+    const bin = mkdtempSync(join(tmpdir(), "hamilton-ts-no-dot-"));
+    symlinkSync(process.execPath, join(bin, "node"));
+    expect(spawnSync("dot", ["-V"], { env: { PATH: bin } }).error).toBeDefined(); // really no dot there
+    const r = node([join(examples, "word-count", "run.mjs")], { WORD_COUNT_LATENCY_MS: "0", PATH: bin, HAMILTON_TS_DOT: "" });
+    rmSync(bin, { recursive: true, force: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, "word-count.svg"), "utf8")).toContain("</svg>");
   });
 
   it("reads back the Arrow file it wrote", async () => {

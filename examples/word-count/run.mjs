@@ -1,11 +1,10 @@
 // `pnpm demo`: the word-count map-reduce on worker threads, with a progress
 // display, the per-file table as a DataFrame, an Arrow file and an SVG of the graph.
-import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Builder, ConcurrentLocalTaskExecutor } from "@hamilton-ts/kernel";
-import { ProgressAdapter } from "@hamilton-ts/cli";
+import { ProgressAdapter, renderDot } from "@hamilton-ts/cli";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const outDir = here("./out/");
@@ -65,18 +64,14 @@ const arrowPath = here("./out/word-counts.arrow");
 await writeArrowFile(arrowPath, ArrowTableResult.buildResult(columns));
 written.push([arrowPath, "the table as an Arrow IPC file (pyarrow, DuckDB, Polars read it)"]);
 
-// The graph of this execution: DOT text, and SVG when Graphviz is installed
+// The graph of this execution: DOT text, and SVG through Graphviz compiled to WebAssembly (no system Graphviz needed)
 const dot = dr.visualizeExecution(outputs, { inputs: { latency_ms: LATENCY_MS } });
 const dotPath = here("./out/word-count.dot");
 writeFileSync(dotPath, dot);
-const svg = spawnSync(process.env.HAMILTON_TS_DOT || "dot", ["-Tsvg"], { input: dot });
-if (!svg.error && svg.status === 0) {
-  const svgPath = here("./out/word-count.svg");
-  writeFileSync(svgPath, svg.stdout);
-  written.push([svgPath, "the graph, parallel block drawn as a cluster"]);
-} else {
-  written.push([dotPath, "the graph as DOT (install Graphviz for an SVG: apt-get install graphviz)"]);
-}
+const svgPath = here("./out/word-count.svg");
+writeFileSync(svgPath, await renderDot(dot, "svg"));
+written.push([dotPath, "the graph as DOT text"]);
+written.push([svgPath, "the graph, parallel block drawn as a cluster"]);
 
 console.log("Wrote:");
 for (const [path, what] of written) console.log(`  ${show(path)}  — ${what}`);

@@ -61,7 +61,8 @@ Options:
       --verbose             stack traces on errors
   -h, --help                show this help
 
-SVG and PNG are rendered by Graphviz's \`dot\` (set HAMILTON_TS_DOT to use another binary).
+SVG is rendered in process by Graphviz compiled to WebAssembly: no system tool needed.
+PNG needs Graphviz's \`dot\` installed (HAMILTON_TS_DOT names another binary, for SVG too).
 `,
   worker: `Usage:
   hamilton-ts worker --redis redis://host:port --queue name --module ./pipeline.js [options]

@@ -7,13 +7,22 @@ import { importPlugin, pluginExport } from "./plugins.js";
 export interface Tabular {
   readonly columns: readonly string[];
   readonly rows: readonly (readonly unknown[])[];
+  /** Whether the first column holds the row labels of a DataFrame's or Series' index. */
+  readonly indexed?: boolean;
 }
 
 interface DataFrameLike {
   readonly columns: string[];
   readonly values: unknown[][];
   readonly shape: [number, number];
+  readonly index?: readonly unknown[];
   toString(): string;
+}
+interface SeriesLike {
+  readonly values: unknown[];
+  readonly index: unknown[];
+  readonly dtype: unknown;
+  readonly columns?: readonly string[];
 }
 interface ArrowTableLike {
   readonly schema: { readonly fields: ReadonlyArray<{ readonly name: string }> };
@@ -26,10 +35,10 @@ interface ArrowVectorLike {
   toArray(): ArrayLike<unknown>;
 }
 
-/** A danfo DataFrame (checked by shape, so two copies of danfo both count). */
+/** A danfo DataFrame (checked by shape, so two copies of danfo both count; a Series has the same shape fields, and a `dtype`). */
 export function isDataFrame(v: unknown): v is DataFrameLike {
   const d = v as DataFrameLike | null;
-  return typeof d === "object" && d !== null && Array.isArray(d.columns) && Array.isArray(d.shape) && d.shape.length === 2 && "values" in d;
+  return typeof d === "object" && d !== null && Array.isArray(d.columns) && Array.isArray(d.shape) && d.shape.length === 2 && "values" in d && !isSeries(v);
 }
 
 /** An apache-arrow Table. */
@@ -43,9 +52,38 @@ function isArrowVector(v: unknown): v is ArrowVectorLike {
   return typeof t === "object" && t !== null && "type" in t && typeof t.toArray === "function" && typeof t.length === "number";
 }
 
-function isSeries(v: unknown): v is { values: unknown[]; index: unknown[]; dtype: unknown } {
-  const s = v as { values?: unknown; index?: unknown; dtype?: unknown } | null;
-  return typeof s === "object" && s !== null && Array.isArray(s.values) && Array.isArray(s.index) && "dtype" in s;
+/** A danfo Series: one `dtype` (a DataFrame has `dtypes`). */
+export function isSeries(v: unknown): v is SeriesLike {
+  const s = v as { values?: unknown; index?: unknown; dtype?: unknown; ndim?: unknown } | null;
+  return typeof s === "object" && s !== null && Array.isArray(s.values) && Array.isArray(s.index) && "dtype" in s && s.ndim !== 2;
+}
+
+/**
+ * The row labels of a DataFrame or Series, or `undefined` when it has danfo's
+ * default index `0..n-1`, which labels nothing: such rows print and write as
+ * before, with no index column.
+ */
+export function labelledIndex(v: { readonly index?: readonly unknown[] }): readonly unknown[] | undefined {
+  const index = v.index;
+  if (!Array.isArray(index)) return undefined;
+  return index.every((label, i) => label === i) ? undefined : index;
+}
+
+/**
+ * The column name a labelled index takes in JSON records, CSV and the printed
+ * table: `index`, as pandas' `reset_index()` names an unnamed index, or
+ * `level_0` when a column is already called `index`.
+ */
+export function indexColumnName(columns: readonly string[]): string {
+  for (const name of ["index", "level_0"]) if (!columns.includes(name)) return name;
+  let name = "level_0";
+  while (columns.includes(name)) name = `_${name}`;
+  return name;
+}
+
+function seriesName(s: SeriesLike): string {
+  const name = s.columns?.[0];
+  return name === undefined || name === "0" ? "value" : String(name);
 }
 
 /** Plain JSON-friendly data from whatever a node returned. */
@@ -60,11 +98,16 @@ export function toPlain(v: unknown, depth = 0): unknown {
   if (v instanceof Error) return { error: v.name, message: v.message };
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => toPlain(x, depth + 1));
   if (v instanceof ArrayBuffer) return `[ArrayBuffer ${v.byteLength} bytes]`;
-  if (isDataFrame(v) || isArrowTable(v)) {
+  if (isSeries(v)) {
+    // a default index labels nothing: a plain array; else records, as for a DataFrame
+    if (!labelledIndex(v)) return v.values.map((x) => toPlain(x, depth + 1));
+  }
+  if (isSeries(v) || isDataFrame(v) || isArrowTable(v)) {
+    // rows as records; a labelled index is the first field of each, as after pandas' reset_index()
+    // (records, not an object keyed by label: keys would lose the labels' order and type)
     const t = toTabular(v);
     return t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, toPlain(r[i], depth + 1)])));
   }
-  if (isSeries(v)) return v.values.map((x) => toPlain(x, depth + 1));
   if (isArrowVector(v)) return Array.from(v.toArray(), (x) => toPlain(x, depth + 1));
   if (Array.isArray(v)) return v.map((x) => toPlain(x, depth + 1));
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), toPlain(x, depth + 1)]));
@@ -87,7 +130,19 @@ function columnValues(v: unknown): unknown[] | undefined {
  * columns, scalars are repeated down them, as a DataFrame result would do).
  */
 export function toTabular(v: unknown): Tabular {
-  if (isDataFrame(v)) return { columns: v.columns.map(String), rows: v.values.map((r) => (Array.isArray(r) ? r : [r])) };
+  if (isSeries(v)) {
+    const index = labelledIndex(v);
+    const name = seriesName(v);
+    if (!index) return { columns: [name], rows: v.values.map((x) => [x]) };
+    return { columns: [indexColumnName([name]), name], rows: v.values.map((x, i) => [index[i], x]), indexed: true };
+  }
+  if (isDataFrame(v)) {
+    const columns = v.columns.map(String);
+    const rows = v.values.map((r) => (Array.isArray(r) ? r : [r]));
+    const index = labelledIndex(v);
+    if (!index) return { columns, rows };
+    return { columns: [indexColumnName(columns), ...columns], rows: rows.map((r, i) => [index[i], ...r]), indexed: true };
+  }
   if (isArrowTable(v)) {
     const columns = v.schema.fields.map((f) => f.name);
     const children = columns.map((c) => v.getChild(c));
@@ -97,6 +152,8 @@ export function toTabular(v: unknown): Tabular {
   }
   if (typeof v !== "object" || v === null) return { columns: ["value"], rows: [[v]] };
   const entries = Object.entries(v as Record<string, unknown>);
+  // one table-shaped output: its own rows and index, not one cell of JSON
+  if (entries.length === 1 && (isDataFrame(entries[0]![1]) || isSeries(entries[0]![1]) || isArrowTable(entries[0]![1]))) return toTabular(entries[0]![1]);
   const cols = entries.map(([k, x]) => [k, columnValues(x)] as const);
   const lengths = new Set(cols.filter(([, c]) => c !== undefined).map(([, c]) => c!.length));
   if (lengths.size > 1) {
@@ -127,11 +184,11 @@ export function renderTable(t: Tabular, maxRows = 30): string {
   return out.join("\n").replace(/ +$/gm, "");
 }
 
-/** What `run` prints on stdout: a table for DataFrames and Arrow Tables, JSON for a dict. */
+/** What `run` prints on stdout: a table for DataFrames, Series and Arrow Tables, JSON for a dict. */
 export function formatResult(result: unknown): string {
-  if (isDataFrame(result) || isArrowTable(result)) {
+  if (isDataFrame(result) || isSeries(result) || isArrowTable(result)) {
     const t = toTabular(result);
-    return `${renderTable(t)}\n[${t.rows.length} rows × ${t.columns.length} columns]`;
+    return `${renderTable(t)}\n[${t.rows.length} rows × ${t.columns.length - (t.indexed ? 1 : 0)} columns]`;
   }
   return JSON.stringify(toPlain(result), null, 2) ?? "undefined";
 }

@@ -4,21 +4,42 @@ import { type TaskExecutor } from "@hamilton-ts/kernel/contracts";
 import { UsageError } from "./args.js";
 
 /**
- * Plugins are imported only when a flag asks for them, so the command works
- * with the kernel alone and gains executors and result formats as plugins are
- * installed.
+ * Plugins are optional peer dependencies, imported only when a flag asks for
+ * them, so the command works with the kernel alone and gains executors and
+ * result formats as plugins are installed next to it.
  */
 export async function importPlugin(specifier: string, purpose: string): Promise<Record<string, unknown>> {
   try {
     return (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    const pkg = specifier.split("/").slice(0, 2).join("/");
-    if (e.code === "ERR_MODULE_NOT_FOUND" && String(e.message).includes(pkg)) {
-      throw new UsageError(`${purpose} needs ${pkg}, which is not installed or not built (npm install ${pkg})`, { cause: error });
-    }
-    throw new UsageError(`${purpose}: cannot load ${specifier}: ${String(e.message ?? error).split("\n")[0]}`, { cause: error });
+    throw new UsageError(pluginLoadMessage(specifier, purpose, error), { cause: error });
   }
+}
+
+/** The package a bare specifier belongs to: `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split("/");
+  return parts.slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+}
+
+/**
+ * One line that names the package to install: the plugin itself, or the
+ * package it needs that is missing (`bullmq` for `executor-cluster/bullmq`).
+ */
+export function pluginLoadMessage(specifier: string, purpose: string, error: unknown): string {
+  const e = error as NodeJS.ErrnoException | undefined;
+  const message = String(e?.message ?? error);
+  const pkg = packageOf(specifier);
+  if (e?.code === "ERR_MODULE_NOT_FOUND" || e?.code === "MODULE_NOT_FOUND") {
+    const missing = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
+    if (missing && !missing.startsWith("/") && !missing.startsWith("file:") && !missing.startsWith(".")) {
+      const name = packageOf(missing);
+      const via = name === pkg ? "" : ` (${pkg} imports it)`;
+      return `${purpose} needs ${name}, which is not installed${via}: npm install ${name} (next to @hamilton-ts/cli)`;
+    }
+    if (missing) return `${purpose} needs ${pkg}, which is installed but not built (missing ${missing}): reinstall or build it`;
+  }
+  return `${purpose}: cannot load ${specifier}: ${message.split("\n")[0]}`;
 }
 
 /** A named export of a plugin, or a clear error saying which version is needed. */

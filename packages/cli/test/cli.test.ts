@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -164,19 +164,40 @@ describe("hamilton-ts viz", () => {
     expect(r.stdout).not.toContain('"items"');
   });
 
-  it.runIf(spawnSync("dot", ["-V"]).status === 0)("renders SVG and PNG through Graphviz", () => {
+  it("renders SVG with no system Graphviz (WebAssembly)", () => {
     const svg = join(tmp, "g.svg");
-    expect(cli(["viz", squares, "-o", svg]).code).toBe(0);
-    expect(readFileSync(svg, "utf8")).toContain("<svg");
+    // PATH holds only node: no `dot` to find
+    const path = join(tmp, "path-without-dot");
+    mkdirSync(path);
+    symlinkSync(process.execPath, join(path, "node"));
+    expect(spawnSync("dot", ["-V"], { env: { PATH: path } }).error).toBeDefined();
+    const r = spawnSync(process.execPath, [bin, "viz", squares, "-o", svg], { encoding: "utf8", env: { PATH: path }, timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const text = readFileSync(svg, "utf8");
+    expect(text).toMatch(/^<\?xml[\s\S]*<svg /);
+    expect(text).toContain("<title>squared&#45;&gt;total</title>");
+    expect(text).toContain("</svg>");
+    const stdout = cli(["viz", squares, "-O", "total", "-f", "svg"]);
+    expect(stdout.code).toBe(0);
+    expect(stdout.stdout).toContain("<svg ");
+  });
+
+  it.runIf(spawnSync("dot", ["-V"]).status === 0)("renders PNG, and SVG too with HAMILTON_TS_DOT, through Graphviz's dot", () => {
     const png = join(tmp, "g.png");
     expect(cli(["viz", squares, "-O", "total", "--format", "png", "-o", png]).code).toBe(0);
     expect(readFileSync(png).subarray(1, 4).toString()).toBe("PNG");
+    const r = cli(["viz", squares, "-f", "svg"], { HAMILTON_TS_DOT: "dot" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("<svg ");
   });
 
-  it("says clearly when Graphviz is missing", () => {
-    const r = cli(["viz", squares, "-f", "svg"], { HAMILTON_TS_DOT: join(tmp, "no-such-dot") });
-    expect(r.code).toBe(2);
-    expectOneLine(r.stderr, /Graphviz "dot" was not found .* use --format dot/);
+  it("says clearly when Graphviz is missing for PNG or for the binary HAMILTON_TS_DOT names", () => {
+    const png = cli(["viz", squares, "-f", "png", "-o", join(tmp, "x.png")], { HAMILTON_TS_DOT: join(tmp, "no-such-dot") });
+    expect(png.code).toBe(2);
+    expectOneLine(png.stderr, /Graphviz "dot" was not found .*use --format svg \(no system tool needed\) or --format dot/);
+    const svg = cli(["viz", squares, "-f", "svg"], { HAMILTON_TS_DOT: join(tmp, "no-such-dot") });
+    expect(svg.code).toBe(2);
+    expectOneLine(svg.stderr, /HAMILTON_TS_DOT names/);
   });
 });
 

@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, extname } from "node:path";
 import { Builder, InputValidationError, type Driver } from "@hamilton-ts/kernel";
 import { parseChoice, parseFlags, parseList, UsageError } from "../args.js";
 import { HELP } from "../help.js";
 import { resolveModules } from "../modules.js";
+import { renderDot } from "../render-dot.js";
 import { dataFlags } from "./run.js";
 
 const OPTIONS = {
@@ -20,23 +20,6 @@ const OPTIONS = {
 } as const;
 
 const FORMATS = ["dot", "svg", "png"] as const;
-
-/** Render DOT text with Graphviz; a clear error when `dot` is missing. */
-export function renderDot(dot: string, format: "svg" | "png"): Buffer {
-  const bin = process.env.HAMILTON_TS_DOT || "dot";
-  const r = spawnSync(bin, [`-T${format}`], { input: dot, maxBuffer: 256 * 1024 * 1024 });
-  if (r.error) {
-    const code = (r.error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") {
-      throw new UsageError(
-        `Graphviz "dot" was not found (looked for "${bin}"): install Graphviz (apt-get install graphviz, brew install graphviz) or use --format dot`,
-      );
-    }
-    throw new UsageError(`Graphviz "${bin}" failed to start: ${r.error.message}`);
-  }
-  if (r.status !== 0) throw new UsageError(`Graphviz "${bin}" failed: ${r.stderr.toString().trim().split("\n")[0]}`);
-  return r.stdout;
-}
 
 /** The DOT text `viz` draws: the whole graph, or the execution path of `outputs`. */
 export function graphDot(dr: Driver, outputs: readonly string[], data: { inputs: Record<string, unknown>; overrides: Record<string, unknown> }): string {
@@ -70,7 +53,7 @@ export async function vizCommand(argv: readonly string[], io: { stdout: NodeJS.W
   }
   const dr = await new Builder().withModules(...modules).withConfig(config).build();
   const dot = graphDot(dr, outputs, { inputs, overrides });
-  const data: string | Buffer = format === "dot" ? dot : renderDot(dot, format);
+  const data: string | Uint8Array = format === "dot" ? dot : await renderDot(dot, format);
   if (values.out) {
     mkdirSync(dirname(values.out), { recursive: true });
     writeFileSync(values.out, data);
