@@ -47,7 +47,15 @@ describe("lifecycle hooks", () => {
     const log: string[] = [];
     const dr = new Driver({}, { bad: () => { throw new Error("x"); } }, { adapters: [recorder("A", log)] });
     await expect(dr.execute(["bad"])).rejects.toThrow();
-    expect(log).toEqual(["A:preGraph:bad", "A:preNode:bad@classic:{}", "A:postNode:bad:false:undefined", "A:postGraph:false"]);
+    // the classic executor runs the whole plan as one task, "classic"
+    expect(log).toEqual([
+      "A:preGraph:bad",
+      "A:preTask:classic",
+      "A:preNode:bad@classic:{}",
+      "A:postNode:bad:false:undefined",
+      "A:postTask:classic:false",
+      "A:postGraph:false",
+    ]);
   });
 
   test("doNodeExecute replaces how nodes run; doBuildResult replaces the result", async () => {

@@ -1,17 +1,24 @@
+// Running a task's nodes: shared by in-thread tasks and the worker-side
+// TaskRunner, so hooks, timeouts and output checks behave the same everywhere.
 import type { GraphNode } from "../graph/function-graph.js";
 import { invokeNode, isThenable, type InvokeContext } from "./invoke.js";
+import { ownCopy, setOwn } from "./own-record.js";
 
 /**
- * Run a task's nodes in order over `env` (the task's inputs by name, extended
- * with each node's value), and return the requested outputs. Values that are not
- * outputs are dropped with `env` when the task ends.
+ * Run a task's nodes in order over `inputs` (the task's inputs by name, read as
+ * own properties), and return the requested outputs. Values that are not
+ * outputs are dropped when the task ends. Each node's `timeoutMs` bounds its
+ * attempt (an async overrun is abandoned with a TimeoutError), and its checks
+ * run on its value (see `InvokeContext.onValidation`).
  */
 export async function runNodes(
   nodes: readonly GraphNode[],
-  env: Record<string, unknown>,
+  inputs: Readonly<Record<string, unknown>>,
   outputs: readonly string[],
   ctx: InvokeContext,
 ): Promise<Record<string, unknown>> {
+  // no prototype: a dependency called `constructor` that was not given is undefined, not Object
+  const env = ownCopy(inputs);
   for (let k = 0; k < nodes.length; k++) {
     const node = nodes[k]!;
     const deps = node.deps;
@@ -22,7 +29,7 @@ export async function runNodes(
     env[node.name] = out;
   }
   const result: Record<string, unknown> = {};
-  for (let i = 0; i < outputs.length; i++) result[outputs[i]!] = env[outputs[i]!];
+  for (let i = 0; i < outputs.length; i++) setOwn(result, outputs[i]!, env[outputs[i]!]);
   return result;
 }
 

@@ -1,6 +1,11 @@
+import { raceAbort } from "./race-abort.js";
 import type { ExecutorContext, Task, TaskExecutor } from "./task-executor.js";
 
-/** Runs tasks in the calling thread, at most `limit` at once. */
+/**
+ * Runs tasks in the calling thread, at most `limit` at once (across every run
+ * that uses it). When a task's run is aborted or fails, its slot is freed at
+ * once: the task's async work is abandoned, so it never holds up other runs.
+ */
 abstract class InThreadExecutor implements TaskExecutor {
   readonly specificationVersion = "v1" as const;
   private running = 0;
@@ -12,7 +17,7 @@ abstract class InThreadExecutor implements TaskExecutor {
   async submitTask(task: Task): Promise<Record<string, unknown>> {
     this.running++;
     try {
-      return await task.run();
+      return await raceAbort(task.run(), task.signal);
     } finally {
       this.running--;
     }
