@@ -271,7 +271,7 @@ export class Driver {
         outputs = await executeClassic(
           plan,
           fixed,
-          { runId, taskId: CLASSIC_TASK_ID, hooks: this.hooks, adapter: this.nodeAdapter, onValidation: (_n, r) => onValidation(r) },
+          { runId, taskId: CLASSIC_TASK_ID, hooks: this.hooks, adapter: this.nodeAdapter, onValidation: (_n, r) => onValidation(r), signal: options.signal },
           { signal: options.signal, retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]) },
         );
       }

@@ -70,7 +70,7 @@ export class DynamicTask implements Task {
   }
   run(): Promise<Record<string, unknown>> {
     const o = this.owner;
-    const ctx: InvokeContext = { runId: o.runId, taskId: this.taskId, hooks: o.hooks, adapter: o.adapter, attempt: this.attempt, onValidation: o.onValidation };
+    const ctx: InvokeContext = { runId: o.runId, taskId: this.taskId, hooks: o.hooks, adapter: o.adapter, attempt: this.attempt, onValidation: o.onValidation, signal: o.signal };
     return runNodes(this.inst.template.nodes, this.inputs, this.inst.template.outputs, ctx);
   }
   reportNodeEvent(event: NodeEvent): void {

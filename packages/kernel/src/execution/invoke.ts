@@ -18,6 +18,8 @@ export interface InvokeContext {
   readonly attempt?: number;
   /** Receives each node's output-check results (a `validation` NodeEvent, in a worker). */
   readonly onValidation?: (nodeName: string, results: readonly ValidationResult[]) => void;
+  /** The run's signal: a node abandoned by an ended run reports to no hook when it finally settles. */
+  readonly signal?: AbortSignal;
 }
 
 const now: () => number =
@@ -76,7 +78,7 @@ function invokeWithCare(node: GraphNode, args: unknown[], ctx: InvokeContext): u
   if (pre) for (const h of hooks.preNode) h(pre);
   const started = now();
   const settle = (success: boolean, result: unknown, error: unknown) => {
-    if (!pre || hooks.postNode.length === 0) return;
+    if (!pre || hooks.postNode.length === 0 || ctx.signal?.aborted) return;
     const post = new PostNodeArgs(pre, success, result, error, now() - started);
     for (const h of hooks.postNode) h(post);
   };

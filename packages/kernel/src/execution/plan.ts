@@ -57,9 +57,10 @@ export function planExecution(graph: FunctionGraph, req: PlanRequest): Execution
   // names the caller gave that the graph does not use: likely misspellings of a missing input
   let spare: string[] | undefined;
   const spareNames = () => (spare ??= [...req.inputKeys, ...req.configKeys].filter((k) => !graph.get(k)));
-  for (const name of needed) {
-    const n = graph.get(name)!;
-    if (!isFixed(n)) continue;
+  // in graph order, so messages list inputs as the pipeline reads
+  for (const n of graph.order) {
+    const name = n.name;
+    if (!needed.has(name) || !isFixed(n)) continue;
     fixedSet.add(name);
     if (n.isInput && !req.inputKeys.has(name) && !req.configKeys.has(name) && !req.overrideKeys.has(name)) {
       const requiredBy = n.dependents.filter((d) => needed.has(d) && !stop.has(d) && !graph.get(d)!.spec!.optionalDeps.has(name));

@@ -1,5 +1,6 @@
 // Running a task's nodes: shared by in-thread tasks and the worker-side
 // TaskRunner, so hooks, timeouts and output checks behave the same everywhere.
+import { abortErrorFrom } from "../errors.js";
 import type { GraphNode } from "../graph/function-graph.js";
 import { invokeNode, isThenable, type InvokeContext } from "./invoke.js";
 import { ownCopy, setOwn } from "./own-record.js";
@@ -19,7 +20,10 @@ export async function runNodes(
 ): Promise<Record<string, unknown>> {
   // no prototype: a dependency called `constructor` that was not given is undefined, not Object
   const env = ownCopy(inputs);
+  const signal = ctx.signal;
   for (let k = 0; k < nodes.length; k++) {
+    // a task of a run that ended stops between nodes
+    if (signal?.aborted) throw abortErrorFrom(signal);
     const node = nodes[k]!;
     const deps = node.deps;
     const args = new Array<unknown>(deps.length);
