@@ -58,6 +58,17 @@ describe("lifecycle hooks", () => {
     ]);
   });
 
+  test("node hooks get plain objects: every field is an own property, kwargs included", async () => {
+    const pre: object[] = [];
+    const post: object[] = [];
+    const dr = new Driver({}, { a: (x: number, constructor: number) => x + constructor }, {
+      adapters: [{ preNodeExecute: (a: object) => void pre.push({ ...a }), postNodeExecute: (a: object) => void post.push({ ...a }) }],
+    });
+    await dr.execute(["a"], { inputs: { x: 1, constructor: 2 } });
+    expect(pre).toEqual([{ runId: expect.any(String), taskId: "classic", nodeName: "a", nodeTags: {}, kwargs: { x: 1, constructor: 2 }, attempt: 1 }]);
+    expect(post).toEqual([{ ...pre[0], success: true, result: 3, error: undefined, durationMs: expect.any(Number) }]);
+  });
+
   test("doNodeExecute replaces how nodes run; doBuildResult replaces the result", async () => {
     const wrapper: LifecycleAdapter = {
       doNodeExecute: ({ nodeName, kwargs, execute }) => {

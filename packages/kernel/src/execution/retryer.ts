@@ -16,7 +16,7 @@ export interface RetryPolicy {
   readonly initialIntervalMs?: number;
   /** Factor between consecutive waits (default 2). */
   readonly backoffCoefficient?: number;
-  /** Longest wait (default 30 000 ms). */
+  /** Longest wait (default 30 000 ms, or `initialIntervalMs` if that is longer). */
   readonly maxIntervalMs?: number;
   /** Randomise each wait in [interval / 2, interval] (default true). */
   readonly jitter?: boolean;
@@ -40,11 +40,13 @@ export interface ResolvedRetryPolicy {
 
 /** Fill in defaults, and refuse a policy that makes no sense (naming where it came from). */
 export function resolveRetryPolicy(policy: RetryPolicy, where: string): ResolvedRetryPolicy {
+  const initialIntervalMs = policy.initialIntervalMs ?? 500;
   const p: ResolvedRetryPolicy = {
     maxAttempts: policy.maxAttempts,
-    initialIntervalMs: policy.initialIntervalMs ?? 500,
+    initialIntervalMs,
     backoffCoefficient: policy.backoffCoefficient ?? 2,
-    maxIntervalMs: policy.maxIntervalMs ?? 30_000,
+    // a first wait longer than the default cap is the cap
+    maxIntervalMs: policy.maxIntervalMs ?? Math.max(30_000, initialIntervalMs),
     jitter: policy.jitter ?? true,
     retryOn: policy.retryOn,
   };
