@@ -1,12 +1,13 @@
 import { checkSpecificationVersion } from "../contracts/specification.js";
-import { GraphError, InputValidationError, abortErrorFrom, type ValidationResult } from "../errors.js";
-import { DefaultExecutionManager, type ExecutionManager } from "../executors/execution-manager.js";
+import { InputValidationError, abortErrorFrom, type ValidationResult } from "../errors.js";
+import type { ExecutionManager } from "../executors/execution-manager.js";
 import type { ExecutorContext, TaskExecutor } from "../executors/task-executor.js";
+import { withExecutors } from "../executors/with-executors.js";
 import { CLASSIC_TASK_ID, executeClassic } from "../execution/classic.js";
 import { DynamicRun } from "../execution/dynamic-run.js";
 import { hasOwn } from "../execution/own-record.js";
 import { needsDynamicError, planExecution, validateBlocks, type ExecutionPlan } from "../execution/plan.js";
-import { resolveRetryPolicy, type ResolvedRetryPolicy, type RetryPolicy } from "../execution/retryer.js";
+import { retryPoliciesOf, type ResolvedRetryPolicy, type RetryPolicy } from "../execution/retryer.js";
 import type { Frame } from "../graph/frames.js";
 import { FunctionGraph, type GraphNode } from "../graph/function-graph.js";
 import { listCodecs } from "../codec/codec-registry.js";
@@ -385,50 +386,4 @@ export class Driver {
       title: "execution",
     });
   }
-}
-
-export { DefaultExecutionManager };
-
-/**
- * Run `body` between `init(context)` and `finalize()` of every executor; an
- * executor whose `init` failed is not finalized, the others always are.
- */
-async function withExecutors<T>(executors: readonly TaskExecutor[], context: ExecutorContext, body: () => Promise<T>): Promise<T> {
-  const started: TaskExecutor[] = [];
-  try {
-    await Promise.all(
-      executors.map(async (e) => {
-        await e.init(context);
-        started.push(e);
-      }),
-    );
-    return await body();
-  } finally {
-    await Promise.allSettled(started.map((e) => e.finalize()));
-  }
-}
-
-/** Each node's resolved retry policy by index (its own, else the default), or undefined when none retries. */
-function retryPoliciesOf(graph: FunctionGraph, fallback: RetryPolicy | undefined): Array<ResolvedRetryPolicy | undefined> | undefined {
-  const byNode: Array<ResolvedRetryPolicy | undefined> = new Array(graph.order.length);
-  const resolved = fallback && resolveRetryPolicy(fallback, "withRetryPolicy()");
-  let any = false;
-  for (const n of graph.order) {
-    const spec = n.spec;
-    if (!spec) continue;
-    if (spec.timeoutMs !== undefined && !(typeof spec.timeoutMs === "number" && spec.timeoutMs > 0)) {
-      throw new GraphError(`Node "${n.name}" (${spec.module}): timeoutMs must be a positive number of milliseconds, got ${String(spec.timeoutMs)}.`);
-    }
-    let p: ResolvedRetryPolicy | undefined;
-    try {
-      p = spec.retry ? resolveRetryPolicy(spec.retry, `Node "${n.name}" (${spec.module})`) : resolved;
-    } catch (error) {
-      throw new GraphError((error as Error).message, { cause: error });
-    }
-    if (p && p.maxAttempts > 1) {
-      byNode[n.index] = p;
-      any = true;
-    }
-  }
-  return any ? byNode : undefined;
 }

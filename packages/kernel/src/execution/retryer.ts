@@ -1,4 +1,5 @@
-import { abortErrorFrom, AbortError, NodeExecutionError } from "../errors.js";
+import { abortErrorFrom, AbortError, GraphError, NodeExecutionError } from "../errors.js";
+import type { FunctionGraph } from "../graph/function-graph.js";
 
 /**
  * How a node is retried when an attempt fails (`node(fn, { retry })`, or the
@@ -66,7 +67,7 @@ export function retryDelayMs(policy: ResolvedRetryPolicy, next: number, random: 
 }
 
 /** The node's own error inside a failure: the `cause` of a NodeExecutionError, else the error itself. */
-export function nodeErrorOf(error: unknown): unknown {
+function nodeErrorOf(error: unknown): unknown {
   return NodeExecutionError.isInstance(error) ? error.cause : error;
 }
 
@@ -105,4 +106,29 @@ export function backoff(ms: number, signal: AbortSignal | undefined): Promise<vo
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** Each node's resolved retry policy by index (its own, else the default), or undefined when none retries. */
+export function retryPoliciesOf(graph: FunctionGraph, fallback: RetryPolicy | undefined): Array<ResolvedRetryPolicy | undefined> | undefined {
+  const byNode: Array<ResolvedRetryPolicy | undefined> = new Array(graph.order.length);
+  const resolved = fallback && resolveRetryPolicy(fallback, "withRetryPolicy()");
+  let any = false;
+  for (const n of graph.order) {
+    const spec = n.spec;
+    if (!spec) continue;
+    if (spec.timeoutMs !== undefined && !(typeof spec.timeoutMs === "number" && spec.timeoutMs > 0)) {
+      throw new GraphError(`Node "${n.name}" (${spec.module}): timeoutMs must be a positive number of milliseconds, got ${String(spec.timeoutMs)}.`);
+    }
+    let p: ResolvedRetryPolicy | undefined;
+    try {
+      p = spec.retry ? resolveRetryPolicy(spec.retry, `Node "${n.name}" (${spec.module})`) : resolved;
+    } catch (error) {
+      throw new GraphError((error as Error).message, { cause: error });
+    }
+    if (p && p.maxAttempts > 1) {
+      byNode[n.index] = p;
+      any = true;
+    }
+  }
+  return any ? byNode : undefined;
 }

@@ -26,7 +26,7 @@ function distance(a: string, b: string, max: number): number {
  * Up to `limit` names among `candidates` close to `name` (case-insensitive,
  * at most a third of its length in edits), closest first.
  */
-export function closestNames(name: string, candidates: Iterable<string>, limit = 3): string[] {
+function closestNames(name: string, candidates: Iterable<string>, limit = 3): string[] {
   const lower = name.toLowerCase();
   const max = Math.max(1, Math.floor(name.length / 3));
   const found: Array<[string, number]> = [];

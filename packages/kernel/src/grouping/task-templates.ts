@@ -62,7 +62,7 @@ export interface TemplateSet {
 }
 
 /** Describe each node for grouping: frame, phase and level. */
-export function groupingNodes(plan: ExecutionPlan): GroupingNode[] {
+function groupingNodes(plan: ExecutionPlan): GroupingNode[] {
   const phase = new Map<string, number>();
   const level = new Map<string, number>();
   const out: GroupingNode[] = [];
