@@ -1,6 +1,17 @@
-// Kernel benchmarks: graph build, classic and dynamic execution per node, and
-// map-reduce throughput under each kernel executor. Prints a table and JSON.
-import { Builder, collect, ConcurrentLocalTaskExecutor, Driver, GroupNodesIndividually, node, parallelizable, SynchronousLocalTaskExecutor } from "@hamilton-ts/kernel";
+// Kernel benchmarks: graph build, classic and dynamic execution per node, the
+// cost of adapters on the classic path, concurrent runs, and map-reduce
+// throughput under each kernel executor. Prints a table and JSON.
+//
+// Side by side with an earlier commit: build it, copy its `packages/kernel/dist`
+// to `<dir>/kernel` and `packages/cli/dist` to `<dir>/cli`, then run
+// `HAMILTON_BENCH_BASELINE=<dir> node --expose-gc bench/kernel.bench.mjs`:
+// the adapter rows then run both, interleaved, and print before / now ratios.
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as kernel from "@hamilton-ts/kernel";
+import * as cli from "@hamilton-ts/cli";
+
+const { Builder, collect, ConcurrentLocalTaskExecutor, Driver, GroupNodesIndividually, node, parallelizable, SynchronousLocalTaskExecutor } = kernel;
 
 const now = () => performance.now();
 const gc = () => globalThis.gc?.();
@@ -83,6 +94,80 @@ const row = (what, value, unit, target) => {
     row(`dynamic execute, ${size.toLocaleString("en")}-node chain, first run`, first, "µs/node");
     row(`dynamic execute, ${size.toLocaleString("en")}-node chain`, steady, "µs/node", `≤ 20 µs (Hamilton: ${size === 1000 ? "139 µs" : "1.7 ms"})`);
   }
+}
+
+// adapters on the classic path: what a progress bar or tracer costs per node
+{
+  const N = 10_000;
+  const versions = [["now", kernel, cli]];
+  const baseline = process.env.HAMILTON_BENCH_BASELINE;
+  if (baseline) {
+    const dir = (name) => pathToFileURL(join(baseline, name, "index.js")).href;
+    versions.unshift(["before", await import(dir("kernel")), await import(dir("cli"))]);
+  }
+  const sinkOf = () => ({ isTTY: false, bytes: 0, lines: 0, write(s) { this.bytes += s.length; for (const c of s) if (c === "\n") this.lines++; } });
+  const configs = [
+    ["no adapter", () => ({})],
+    ["DefaultAdapter", (k) => ({ adapter: new k.DefaultAdapter() })],
+    ["one empty node-hook adapter", () => ({ adapters: [{ preNodeExecute() {}, postNodeExecute() {} }] })],
+    ["the CLI's ProgressAdapter (off a terminal)", (_k, c, sink) => ({ adapters: [new c.ProgressAdapter({ stream: sink })] })],
+  ];
+  const targets = { DefaultAdapter: "≤ 1 µs", "one empty node-hook adapter": "≤ 2 µs" };
+  const comparison = [];
+  for (const [label, options] of configs) {
+    const drivers = versions.map(([v, k, c]) => {
+      const chainOf = { n0: () => 0 };
+      for (let i = 1; i < N; i++) chainOf[`n${i}`] = k.node((prev) => prev + 1, { deps: [`n${i - 1}`] });
+      const sink = sinkOf();
+      const opts = options(k, c, sink);
+      const dr = new k.Driver({}, chainOf, opts);
+      for (const a of opts.adapters ?? []) a.attach?.(dr); // the earlier ProgressAdapter read totals from the driver
+      return { v, dr, sink, best: Infinity };
+    });
+    for (const d of drivers) await d.dr.execute([`n${N - 1}`]); // plans and warms up
+    for (let rep = 0; rep < 12; rep++) {
+      for (const d of drivers) {
+        const lines = d.sink.lines;
+        // no forced GC here: a full collection shrinks the young generation, which
+        // penalises code that allocates per node far more than a long-lived process does
+        const t = now();
+        await d.dr.execute([`n${N - 1}`]);
+        d.best = Math.min(d.best, now() - t);
+        d.linesPerRun = d.sink.lines - lines;
+      }
+    }
+    const us = (d) => (d.best * 1000) / N;
+    const current = drivers.at(-1);
+    const key = label.replace(/[^a-z]+/gi, "_");
+    results[`classicAdapter_${key}_UsPerNode`] = us(current);
+    row(`classic execute, 10,000-node chain, ${label}`, us(current), "µs/node", targets[label]);
+    if (drivers.length > 1) {
+      results[`classicAdapter_${key}_BeforeUsPerNode`] = us(drivers[0]);
+      comparison.push([label, us(drivers[0]), us(current), us(drivers[0]) / us(current), drivers[0].linesPerRun, current.linesPerRun]);
+    }
+  }
+  if (comparison.length > 0) {
+    console.log("classic 10,000-node chain, µs/node      before    now   before/now   lines off a terminal (before → now)");
+    for (const [label, b, n, r, lb, ln] of comparison) {
+      console.log(`  ${label.padEnd(44)} ${b.toFixed(2).padStart(6)} ${n.toFixed(2).padStart(6)} ${r.toFixed(1).padStart(8)}×   ${lb} → ${ln}`);
+    }
+  }
+}
+
+// concurrent runs on one driver: 10 at once vs 10 in a row (async nodes that wait 2 ms)
+{
+  const mod = {
+    items: parallelizable((n) => Array.from({ length: n }, (_, i) => i)),
+    each: async (items) => (await new Promise((r) => setTimeout(r, 2)), items),
+    total: collect("each", (each) => each.length),
+  };
+  const dr = await new Builder().withModules(mod).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(new ConcurrentLocalTaskExecutor({ maxTasks: 10 })).build();
+  const inRow = await best(3, async () => {
+    for (let i = 0; i < 10; i++) await dr.execute(["total"], { inputs: { n: 20 } });
+  });
+  const together = await best(3, () => Promise.all(Array.from({ length: 10 }, () => dr.execute(["total"], { inputs: { n: 20 } }))));
+  results.concurrentRunsSpeedup = inRow / together;
+  row("10 runs at once vs 10 in a row (20 branches of 2 ms, maxTasks 10)", inRow / together, "× faster", "> 1 (maxTasks is shared)");
 }
 
 // map-reduce throughput

@@ -61,24 +61,20 @@ async function runPlan(
 ): Promise<Record<string, unknown>> {
   const graph = plan.graph;
   const values: unknown[] = new Array(graph.order.length);
-  const remaining = new Int32Array(graph.order.length);
-  const isFinal = new Uint8Array(graph.order.length);
-  for (const [name, count] of plan.consumerCount) remaining[graph.get(name)!.index] = count;
-  for (const f of plan.finalVars) {
-    const n = graph.get(f);
-    if (n) isFinal[n.index] = 1;
-  }
+  const counts = countsOf(plan);
+  const remaining = counts.remaining.slice();
+  const isFinal = counts.isFinal;
   for (const [name, value] of fixedValues) {
     const n = graph.get(name);
     if (n) values[n.index] = value;
   }
   for (const node of plan.toCompute) {
-    const deps = node.deps;
+    const deps = node.depIndex;
     const args = new Array<unknown>(deps.length);
     for (let i = 0; i < deps.length; i++) {
-      const d = graph.get(deps[i]!)!;
-      args[i] = values[d.index];
-      if (--remaining[d.index] === 0 && !isFinal[d.index]) values[d.index] = undefined;
+      const d = deps[i]!;
+      args[i] = values[d];
+      if (--remaining[d] === 0 && !isFinal[d]) values[d] = undefined;
     }
     const policy = retryPolicyOf?.(node);
     let out: unknown;
@@ -97,6 +93,24 @@ async function runPlan(
     setOwn(outputs, f, n ? values[n.index] : fixedValues.get(f));
   }
   return outputs;
+}
+
+const planCounts = new WeakMap<ExecutionPlan, { remaining: Int32Array; isFinal: Uint8Array }>();
+
+/** Per node index: how many computed nodes consume it, and whether it is an output (computed once per plan). */
+function countsOf(plan: ExecutionPlan): { remaining: Int32Array; isFinal: Uint8Array } {
+  let c = planCounts.get(plan);
+  if (c) return c;
+  const graph = plan.graph;
+  const remaining = new Int32Array(graph.order.length);
+  const isFinal = new Uint8Array(graph.order.length);
+  for (const [name, count] of plan.consumerCount) remaining[graph.get(name)!.index] = count;
+  for (const f of plan.finalVars) {
+    const n = graph.get(f);
+    if (n) isFinal[n.index] = 1;
+  }
+  planCounts.set(plan, (c = { remaining, isFinal }));
+  return c;
 }
 
 /** Attempts of one node until one succeeds, the policy gives up, or the run is aborted. */

@@ -74,6 +74,8 @@ class Expansion {
   isAsync = false;
   exhausted = false;
   pulling = false;
+  /** `postTaskExpansion` fired already (arrays report their length up front). */
+  reported = false;
   nextIndex = 0;
   live = 0;
   taskId = "";
@@ -303,6 +305,11 @@ export class ExecutionState {
     for (const t of children) for (const name of t.collected) exp.collected.set(name, []);
     if (this.set.itemsCollected.has(expander)) exp.collected.set(expander, []);
     this.active.add(exp);
+    // an array's items are all known now; an iterator's only once it is drained
+    if (Array.isArray(value)) {
+      exp.reported = true;
+      this.events.expanded(taskId, expander, scope.path, value.length);
+    }
   }
 
   private pullSync(exp: Expansion): void {
@@ -355,7 +362,7 @@ export class ExecutionState {
   private exhaust(exp: Expansion): void {
     exp.exhausted = true;
     this.active.delete(exp);
-    this.events.expanded(exp.taskId, exp.expander, exp.scope.path, exp.nextIndex);
+    if (!exp.reported) this.events.expanded(exp.taskId, exp.expander, exp.scope.path, exp.nextIndex);
     this.fireGates(exp);
   }
 
