@@ -41,6 +41,8 @@ export interface DynamicRunOptions {
 class RunQueue implements DispatchClient {
   private tasks: DynamicTask[] = [];
   private head = 0;
+  /** Listed in the run's queues to wake. */
+  toWake = false;
   constructor(
     private readonly run: DynamicRun,
     readonly dispatcher: TaskDispatcher,
@@ -93,7 +95,8 @@ export class DynamicRun implements TaskOwner, StateEvents {
   private readonly retryPolicyOf: (node: GraphNode) => ResolvedRetryPolicy | undefined;
   private readonly validation: ((results: readonly ValidationResult[]) => void) | undefined;
   private readonly queues = new Map<TaskExecutor, RunQueue>();
-  private readonly toWake = new Set<RunQueue>();
+  /** Queues that got tasks since their dispatcher was last woken (each at most once: `RunQueue.toWake`). */
+  private toWake: RunQueue[] = [];
   private queued = 0;
   private inFlight = 0;
   private retrying = 0;
@@ -234,14 +237,16 @@ export class DynamicRun implements TaskOwner, StateEvents {
     if (front) queue.pushFront(task);
     else queue.push(task);
     this.queued++;
-    this.toWake.add(queue);
+    if (!queue.toWake) {
+      queue.toWake = true;
+      this.toWake.push(queue);
+    }
   }
 
   private wakeQueues(): void {
-    if (this.toWake.size === 0) return;
-    for (const q of this.toWake) {
-      this.toWake.delete(q);
-      if (this.finished) return;
+    while (this.toWake.length > 0 && !this.finished) {
+      const q = this.toWake.pop()!;
+      q.toWake = false;
       q.dispatcher.wake(q);
     }
   }
@@ -320,7 +325,8 @@ export class DynamicRun implements TaskOwner, StateEvents {
       q.clear();
     }
     this.queued = 0;
-    this.toWake.clear();
+    for (const q of this.toWake) q.toWake = false;
+    this.toWake = [];
   }
 
   /** End the run with an error: stop scheduling, and tell executors through the task signal. */
@@ -330,6 +336,8 @@ export class DynamicRun implements TaskOwner, StateEvents {
     this.ctl.abort(error);
     this.state.close();
     this.reject(error);
+    // executors may have freed this run's slots on the abort: let other runs use them
+    for (const q of this.queues.values()) q.dispatcher.kick();
   }
 }
 

@@ -167,13 +167,17 @@ export class ExecutionState {
     return this.outstanding;
   }
 
-  /** Every input of a ready instance, by name. */
+  /**
+   * Every input of a ready instance, by name, in an object without prototype
+   * (an input may be called `__proto__`; and V8 builds such objects fast when
+   * every task has other keys).
+   */
   inputsOf(inst: Instance): Record<string, unknown> {
-    const inputs: Record<string, unknown> = {};
+    const inputs = Object.create(null) as Record<string, unknown>;
     const scope = inst.scope;
     for (const i of inst.template.inputs) {
-      if (i.kind === "value") setOwn(inputs, i.name, scope.at(i.depth).get(i.name));
-      else setOwn(inputs, i.name, scope.expansions!.get(i.expander)!.collected.get(i.name) ?? []);
+      if (i.kind === "value") inputs[i.name] = scope.at(i.depth).get(i.name);
+      else inputs[i.name] = scope.expansions!.get(i.expander)!.collected.get(i.name) ?? [];
     }
     return inputs;
   }

@@ -3,14 +3,15 @@
 import { abortErrorFrom } from "../errors.js";
 import type { GraphNode } from "../graph/function-graph.js";
 import { invokeNode, isThenable, type InvokeContext } from "./invoke.js";
-import { ownCopy, setOwn } from "./own-record.js";
+import { ownCopy } from "./own-record.js";
 
 /**
- * Run a task's nodes in order over `inputs` (the task's inputs by name, read as
- * own properties), and return the requested outputs. Values that are not
- * outputs are dropped when the task ends. Each node's `timeoutMs` bounds its
- * attempt (an async overrun is abandoned with a TimeoutError), and its checks
- * run on its value (see `InvokeContext.onValidation`).
+ * Run a task's nodes in order over `inputs` (the task's inputs by name, read
+ * as own properties), and return the requested outputs (in an object without
+ * prototype). Values that are not outputs are dropped when the task ends.
+ * Each node's `timeoutMs` bounds its attempt (an async overrun is abandoned
+ * with a TimeoutError), and its checks run on its value (see
+ * `InvokeContext.onValidation`).
  */
 export async function runNodes(
   nodes: readonly GraphNode[],
@@ -32,8 +33,9 @@ export async function runNodes(
     if (isThenable(out)) out = await out;
     env[node.name] = out;
   }
-  const result: Record<string, unknown> = {};
-  for (let i = 0; i < outputs.length; i++) setOwn(result, outputs[i]!, env[outputs[i]!]);
+  // no prototype, as the inputs: each task has its own keys
+  const result = Object.create(null) as Record<string, unknown>;
+  for (let i = 0; i < outputs.length; i++) result[outputs[i]!] = env[outputs[i]!];
   return result;
 }
 

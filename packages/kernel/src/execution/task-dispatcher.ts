@@ -53,6 +53,14 @@ export class TaskDispatcher {
     if (i < this.cursor) this.cursor--;
   }
 
+  /**
+   * Ask the executor again now: it may have freed capacity without settling a
+   * task (an in-thread executor abandons the tasks of an aborted run).
+   */
+  kick(): void {
+    this.pump();
+  }
+
   /** Tasks this dispatcher submitted that the executor has not settled. */
   get tasksInFlight(): number {
     return this.inFlight;
