@@ -30,7 +30,7 @@ export type {
   PostNodeExecuteArgs,
   DoNodeExecuteArgs,
   DoBuildResultArgs,
-} from "./results/lifecycle.js";
+} from "./lifecycle/lifecycle-adapter.js";
 
 // Grouping
 export type { GroupingStrategy, GroupingNode } from "./grouping/grouping-strategy.js";

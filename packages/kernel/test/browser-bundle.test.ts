@@ -7,7 +7,7 @@ import { builtinModules } from "node:module";
 const entry = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 
 describe("the kernel bundles for a browser", () => {
-  test("esbuild (platform: browser) bundles src/index.ts with no Node builtin, within the 20 kB budget", async () => {
+  test("esbuild (platform: browser) bundles src/index.ts with no Node builtin, within the 24 kB budget", async () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const seen: string[] = [];
     const result = await build({
@@ -35,7 +35,9 @@ describe("the kernel bundles for a browser", () => {
     expect(result.errors).toEqual([]);
     const code = result.outputFiles[0]!.contents;
     const gzipped = gzipSync(code).length;
-    expect(gzipped).toBeLessThan(20 * 1024);
+    // 20 kB until retries, timeouts, output checks, the shared dispatcher and
+    // "did you mean" suggestions (~3.7 kB together) moved in
+    expect(gzipped).toBeLessThan(24 * 1024);
     // keep the README's figure honest: print it with the test run
     console.log(`kernel browser bundle: ${(code.length / 1024).toFixed(1)} kB minified, ${(gzipped / 1024).toFixed(1)} kB gzipped`);
   });

@@ -102,6 +102,7 @@ describe("codec modules in workers", () => {
     const { Builder } = await import("../src/index.js");
     let seen: readonly string[] | undefined;
     const spy = {
+      specificationVersion: "v1",
       init: (ctx: { codecModules?: readonly string[] }) => void (seen = ctx.codecModules),
       canSubmitTask: () => true,
       submitTask: (t: { run: () => Promise<Record<string, unknown>> }) => t.run(),

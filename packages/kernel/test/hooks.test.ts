@@ -47,7 +47,26 @@ describe("lifecycle hooks", () => {
     const log: string[] = [];
     const dr = new Driver({}, { bad: () => { throw new Error("x"); } }, { adapters: [recorder("A", log)] });
     await expect(dr.execute(["bad"])).rejects.toThrow();
-    expect(log).toEqual(["A:preGraph:bad", "A:preNode:bad@classic:{}", "A:postNode:bad:false:undefined", "A:postGraph:false"]);
+    // the classic executor runs the whole plan as one task, "classic"
+    expect(log).toEqual([
+      "A:preGraph:bad",
+      "A:preTask:classic",
+      "A:preNode:bad@classic:{}",
+      "A:postNode:bad:false:undefined",
+      "A:postTask:classic:false",
+      "A:postGraph:false",
+    ]);
+  });
+
+  test("node hooks get plain objects: every field is an own property, kwargs included", async () => {
+    const pre: object[] = [];
+    const post: object[] = [];
+    const dr = new Driver({}, { a: (x: number, constructor: number) => x + constructor }, {
+      adapters: [{ preNodeExecute: (a: object) => void pre.push({ ...a }), postNodeExecute: (a: object) => void post.push({ ...a }) }],
+    });
+    await dr.execute(["a"], { inputs: { x: 1, constructor: 2 } });
+    expect(pre).toEqual([{ runId: expect.any(String), taskId: "classic", nodeName: "a", nodeTags: {}, kwargs: { x: 1, constructor: 2 }, attempt: 1 }]);
+    expect(post).toEqual([{ ...pre[0], success: true, result: 3, error: undefined, durationMs: expect.any(Number) }]);
   });
 
   test("doNodeExecute replaces how nodes run; doBuildResult replaces the result", async () => {

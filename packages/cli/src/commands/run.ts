@@ -68,7 +68,6 @@ export async function runCommand(argv: readonly string[], io: { stdout: NodeJS.W
     await closeQuietly(executor);
     throw error;
   }
-  progress?.attach(dr);
 
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error("interrupted"));

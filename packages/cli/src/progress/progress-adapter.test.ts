@@ -1,6 +1,29 @@
-import { Builder, collect, ConcurrentLocalTaskExecutor, parallelizable } from "@hamilton-ts/kernel";
+import { Builder, collect, ConcurrentLocalTaskExecutor, Driver, node, parallelizable } from "@hamilton-ts/kernel";
+import type { ExecutorContext, Task, TaskExecutor } from "@hamilton-ts/kernel/contracts";
+import { TaskRunner } from "@hamilton-ts/kernel/remote";
 import { describe, expect, it } from "vitest";
 import { ProgressAdapter, type ProgressSnapshot } from "./progress-adapter.js";
+
+/** A remote executor in this process: a worker's TaskRunner, so only node events come back (no kwargs, no results). */
+class InProcessRemote implements TaskExecutor {
+  readonly specificationVersion = "v1" as const;
+  readonly requiresModuleLocations = true;
+  private runner: Promise<TaskRunner> | undefined;
+  init(context: ExecutorContext) {
+    this.runner ??= TaskRunner.create({ modules: context.modules.map((m) => m.location!) });
+  }
+  canSubmitTask() {
+    return true;
+  }
+  async submitTask(task: Task) {
+    const runner = await this.runner!;
+    const req = { runId: task.runId, taskId: task.taskId, nodes: task.nodes, inputs: { ...task.inputs }, outputs: task.outputs, expanders: task.expanders };
+    return runner.run(req, (event) => task.reportNodeEvent(event));
+  }
+  finalize() {}
+}
+
+const squares = new URL("../../test/fixtures/squares.mjs", import.meta.url);
 
 function sink(isTTY = false) {
   const chunks: string[] = [];
@@ -31,7 +54,7 @@ async function driverWith(module: Record<string, unknown>, progress: ProgressAda
     .withRemoteExecutor(new ConcurrentLocalTaskExecutor({ maxTasks: 3 }))
     .withAdapters(progress)
     .build();
-  return progress.attach(dr) && dr;
+  return dr;
 }
 
 describe("ProgressAdapter", () => {
@@ -104,5 +127,49 @@ describe("ProgressAdapter", () => {
     const dr = await driverWith(failing, new ProgressAdapter({ stream: out.stream }));
     await expect(dr.execute(["total"])).rejects.toThrow(/boom/);
     expect(out.text()).toMatch(/✖ failed at node plus_one after/);
+  });
+
+  it("works when nodes run elsewhere and only node events come back", async () => {
+    const progress = new ProgressAdapter({ mode: "silent" });
+    const remote = new InProcessRemote();
+    const dr = await new Builder()
+      .withModules(squares)
+      .enableDynamicExecution({ allowExperimentalMode: true })
+      .withExecutionManager({ executors: () => [remote], getExecutorFor: () => remote })
+      .withAdapters(progress)
+      .build();
+    expect(await dr.execute(["total"], { inputs: { count: 6 } })).toEqual({ total: 91 });
+    expect(progress.snapshot()).toMatchObject({ nodesDone: 9, nodesTotal: 9, totalKnown: true, blocks: [expect.objectContaining({ expander: "item", branchesDone: 6, branchesTotal: 6 })] });
+  });
+
+  it("follows classic runs (one task)", async () => {
+    const progress = new ProgressAdapter({ mode: "silent" });
+    const dr = new Driver({}, { a: (x: number) => x + 1, b: (a: number) => a * 2, c: (b: number) => b }, { adapters: [progress] });
+    await dr.execute(["c"], { inputs: { x: 1 } });
+    expect(progress.snapshot()).toMatchObject({ running: false, nodesDone: 3, nodesTotal: 3, totalKnown: true, blocks: [] });
+  });
+
+  it("off a terminal, a 10,000-node chain writes a handful of lines, not one per node", async () => {
+    const out = sink(false);
+    const chain: Record<string, unknown> = { n0: () => 0 };
+    for (let i = 1; i < 10_000; i++) chain[`n${i}`] = node((prev: number) => prev + 1, { deps: [`n${i - 1}`] });
+    const dr = new Driver({}, chain, { adapters: [new ProgressAdapter({ stream: out.stream })] });
+    expect(await dr.execute(["n9999"])).toEqual({ n9999: 9999 });
+    const lines = out.text().split("\n").filter(Boolean);
+    expect(lines.length).toBeLessThan(15);
+    expect(lines[0]).toBe("[hamilton-ts] run started for n9999 (10000 nodes in the graph path)");
+    expect(out.text()).toMatch(/✔ n9999 in .* wall · 10000 node runs/);
+  });
+
+  it("keeps overlapping runs apart", async () => {
+    const progress = new ProgressAdapter({ mode: "silent" });
+    const runs: string[] = [];
+    const dr = await driverWith({ ...mapReduce, n: (size: number) => size }, progress);
+    const watch = { preGraphExecute: (a: { runId: string }) => void runs.push(a.runId) };
+    const dr2 = await new Builder().withModules({ ...mapReduce, n: (size: number) => size }).enableDynamicExecution({ allowExperimentalMode: true }).withAdapters(watch, progress).build();
+    await Promise.all([dr2.execute(["total"], { inputs: { size: 3 } }), dr2.execute(["total"], { inputs: { size: 7 } })]);
+    expect(progress.snapshot(runs[0])).toMatchObject({ nodesDone: 2 + 3 * 2 + 1, blocks: [expect.objectContaining({ branchesDone: 3, branchesTotal: 3 })] });
+    expect(progress.snapshot(runs[1])).toMatchObject({ nodesDone: 2 + 7 * 2 + 1, blocks: [expect.objectContaining({ branchesDone: 7, branchesTotal: 7 })] });
+    expect(await dr.execute(["total"], { inputs: { size: 1 } })).toEqual({ total: 1 });
   });
 });

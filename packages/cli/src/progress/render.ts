@@ -1,13 +1,5 @@
-import type { BlockProgress, ProgressSnapshot } from "./progress-adapter.js";
-
-/** Time spent in one node, over all its runs (one per branch inside a block). */
-export interface NodeTiming {
-  readonly name: string;
-  readonly runs: number;
-  readonly totalMs: number;
-  readonly avgMs: number;
-  readonly maxMs: number;
-}
+// How progress looks: the live line, log lines and the final summary.
+import type { BlockProgress, ProgressSnapshot } from "./snapshot.js";
 
 /** `850ms`, `1.24s`, `2m05s`. */
 export function formatDuration(ms: number): string {
@@ -46,6 +38,12 @@ export function renderLine(s: ProgressSnapshot, spinner: string, columns: number
 export function renderStart(finalVars: readonly string[], staticNodes: number | undefined): string {
   const what = staticNodes === undefined ? "" : ` (${staticNodes} node${staticNodes === 1 ? "" : "s"} in the graph path)`;
   return `[hamilton-ts] run started for ${finalVars.join(", ")}${what}`;
+}
+
+/** A throttled log line about the whole run. */
+export function renderLogNodes(s: ProgressSnapshot): string {
+  const eta = s.etaMs === undefined ? "" : ` (ETA ${formatDuration(s.etaMs)})`;
+  return `[hamilton-ts] ${count(s.nodesDone, s.nodesTotal, s.totalKnown)} nodes done after ${formatDuration(s.elapsedMs)}${eta}`;
 }
 
 /** A log line about a parallel block. */

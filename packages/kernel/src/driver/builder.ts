@@ -1,4 +1,6 @@
+import { checkSpecificationVersion } from "../contracts/specification.js";
 import { GraphError } from "../errors.js";
+import { resolveRetryPolicy, type RetryPolicy } from "../execution/retryer.js";
 import { DefaultExecutionManager, type ExecutionManager } from "../executors/execution-manager.js";
 import { ConcurrentLocalTaskExecutor, SynchronousLocalTaskExecutor } from "../executors/local-executors.js";
 import type { TaskExecutor } from "../executors/task-executor.js";
@@ -34,6 +36,7 @@ export class Builder {
   private executionManager: ExecutionManager | undefined;
   private grouping: GroupingStrategy | undefined;
   private overrides = false;
+  private retryPolicy: RetryPolicy | undefined;
 
   /** Add pipeline modules: namespace objects (`import * as p`) or locations (path, URL or package specifier). */
   withModules(...modules: Array<ModuleNamespace | ModuleLocation>): this {
@@ -88,6 +91,20 @@ export class Builder {
     return this;
   }
 
+  /**
+   * The retry policy of every node that has none of its own (`node(fn, { retry })`
+   * wins). A retried node runs again on the same executor after its backoff;
+   * in a task of several nodes, the whole task runs again.
+   *
+   * @example
+   * new Builder().withModules(pipeline).withRetryPolicy({ maxAttempts: 3, initialIntervalMs: 200 })
+   */
+  withRetryPolicy(policy: RetryPolicy): this {
+    resolveRetryPolicy(policy, "withRetryPolicy()");
+    this.retryPolicy = policy;
+    return this;
+  }
+
   /** Result builders, graph adapters and lifecycle adapters, called in the order given. */
   withAdapters(...adapters: object[]): this {
     this.adapters.push(...adapters);
@@ -111,6 +128,16 @@ export class Builder {
       throw new GraphError("Give either an execution manager or local/remote executors, not both.");
     }
     if (this.moduleEntries.length === 0) throw new GraphError("No modules: call withModules(...) with at least one pipeline module.");
+    const manager = this.dynamic
+      ? (this.executionManager ??
+        new DefaultExecutionManager({
+          localExecutor: this.localExecutor ?? new SynchronousLocalTaskExecutor(),
+          remoteExecutor: this.remoteExecutor ?? new ConcurrentLocalTaskExecutor({ maxTasks: 10 }),
+        }))
+      : undefined;
+    // a plugin made for another contract version is refused before anything is imported
+    for (const e of manager?.executors() ?? []) checkSpecificationVersion("TaskExecutor", e, { required: true });
+    if (this.grouping) checkSpecificationVersion("GroupingStrategy", this.grouping);
     const modules: ModuleSource[] = [];
     let nsIndex = 0;
     const locations = this.moduleEntries.filter((m): m is ModuleLocation => typeof m === "string" || m instanceof URL);
@@ -120,13 +147,6 @@ export class Builder {
       if (typeof m === "string" || m instanceof URL) modules.push(loaded[li++]!);
       else modules.push(namespaceSources([m], nsIndex++)[0]!);
     }
-    const manager = this.dynamic
-      ? (this.executionManager ??
-        new DefaultExecutionManager({
-          localExecutor: this.localExecutor ?? new SynchronousLocalTaskExecutor(),
-          remoteExecutor: this.remoteExecutor ?? new ConcurrentLocalTaskExecutor({ maxTasks: 10 }),
-        }))
-      : undefined;
     if (manager && manager.executors().some((e) => e.requiresModuleLocations)) {
       const namespace = modules.find((m) => m.location === undefined);
       if (namespace) throw locationRequiredError(namespace);
@@ -136,6 +156,7 @@ export class Builder {
       modules,
       adapters: this.adapters,
       allowModuleOverrides: this.overrides,
+      retryPolicy: this.retryPolicy,
       dynamic: manager ? { executionManager: manager, grouping: this.grouping ?? new GroupByRepeatableBlocks() } : undefined,
     });
   }

@@ -1,18 +1,23 @@
-import { InputValidationError, abortErrorFrom } from "../errors.js";
-import { DefaultExecutionManager, type ExecutionManager } from "../executors/execution-manager.js";
+import { checkSpecificationVersion } from "../contracts/specification.js";
+import { InputValidationError, abortErrorFrom, type ValidationResult } from "../errors.js";
+import type { ExecutionManager } from "../executors/execution-manager.js";
 import type { ExecutorContext, TaskExecutor } from "../executors/task-executor.js";
-import { executeClassic } from "../execution/classic.js";
-import { DynamicRun } from "../execution/dynamic.js";
+import { withExecutors } from "../executors/with-executors.js";
+import { CLASSIC_TASK_ID, executeClassic } from "../execution/classic.js";
+import { DynamicRun } from "../execution/dynamic-run.js";
+import { hasOwn } from "../execution/own-record.js";
 import { needsDynamicError, planExecution, validateBlocks, type ExecutionPlan } from "../execution/plan.js";
-import { buildTemplates, type TemplateSet } from "../execution/templates.js";
+import { retryPoliciesOf, type ResolvedRetryPolicy, type RetryPolicy } from "../execution/retryer.js";
 import type { Frame } from "../graph/frames.js";
 import { FunctionGraph, type GraphNode } from "../graph/function-graph.js";
 import { listCodecs } from "../codec/codec-registry.js";
 import { toDot } from "../graph/visualize.js";
 import { GroupByRepeatableBlocks, type GroupingStrategy } from "../grouping/grouping-strategy.js";
+import { buildTemplates, type TemplateSet } from "../grouping/task-templates.js";
+import type { LifecycleAdapter } from "../lifecycle/lifecycle-adapter.js";
+import { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import { nodesFromModules, type ModuleSource } from "../node/from-modules.js";
-import { isGraphAdapter, type HamiltonGraphAdapter } from "../results/graph-adapter.js";
-import { LifecycleHooks, type LifecycleAdapter } from "../results/lifecycle.js";
+import { executesNodesPlainly, isGraphAdapter, type HamiltonGraphAdapter } from "../results/graph-adapter.js";
 import { DictResult, isResultBuilder, type ResultBuilder } from "../results/result-mixin.js";
 import { namespaceSources, type ModuleNamespace } from "../remote/module-location.js";
 
@@ -46,6 +51,8 @@ export interface DriverSetup {
   readonly modules: readonly ModuleSource[];
   readonly adapters: readonly object[];
   readonly allowModuleOverrides: boolean;
+  /** The retry policy of every node that has none of its own (`Builder.withRetryPolicy`). */
+  readonly retryPolicy?: RetryPolicy;
   readonly dynamic?: {
     readonly executionManager: ExecutionManager;
     readonly grouping: GroupingStrategy;
@@ -82,6 +89,12 @@ export class Driver {
   private readonly setup: DriverSetup;
   private readonly hooks: LifecycleHooks;
   private readonly graphAdapter: HamiltonGraphAdapter | undefined;
+  /** The graph adapter that runs nodes, unless its `executeNode` is the plain one (then nodes are called directly). */
+  private readonly nodeAdapter: HamiltonGraphAdapter | undefined;
+  /** Retry policies by node index; undefined when no node retries. */
+  private readonly retryPolicies: ReadonlyArray<ResolvedRetryPolicy | undefined> | undefined;
+  private readonly validations = new Map<string, ValidationResult[]>();
+  private lastRunId: string | undefined;
   private readonly resultBuilder: ResultBuilder | ((outputs: Record<string, unknown>) => unknown);
   private readonly planCache = new Map<string, ExecutionPlan>();
   private readonly templateCache = new WeakMap<ExecutionPlan, TemplateSet>();
@@ -102,8 +115,14 @@ export class Driver {
     this.config = setup.config;
     this.graph = new FunctionGraph(nodesFromModules(setup.modules, setup.config, { allowModuleOverrides: setup.allowModuleOverrides }));
     this.staticFrames = validateBlocks(this.graph);
+    this.retryPolicies = retryPoliciesOf(this.graph, setup.retryPolicy);
+    for (const a of setup.adapters) {
+      if (isGraphAdapter(a)) checkSpecificationVersion("HamiltonGraphAdapter", a);
+      else if (isResultBuilder(a)) checkSpecificationVersion("ResultMixin", a);
+    }
     this.hooks = new LifecycleHooks(setup.adapters);
     this.graphAdapter = setup.adapters.find(isGraphAdapter);
+    this.nodeAdapter = this.graphAdapter && !executesNodesPlainly(this.graphAdapter) ? this.graphAdapter : undefined;
     let builder: Driver["resultBuilder"] = new DictResult();
     for (const a of setup.adapters) {
       const la = a as LifecycleAdapter;
@@ -129,12 +148,17 @@ export class Driver {
 
   private plan(finalVars: readonly string[], options: ExecuteOptions): ExecutionPlan {
     if (!Array.isArray(finalVars)) throw new InputValidationError(`execute() takes an array of output names, got ${typeof finalVars}.`);
+    for (let i = 0; i < finalVars.length; i++) {
+      const f: unknown = finalVars[i];
+      if (typeof f !== "string") throw new InputValidationError(`execute() takes an array of output names (strings); item ${i} is ${f === null ? "null" : typeof f}.`);
+    }
     const inputs = options.inputs ?? {};
     const overrides = options.overrides ?? {};
     const inputKeys = Object.keys(inputs);
     const overrideKeys = Object.keys(overrides);
     const relevantInputs = inputKeys.filter((k) => this.graph.get(k) || finalVars.includes(k)).sort();
-    const key = `${finalVars.join("\u0001")}\u0002${relevantInputs.join("\u0001")}\u0002${overrideKeys.sort().join("\u0001")}`;
+    // JSON keeps any name apart from any other (a separator character could appear in a name)
+    const key = JSON.stringify([finalVars, relevantInputs, overrideKeys.sort()]);
     let plan = this.planCache.get(key);
     if (!plan) {
       plan = planExecution(this.graph, {
@@ -162,13 +186,14 @@ export class Driver {
     const inputs = options.inputs ?? {};
     const overrides = options.overrides ?? {};
     const values = new Map<string, unknown>();
+    // own properties only: an input called `constructor` is what the caller passed, or missing
     for (const name of plan.fixed) {
-      if (name in overrides) values.set(name, overrides[name]);
-      else if (name in inputs) values.set(name, inputs[name]);
-      else if (name in this.config) values.set(name, this.config[name]);
+      if (hasOwn(overrides, name)) values.set(name, overrides[name]);
+      else if (hasOwn(inputs, name)) values.set(name, inputs[name]);
+      else if (hasOwn(this.config, name)) values.set(name, this.config[name]);
     }
     for (const f of plan.finalVars) {
-      if (!values.has(f) && !this.graph.get(f)) values.set(f, f in overrides ? overrides[f] : inputs[f]);
+      if (!values.has(f) && !this.graph.get(f)) values.set(f, hasOwn(inputs, f) ? inputs[f] : undefined);
     }
     if (this.graphAdapter) {
       const bad: string[] = [];
@@ -211,12 +236,13 @@ export class Driver {
     const fixed = this.fixedValues(plan, options);
     if (options.signal?.aborted) throw abortErrorFrom(options.signal);
     const runId = newRunId();
+    this.lastRunId = runId;
+    const onValidation = (results: readonly ValidationResult[]) => this.recordValidation(runId, results);
     const graphArgs = { runId, finalVars: plan.finalVars, inputs: options.inputs ?? {}, overrides: options.overrides ?? {} };
     for (const h of this.hooks.preGraph) await h(graphArgs);
     let outputs: Record<string, unknown>;
     try {
       if (dynamic && templates) {
-        const executors = dynamic.executionManager.executors();
         const context: ExecutorContext = {
           runId,
           modules: this.setup.modules,
@@ -226,9 +252,9 @@ export class Driver {
           wantsNodeEvents: this.hooks.preNode.length > 0 || this.hooks.postNode.length > 0,
           codecModules: [...new Set(listCodecs().flatMap((c) => (c.module ? [c.module] : [])))],
         };
-        await Promise.all(executors.map((e) => e.init(context)));
-        try {
-          outputs = await new DynamicRun({
+        for (const h of this.hooks.postTaskGrouping) await h({ runId, tasks: templates.info });
+        outputs = await withExecutors(dynamic.executionManager.executors(), context, () =>
+          new DynamicRun({
             runId,
             context,
             plan,
@@ -236,14 +262,19 @@ export class Driver {
             fixedValues: fixed,
             manager: dynamic.executionManager,
             hooks: this.hooks,
-            adapter: this.graphAdapter,
+            adapter: this.nodeAdapter,
             signal: options.signal,
-          }).promise;
-        } finally {
-          await Promise.all(executors.map((e) => e.finalize()));
-        }
+            retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]),
+            onValidation,
+          }).promise,
+        );
       } else {
-        outputs = await executeClassic(plan, fixed, { runId, taskId: "classic", hooks: this.hooks, adapter: this.graphAdapter }, options.signal);
+        outputs = await executeClassic(
+          plan,
+          fixed,
+          { runId, taskId: CLASSIC_TASK_ID, hooks: this.hooks, adapter: this.nodeAdapter, onValidation: (_n, r) => onValidation(r), signal: options.signal },
+          { signal: options.signal, retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]) },
+        );
       }
     } catch (error) {
       for (const h of this.hooks.postGraph) await h({ ...graphArgs, success: false, error });
@@ -253,6 +284,27 @@ export class Driver {
     if (!build) return outputs;
     const b = this.resultBuilder;
     return typeof b === "function" ? b(outputs) : b.buildResult(outputs);
+  }
+
+  /**
+   * The output-check results (`checkOutput`) of a run: of the last run started
+   * when no `runId` is given. Kept for the last 64 runs.
+   *
+   * @example
+   * await dr.execute(["spend"]);
+   * const failed = dr.validationResults().filter((r) => !r.passed);
+   */
+  validationResults(runId: string | undefined = this.lastRunId): readonly ValidationResult[] {
+    return (runId !== undefined && this.validations.get(runId)) || [];
+  }
+
+  private recordValidation(runId: string, results: readonly ValidationResult[]): void {
+    let list = this.validations.get(runId);
+    if (!list) {
+      if (this.validations.size >= 64) this.validations.delete(this.validations.keys().next().value!);
+      this.validations.set(runId, (list = []));
+    }
+    list.push(...results);
   }
 
   /** Finalize and close every executor (worker pools): call when done with the driver. */
@@ -335,5 +387,3 @@ export class Driver {
     });
   }
 }
-
-export { DefaultExecutionManager };

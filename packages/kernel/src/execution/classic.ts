@@ -1,20 +1,107 @@
+// The classic executor: every node once, in topological order, in this thread.
+// Hooks see it as one task, `classic`, of purpose `plain`.
 import { abortErrorFrom } from "../errors.js";
+import type { GraphNode } from "../graph/function-graph.js";
+import type { PreTaskExecuteArgs } from "../lifecycle/lifecycle-adapter.js";
 import { invokeNode, isThenable, type InvokeContext } from "./invoke.js";
+import { raceAbort } from "../executors/race-abort.js";
+import { setOwn } from "./own-record.js";
 import type { ExecutionPlan } from "./plan.js";
+import { backoff, retryDelayMs, shouldRetry, type ResolvedRetryPolicy } from "./retryer.js";
+
+/** How a classic run goes beyond its plan and values. */
+export interface ClassicOptions {
+  readonly signal?: AbortSignal;
+  /** The retry policy of a node; leave undefined when no node retries (the loop then skips the lookup). */
+  readonly retryPolicyOf?: (node: GraphNode) => ResolvedRetryPolicy | undefined;
+}
+
+/** The task id node hooks see in a classic run. */
+export const CLASSIC_TASK_ID = "classic";
+
+const nodeNames = new WeakMap<ExecutionPlan, readonly string[]>();
 
 /**
- * The classic executor: every node once, in topological order, in this thread.
- * Iterative (no recursion limit), awaits only nodes that return promises, and
- * drops each value as soon as its last consumer has run.
+ * Run a plan classically. Iterative (no recursion limit), awaits only nodes
+ * that return promises, drops each value as soon as its last consumer has
+ * run, and retries a failed node in place after its backoff.
  */
 export async function executeClassic(
   plan: ExecutionPlan,
   fixedValues: ReadonlyMap<string, unknown>,
   ctx: InvokeContext,
-  signal: AbortSignal | undefined,
+  options: ClassicOptions = {},
+): Promise<Record<string, unknown>> {
+  const hooks = ctx.hooks;
+  let task: PreTaskExecuteArgs | undefined;
+  if (hooks.postTaskGrouping.length > 0 || hooks.preTask.length > 0 || hooks.postTask.length > 0) {
+    let nodes = nodeNames.get(plan);
+    if (!nodes) nodeNames.set(plan, (nodes = plan.toCompute.map((n) => n.name)));
+    task = { runId: ctx.runId, taskId: ctx.taskId, nodes, path: [], block: undefined, purpose: "plain", attempt: 1 };
+    const tasks = [{ name: ctx.taskId, nodes, frame: [], block: undefined, purpose: "plain" as const }];
+    for (const h of hooks.postTaskGrouping) await h({ runId: ctx.runId, tasks });
+    for (const h of hooks.preTask) await h(task);
+  }
+  let outputs: Record<string, unknown>;
+  try {
+    outputs = await runPlan(plan, fixedValues, ctx, options);
+  } catch (error) {
+    if (task) for (const h of hooks.postTask) await Promise.resolve(h({ ...task, success: false, error })).catch(() => undefined);
+    throw error;
+  }
+  if (task) for (const h of hooks.postTask) await h({ ...task, success: true, result: outputs });
+  return outputs;
+}
+
+async function runPlan(
+  plan: ExecutionPlan,
+  fixedValues: ReadonlyMap<string, unknown>,
+  ctx: InvokeContext,
+  { signal, retryPolicyOf }: ClassicOptions,
 ): Promise<Record<string, unknown>> {
   const graph = plan.graph;
   const values: unknown[] = new Array(graph.order.length);
+  const counts = countsOf(plan);
+  const remaining = counts.remaining.slice();
+  const isFinal = counts.isFinal;
+  for (const [name, value] of fixedValues) {
+    const n = graph.get(name);
+    if (n) values[n.index] = value;
+  }
+  for (const node of plan.toCompute) {
+    const deps = node.depIndex;
+    const args = new Array<unknown>(deps.length);
+    for (let i = 0; i < deps.length; i++) {
+      const d = deps[i]!;
+      args[i] = values[d];
+      if (--remaining[d] === 0 && !isFinal[d]) values[d] = undefined;
+    }
+    const policy = retryPolicyOf?.(node);
+    let out: unknown;
+    if (policy === undefined) {
+      out = invokeNode(node, args, ctx);
+      if (isThenable(out)) out = await (signal ? raceAbort(out, signal) : out);
+    } else {
+      out = await invokeWithRetries(node, args, ctx, policy, signal);
+    }
+    values[node.index] = out;
+    if (signal?.aborted) throw abortErrorFrom(signal);
+  }
+  const outputs: Record<string, unknown> = {};
+  for (const f of plan.finalVars) {
+    const n = graph.get(f);
+    setOwn(outputs, f, n ? values[n.index] : fixedValues.get(f));
+  }
+  return outputs;
+}
+
+const planCounts = new WeakMap<ExecutionPlan, { remaining: Int32Array; isFinal: Uint8Array }>();
+
+/** Per node index: how many computed nodes consume it, and whether it is an output (computed once per plan). */
+function countsOf(plan: ExecutionPlan): { remaining: Int32Array; isFinal: Uint8Array } {
+  let c = planCounts.get(plan);
+  if (c) return c;
+  const graph = plan.graph;
   const remaining = new Int32Array(graph.order.length);
   const isFinal = new Uint8Array(graph.order.length);
   for (const [name, count] of plan.consumerCount) remaining[graph.get(name)!.index] = count;
@@ -22,40 +109,26 @@ export async function executeClassic(
     const n = graph.get(f);
     if (n) isFinal[n.index] = 1;
   }
-  for (const [name, value] of fixedValues) {
-    const n = graph.get(name);
-    if (n) values[n.index] = value;
-  }
-  for (const node of plan.toCompute) {
-    const deps = node.deps;
-    const args = new Array<unknown>(deps.length);
-    for (let i = 0; i < deps.length; i++) {
-      const d = graph.get(deps[i]!)!;
-      args[i] = values[d.index];
-      if (--remaining[d.index] === 0 && !isFinal[d.index]) values[d.index] = undefined;
-    }
-    let out = invokeNode(node, args, ctx);
-    if (isThenable(out)) out = await (signal ? raceAbort(out, signal) : out);
-    values[node.index] = out;
-    if (signal?.aborted) throw abortErrorFrom(signal);
-  }
-  const outputs: Record<string, unknown> = {};
-  for (const f of plan.finalVars) {
-    const n = graph.get(f);
-    outputs[f] = n ? values[n.index] : fixedValues.get(f);
-  }
-  return outputs;
+  planCounts.set(plan, (c = { remaining, isFinal }));
+  return c;
 }
 
-/** Settle with the node's value, or reject as soon as the signal aborts (the node keeps running unobserved). */
-function raceAbort<T>(p: PromiseLike<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortErrorFrom(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortErrorFrom(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    Promise.resolve(p).then(
-      (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener("abort", onAbort), reject(e)),
-    );
-  });
+/** Attempts of one node until one succeeds, the policy gives up, or the run is aborted. */
+async function invokeWithRetries(
+  node: GraphNode,
+  args: unknown[],
+  ctx: InvokeContext,
+  policy: ResolvedRetryPolicy,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      let out = invokeNode(node, args, attempt === 1 ? ctx : { ...ctx, attempt });
+      if (isThenable(out)) out = await (signal ? raceAbort(out, signal) : out);
+      return out;
+    } catch (error) {
+      if (!shouldRetry(policy, error, attempt, signal)) throw error;
+      await backoff(retryDelayMs(policy, attempt + 1), signal);
+    }
+  }
 }

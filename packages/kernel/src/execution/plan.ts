@@ -1,6 +1,7 @@
 import { GraphError, InputValidationError } from "../errors.js";
 import { computeFrames, type Frame } from "../graph/frames.js";
 import type { FunctionGraph, GraphNode } from "../graph/function-graph.js";
+import { didYouMean } from "../graph/suggest.js";
 
 /**
  * What one `execute` needs: the nodes to compute in dependency order, the fixed
@@ -40,8 +41,9 @@ export function planExecution(graph: FunctionGraph, req: PlanRequest): Execution
   const fixedSet = new Set<string>();
   const unknownOutputs: string[] = [];
   for (const name of finalVars) {
-    if (!graph.get(name) && !req.inputKeys.has(name) && !req.overrideKeys.has(name)) unknownOutputs.push(name);
+    if (!graph.get(name) && !req.inputKeys.has(name)) unknownOutputs.push(name);
   }
+  const unknownOverrides = [...req.overrideKeys].filter((name) => !graph.get(name));
   // inputs and overrides that name function nodes replace them; config only feeds inputs
   const isFixed = (n: GraphNode) =>
     req.overrideKeys.has(n.name) || (n.spec !== undefined && req.inputKeys.has(n.name)) || n.isInput;
@@ -50,30 +52,44 @@ export function planExecution(graph: FunctionGraph, req: PlanRequest): Execution
   const needed = graph.upstreamOf(finalVars.filter((f) => graph.get(f)), stop);
 
   const missing: string[] = [];
+  const missingText: string[] = [];
   const defaulted = new Set<string>();
-  for (const name of needed) {
-    const n = graph.get(name)!;
-    if (!isFixed(n)) continue;
+  // names the caller gave that the graph does not use: likely misspellings of a missing input
+  let spare: string[] | undefined;
+  const spareNames = () => (spare ??= [...req.inputKeys, ...req.configKeys].filter((k) => !graph.get(k)));
+  // in graph order, so messages list inputs as the pipeline reads
+  for (const n of graph.order) {
+    const name = n.name;
+    if (!needed.has(name) || !isFixed(n)) continue;
     fixedSet.add(name);
     if (n.isInput && !req.inputKeys.has(name) && !req.configKeys.has(name) && !req.overrideKeys.has(name)) {
       const requiredBy = n.dependents.filter((d) => needed.has(d) && !stop.has(d) && !graph.get(d)!.spec!.optionalDeps.has(name));
       if (requiredBy.length > 0 || finalVars.includes(name)) {
-        missing.push(`"${name}" (needed by ${requiredBy.length > 0 ? requiredBy.map((d) => `"${d}"`).join(", ") : "the requested outputs"})`);
+        missing.push(name);
+        missingText.push(
+          `"${name}" (needed by ${requiredBy.length > 0 ? requiredBy.map((d) => `"${d}"`).join(", ") : "the requested outputs"}${suffix(didYouMean(name, spareNames()), "; ")})`,
+        );
       } else {
         defaulted.add(name);
       }
     }
   }
-  if (unknownOutputs.length > 0 || missing.length > 0) {
+  if (unknownOutputs.length > 0 || missing.length > 0 || unknownOverrides.length > 0) {
+    const known = () => [...graph.nodes.keys(), ...req.inputKeys];
     const parts: string[] = [];
     if (unknownOutputs.length > 0) {
-      parts.push(`unknown output${unknownOutputs.length > 1 ? "s" : ""} ${unknownOutputs.map((o) => `"${o}"`).join(", ")} (no node or input has that name)`);
+      const each = unknownOutputs.map((o) => `"${o}"${suffix(didYouMean(o, known()), " (", ")")}`);
+      parts.push(`unknown output${unknownOutputs.length > 1 ? "s" : ""} ${each.join(", ")} (no node or input has that name)`);
     }
-    if (missing.length > 0) parts.push(`missing input${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
+    if (unknownOverrides.length > 0) {
+      const each = unknownOverrides.map((o) => `"${o}"${suffix(didYouMean(o, graph.nodes.keys()), " (", ")")}`);
+      parts.push(`override${unknownOverrides.length > 1 ? "s" : ""} ${each.join(", ")} name${unknownOverrides.length > 1 ? "" : "s"} no node of the graph`);
+    }
+    if (missing.length > 0) parts.push(`missing input${missing.length > 1 ? "s" : ""} ${missingText.join(", ")}`);
     // with a hint, the error appends it (": <hint>.") so front ends can swap it for their own
     throw new InputValidationError(`Cannot execute: ${parts.join("; ")}${missing.length > 0 ? "" : "."}`, {
       unknownOutputs,
-      missingInputs: missing.map((m) => m.slice(1, m.indexOf('"', 1))),
+      missingInputs: missing,
       ...(missing.length > 0 ? { hint: `pass ${missing.length > 1 ? "them" : "it"} in execute(..., { inputs }) or in the config` } : {}),
     });
   }
@@ -99,6 +115,10 @@ export function planExecution(graph: FunctionGraph, req: PlanRequest): Execution
   }
   for (const name of fixedSet) if (graph.get(name)!.isExpander && consumerCount.has(name)) hasParallelism = true;
   return { graph, finalVars, toCompute, fixed: fixedSet, defaulted, frames, consumerCount, hasParallelism };
+}
+
+function suffix(text: string | undefined, before: string, after = ""): string {
+  return text === undefined ? "" : `${before}${text}${after}`;
 }
 
 /** Check that a graph's parallel blocks are well formed, for every node (at build time). */

@@ -1,18 +1,30 @@
+// Running a task's nodes: shared by in-thread tasks and the worker-side
+// TaskRunner, so hooks, timeouts and output checks behave the same everywhere.
+import { abortErrorFrom } from "../errors.js";
 import type { GraphNode } from "../graph/function-graph.js";
 import { invokeNode, isThenable, type InvokeContext } from "./invoke.js";
+import { ownCopy } from "./own-record.js";
 
 /**
- * Run a task's nodes in order over `env` (the task's inputs by name, extended
- * with each node's value), and return the requested outputs. Values that are not
- * outputs are dropped with `env` when the task ends.
+ * Run a task's nodes in order over `inputs` (the task's inputs by name, read
+ * as own properties), and return the requested outputs (in an object without
+ * prototype). Values that are not outputs are dropped when the task ends.
+ * Each node's `timeoutMs` bounds its attempt (an async overrun is abandoned
+ * with a TimeoutError), and its checks run on its value (see
+ * `InvokeContext.onValidation`).
  */
 export async function runNodes(
   nodes: readonly GraphNode[],
-  env: Record<string, unknown>,
+  inputs: Readonly<Record<string, unknown>>,
   outputs: readonly string[],
   ctx: InvokeContext,
 ): Promise<Record<string, unknown>> {
+  // no prototype: a dependency called `constructor` that was not given is undefined, not Object
+  const env = ownCopy(inputs);
+  const signal = ctx.signal;
   for (let k = 0; k < nodes.length; k++) {
+    // a task of a run that ended stops between nodes
+    if (signal?.aborted) throw abortErrorFrom(signal);
     const node = nodes[k]!;
     const deps = node.deps;
     const args = new Array<unknown>(deps.length);
@@ -21,7 +33,8 @@ export async function runNodes(
     if (isThenable(out)) out = await out;
     env[node.name] = out;
   }
-  const result: Record<string, unknown> = {};
+  // no prototype, as the inputs: each task has its own keys
+  const result = Object.create(null) as Record<string, unknown>;
   for (let i = 0; i < outputs.length; i++) result[outputs[i]!] = env[outputs[i]!];
   return result;
 }

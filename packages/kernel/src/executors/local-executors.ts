@@ -1,23 +1,69 @@
+import { abortErrorFrom } from "../errors.js";
 import type { ExecutorContext, Task, TaskExecutor } from "./task-executor.js";
 
-/** Runs tasks in the calling thread, at most `limit` at once. */
+/** The tasks of one run in this executor: how many run, and whether the run abandoned them. */
+interface RunSlots {
+  running: number;
+  abandoned: boolean;
+}
+
+/**
+ * Runs tasks in the calling thread, at most `limit` at once (across every run
+ * that uses it). When a task's run is aborted or fails, its slots are freed at
+ * once: the run's async work is abandoned (it cannot be stopped), so it never
+ * holds up other runs.
+ */
 abstract class InThreadExecutor implements TaskExecutor {
   readonly specificationVersion = "v1" as const;
   private running = 0;
+  // one abort listener per run, not per task: a run's tasks share its signal
+  private readonly runs = new WeakMap<AbortSignal, RunSlots>();
+  // tasks of one run come in streaks: spare the WeakMap lookup for them
+  private lastSignal: AbortSignal | undefined;
+  private lastSlots: RunSlots | undefined;
   protected constructor(private readonly limit: number) {}
   init(_context?: ExecutorContext): void {}
   canSubmitTask(): boolean {
     return this.running < this.limit;
   }
   async submitTask(task: Task): Promise<Record<string, unknown>> {
+    const signal = task.signal;
+    if (signal.aborted) throw abortErrorFrom(signal);
+    let slots = this.lastSlots!;
+    if (signal !== this.lastSignal) {
+      slots = this.slotsOf(signal);
+      this.lastSignal = signal;
+      this.lastSlots = slots;
+    }
     this.running++;
+    slots.running++;
     try {
       return await task.run();
     } finally {
-      this.running--;
+      if (!slots.abandoned) {
+        this.running--;
+        slots.running--;
+      }
     }
   }
   finalize(): void {}
+
+  private slotsOf(signal: AbortSignal): RunSlots {
+    let slots = this.runs.get(signal);
+    if (slots) return slots;
+    const created: RunSlots = { running: 0, abandoned: false };
+    this.runs.set(signal, created);
+    signal.addEventListener(
+      "abort",
+      () => {
+        created.abandoned = true;
+        this.running -= created.running;
+        created.running = 0;
+      },
+      { once: true },
+    );
+    return created;
+  }
 }
 
 /** Runs one task at a time, in the calling thread. The default local executor. */

@@ -8,7 +8,7 @@ import type { FunctionGraph, GraphNode } from "./function-graph.js";
  */
 export type Frame = readonly string[];
 
-export const TOP_FRAME: Frame = Object.freeze([]);
+const TOP_FRAME: Frame = Object.freeze([]);
 
 function isPrefix(short: Frame, long: Frame): boolean {
   if (short.length > long.length) return false;

@@ -1,9 +1,9 @@
-import { GraphError } from "../errors.js";
+import { GraphError, type ValidationResult } from "../errors.js";
 import { loadCodecModules, type ModuleImporter } from "../codec/codec-registry.js";
 import type { NodeEvent } from "../executors/task-executor.js";
 import { FunctionGraph } from "../graph/function-graph.js";
 import { nodesFromModules } from "../node/from-modules.js";
-import { LifecycleHooks } from "../results/lifecycle.js";
+import { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import { materialize, runNodes } from "../execution/run-task.js";
 import { loadModules, type ModuleLocation } from "./module-location.js";
 
@@ -102,7 +102,9 @@ export class TaskRunner {
           },
         ])
       : LifecycleHooks.none;
-    const out = await runNodes(nodes, { ...req.inputs }, req.outputs, { runId: req.runId, taskId: req.taskId, hooks, adapter: undefined });
+    // output checks report whatever node events the caller wants: their results always go back
+    const onValidation = onNodeEvent && ((nodeName: string, results: readonly ValidationResult[]) => onNodeEvent({ type: "validation", nodeName, results }));
+    const out = await runNodes(nodes, req.inputs, req.outputs, { runId: req.runId, taskId: req.taskId, hooks, adapter: undefined, onValidation });
     for (const e of req.expanders ?? []) if (e in out) out[e] = await materialize(out[e]);
     return out;
   }

@@ -62,3 +62,12 @@ export function isGraphAdapter(value: unknown): value is HamiltonGraphAdapter {
     typeof (value as HamiltonGraphAdapter).checkInputType === "function"
   );
 }
+
+/**
+ * Whether an adapter runs nodes exactly as the kernel would (its `executeNode`
+ * is SimpleGraphAdapter's): the kernel then calls node functions directly, so
+ * `DefaultAdapter` costs nothing per node.
+ */
+export function executesNodesPlainly(adapter: HamiltonGraphAdapter): boolean {
+  return adapter.executeNode === SimpleGraphAdapter.prototype.executeNode;
+}

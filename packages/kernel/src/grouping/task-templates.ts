@@ -1,9 +1,13 @@
+// Task planning: a run's nodes grouped into tasks by a strategy, checked, and
+// turned into task templates (what each task reads, waits on and returns),
+// instantiated once per scope by the execution state.
 import { GraphError } from "../errors.js";
+import type { ExecutionPlan } from "../execution/plan.js";
+import type { TaskPurpose } from "../executors/task-executor.js";
 import type { Frame } from "../graph/frames.js";
 import type { GraphNode } from "../graph/function-graph.js";
-import type { TaskPurpose } from "../executors/task-executor.js";
-import type { GroupingNode, GroupingStrategy } from "../grouping/grouping-strategy.js";
-import type { ExecutionPlan } from "./plan.js";
+import type { TaskGroupInfo } from "../lifecycle/lifecycle-adapter.js";
+import type { GroupingNode, GroupingStrategy } from "./grouping-strategy.js";
 
 /** Where a task input comes from. */
 export type TemplateInput =
@@ -53,10 +57,12 @@ export interface TemplateSet {
   readonly templateOf: ReadonlyMap<string, TaskTemplate>;
   /** Expanders whose items are collected directly (`collect("expander", …)`). */
   readonly itemsCollected: ReadonlySet<string>;
+  /** The templates as `postTaskGrouping` describes them. */
+  readonly info: readonly TaskGroupInfo[];
 }
 
 /** Describe each node for grouping: frame, phase and level. */
-export function groupingNodes(plan: ExecutionPlan): GroupingNode[] {
+function groupingNodes(plan: ExecutionPlan): GroupingNode[] {
   const phase = new Map<string, number>();
   const level = new Map<string, number>();
   const out: GroupingNode[] = [];
@@ -222,7 +228,8 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
     t.indexInFrame = list.length;
     list.push(t);
   }
-  return { templates, byFrame, templateOf, itemsCollected };
+  const info = templates.map((t) => ({ name: t.name, nodes: t.nodeNames, frame: t.frame, block: t.block, purpose: t.purpose }));
+  return { templates, byFrame, templateOf, itemsCollected, info };
 }
 
 function purposeOf(nodes: readonly GraphNode[], depth: number): TaskPurpose {

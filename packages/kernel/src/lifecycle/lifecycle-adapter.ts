@@ -1,3 +1,5 @@
+// The lifecycle hook contract (specification v1): what an adapter passed to
+// `withAdapters` may implement, and the argument each hook receives.
 import type { TaskPurpose } from "../executors/task-executor.js";
 
 /** Arguments of `preGraphExecute`. */
@@ -111,39 +113,4 @@ export interface LifecycleAdapter {
   doNodeExecute?(args: DoNodeExecuteArgs): unknown;
   /** Replace how the result is built. The last adapter that has it (or `buildResult`) wins. */
   doBuildResult?(args: DoBuildResultArgs): unknown;
-}
-
-type HookName = "preGraphExecute" | "postGraphExecute" | "preTaskExecute" | "postTaskExecute" | "preNodeExecute" | "postNodeExecute";
-
-/** The adapters' hooks, gathered once per Driver so a run without hooks pays nothing. */
-export class LifecycleHooks {
-  readonly preGraph: Array<(a: PreGraphExecuteArgs) => void | Promise<void>>;
-  readonly postGraph: Array<(a: PostGraphExecuteArgs) => void | Promise<void>>;
-  readonly preTask: Array<(a: PreTaskExecuteArgs) => void | Promise<void>>;
-  readonly postTask: Array<(a: PostTaskExecuteArgs) => void | Promise<void>>;
-  readonly preNode: Array<(a: PreNodeExecuteArgs) => void>;
-  readonly postNode: Array<(a: PostNodeExecuteArgs) => void>;
-  readonly doNode: ((a: DoNodeExecuteArgs) => unknown) | undefined;
-  /** Whether any node-level hook exists (the engine skips building kwargs otherwise). */
-  readonly hasNodeHooks: boolean;
-
-  constructor(adapters: readonly object[]) {
-    const pick = <K extends HookName>(name: K) =>
-      adapters
-        .filter((a) => typeof (a as LifecycleAdapter)[name] === "function")
-        .map((a) => (a as Required<LifecycleAdapter>)[name].bind(a)) as never;
-    this.preGraph = pick("preGraphExecute");
-    this.postGraph = pick("postGraphExecute");
-    this.preTask = pick("preTaskExecute");
-    this.postTask = pick("postTaskExecute");
-    this.preNode = pick("preNodeExecute");
-    this.postNode = pick("postNodeExecute");
-    const doer = adapters.find((a) => typeof (a as LifecycleAdapter).doNodeExecute === "function") as
-      | Required<LifecycleAdapter>
-      | undefined;
-    this.doNode = doer ? doer.doNodeExecute.bind(doer) : undefined;
-    this.hasNodeHooks = this.preNode.length > 0 || this.postNode.length > 0 || this.doNode !== undefined;
-  }
-
-  static readonly none = new LifecycleHooks([]);
 }

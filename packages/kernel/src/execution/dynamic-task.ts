@@ -1,0 +1,79 @@
+// The Task an executor receives from a dynamic run: plain data for remote
+// workers, `run()` for this thread. A retried task is a new DynamicTask of the
+// same instance with `attempt + 1`.
+import type { ValidationResult } from "../errors.js";
+import type { ExecutorContext, NodeEvent, Task, TaskExecutor, TaskPurpose } from "../executors/task-executor.js";
+import type { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
+import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
+import type { Instance } from "./execution-state.js";
+import type { InvokeContext } from "./invoke.js";
+import { runNodes } from "./run-task.js";
+
+/** What a task needs of its run. */
+export interface TaskOwner {
+  readonly runId: string;
+  readonly context: ExecutorContext;
+  readonly hooks: LifecycleHooks;
+  readonly adapter: HamiltonGraphAdapter | undefined;
+  readonly signal: AbortSignal;
+  /** Validation results of nodes run in this thread. */
+  readonly onValidation: (nodeName: string, results: readonly ValidationResult[]) => void;
+  /** A node event a remote executor reported for this task. */
+  nodeEvent(task: DynamicTask, event: NodeEvent): void;
+}
+
+/** One attempt of one task instance. */
+export class DynamicTask implements Task {
+  /** The executor chosen for the first attempt; retries go to the same one. */
+  executor: TaskExecutor | undefined;
+  constructor(
+    private readonly owner: TaskOwner,
+    readonly inst: Instance,
+    readonly inputs: Readonly<Record<string, unknown>>,
+    readonly attempt: number,
+  ) {}
+  get taskId(): string {
+    return this.inst.taskId;
+  }
+  get runId(): string {
+    return this.owner.runId;
+  }
+  get context(): ExecutorContext {
+    return this.owner.context;
+  }
+  get block(): string | undefined {
+    return this.inst.template.block;
+  }
+  get purpose(): TaskPurpose {
+    return this.inst.template.purpose;
+  }
+  get timeoutMs(): number | undefined {
+    return this.inst.template.timeoutMs;
+  }
+  get nodes(): readonly string[] {
+    return this.inst.template.nodeNames;
+  }
+  get outputs(): readonly string[] {
+    return this.inst.template.outputs;
+  }
+  get expanders(): readonly string[] {
+    return this.inst.template.expanders;
+  }
+  get path(): readonly number[] {
+    return this.inst.path;
+  }
+  get isBlock(): boolean {
+    return this.inst.template.depth > 0;
+  }
+  get signal(): AbortSignal {
+    return this.owner.signal;
+  }
+  run(): Promise<Record<string, unknown>> {
+    const o = this.owner;
+    const ctx: InvokeContext = { runId: o.runId, taskId: this.taskId, hooks: o.hooks, adapter: o.adapter, attempt: this.attempt, onValidation: o.onValidation, signal: o.signal };
+    return runNodes(this.inst.template.nodes, this.inputs, this.inst.template.outputs, ctx);
+  }
+  reportNodeEvent(event: NodeEvent): void {
+    this.owner.nodeEvent(this, event);
+  }
+}

@@ -1,0 +1,382 @@
+// Execution state: which task instance of a dynamic run can run, driven by
+// completions (no polling, no rescans). Each completion touches only the
+// instances that wait on it, so the cost per task is constant as the graph
+// grows. Where and when a ready instance runs is dispatch's business.
+import { NodeExecutionError } from "../errors.js";
+import type { TaskTemplate, TemplateSet } from "../grouping/task-templates.js";
+import type { ExecutionPlan } from "./plan.js";
+import { setOwn } from "./own-record.js";
+import { materialize } from "./run-task.js";
+
+/** The values of one frame instance: the top level, or one item of a block. */
+class Scope {
+  /** Values other tasks read by name (created on first use: most branches store none). */
+  private stored: Map<string, unknown> | undefined;
+  /** The expander item this branch runs for, stored apart to spare a Map per branch. */
+  itemName: string | undefined;
+  item: unknown;
+  instances: Instance[] = [];
+  expansions: Map<string, Expansion> | undefined;
+  /** Instances of a branch not yet done; when none are left, its block has one branch fewer alive. */
+  remaining = 0;
+  constructor(
+    readonly parent: Scope | undefined,
+    readonly depth: number,
+    readonly path: readonly number[],
+    readonly owner: Expansion | undefined,
+    readonly index: number,
+  ) {}
+  get(name: string): unknown {
+    return name === this.itemName ? this.item : this.stored?.get(name);
+  }
+  set(name: string, value: unknown): void {
+    (this.stored ??= new Map()).set(name, value);
+  }
+  at(depth: number): Scope {
+    let s: Scope = this;
+    while (s.depth > depth) s = s.parent!;
+    return s;
+  }
+  expansion(expander: string, children: readonly TaskTemplate[]): Expansion {
+    this.expansions ??= new Map();
+    let e = this.expansions.get(expander);
+    if (!e) this.expansions.set(expander, (e = new Expansion(this, expander, children)));
+    return e;
+  }
+}
+
+/** One task template instantiated in one scope. */
+export class Instance {
+  pending = 0;
+  waiters: Instance[] | undefined;
+  done = false;
+  constructor(
+    readonly template: TaskTemplate,
+    readonly scope: Scope,
+  ) {}
+  private id: string | undefined;
+  get taskId(): string {
+    if (this.id === undefined) {
+      const p = this.scope.path;
+      const name = this.template.name;
+      this.id = p.length === 0 ? name : p.length === 1 ? name + "[" + p[0] + "]" : `${name}[${p.join(",")}]`;
+    }
+    return this.id;
+  }
+  get path(): readonly number[] {
+    return this.scope.path;
+  }
+}
+
+/** The items of one parallelizable node in one scope, consumed as branches are scheduled. */
+class Expansion {
+  iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
+  isAsync = false;
+  exhausted = false;
+  pulling = false;
+  /** `postTaskExpansion` fired already (arrays report their length up front). */
+  reported = false;
+  nextIndex = 0;
+  live = 0;
+  taskId = "";
+  readonly outstanding: Int32Array;
+  readonly collected = new Map<string, unknown[]>();
+  gateWaiters: Array<{ child: TaskTemplate | undefined; inst: Instance }> = [];
+  constructor(
+    readonly scope: Scope,
+    readonly expander: string,
+    readonly children: readonly TaskTemplate[],
+  ) {
+    this.outstanding = new Int32Array(children.length);
+  }
+  gateOpen(child: TaskTemplate | undefined): boolean {
+    return this.exhausted && (child === undefined || this.outstanding[child.indexInFrame] === 0);
+  }
+}
+
+/** What the state tells its run. */
+export interface StateEvents {
+  /** Every input of the instance is known: it can run. */
+  ready(inst: Instance): void;
+  /** Every item of an expansion is known (`postTaskExpansion`). */
+  expanded(taskId: string, expander: string, path: readonly number[], items: number): void;
+  /** An async step (an item pulled, an expander drained) finished: look for work again. */
+  progressed(): void;
+  /** An expander failed (not iterable, or its generator threw). */
+  failed(error: unknown): void;
+}
+
+/**
+ * The execution state of one dynamic run: scopes, task instances and
+ * expansions, and the run's outputs as they arrive.
+ */
+export class ExecutionState {
+  private readonly childTemplates = new Map<string, readonly TaskTemplate[]>();
+  private readonly finalSet: ReadonlySet<string>;
+  private readonly active = new Set<Expansion>();
+  /** Task instances created and not yet done. */
+  private outstanding = 0;
+  /** Requested expanders being drained into arrays. */
+  private pendingStarts = 0;
+  private closed = false;
+  /** The run's outputs so far (own properties: an output may be called `constructor`). */
+  readonly results: Record<string, unknown> = {};
+
+  constructor(
+    private readonly plan: ExecutionPlan,
+    private readonly set: TemplateSet,
+    private readonly events: StateEvents,
+    /** Most branches of one block alive at once when they wait on other values. */
+    private readonly window: number,
+  ) {
+    this.finalSet = new Set(plan.finalVars);
+    for (const t of set.templates) {
+      if (t.depth === 0) continue;
+      const e = t.frame[t.depth - 1]!;
+      if (!this.childTemplates.has(e)) this.childTemplates.set(e, set.byFrame.get(t.frame)!);
+    }
+  }
+
+  /** Seed the top level with the run's fixed values and instantiate its tasks. */
+  start(fixedValues: ReadonlyMap<string, unknown>): void {
+    const root = new Scope(undefined, 0, [], undefined, 0);
+    for (const [k, v] of fixedValues) root.set(k, v);
+    for (const f of this.plan.finalVars) if (fixedValues.has(f)) setOwn(this.results, f, fixedValues.get(f));
+    this.instantiate(root, this.set.templates.filter((t) => t.depth === 0));
+    for (const name of this.plan.fixed) {
+      if (this.plan.graph.get(name)!.isExpander && (this.childTemplates.has(name) || this.set.itemsCollected.has(name))) {
+        this.startExpansion(root, name, fixedValues.get(name), name);
+      }
+    }
+  }
+
+  /** Nothing is left to run or expand. */
+  get finished(): boolean {
+    return this.outstanding === 0 && this.active.size === 0 && this.pendingStarts === 0;
+  }
+
+  /** Work exists that only an async step can move on (an item being pulled, an expander being drained). */
+  get awaitingAsync(): boolean {
+    if (this.pendingStarts > 0) return true;
+    for (const e of this.active) if (e.pulling || (!e.exhausted && e.live < this.window)) return true;
+    return false;
+  }
+
+  /** Instances still to finish (for the stall report). */
+  get waiting(): number {
+    return this.outstanding;
+  }
+
+  /**
+   * Every input of a ready instance, by name, in an object without prototype
+   * (an input may be called `__proto__`; and V8 builds such objects fast when
+   * every task has other keys).
+   */
+  inputsOf(inst: Instance): Record<string, unknown> {
+    const inputs = Object.create(null) as Record<string, unknown>;
+    const scope = inst.scope;
+    for (const i of inst.template.inputs) {
+      if (i.kind === "value") inputs[i.name] = scope.at(i.depth).get(i.name);
+      else inputs[i.name] = scope.expansions!.get(i.expander)!.collected.get(i.name) ?? [];
+    }
+    return inputs;
+  }
+
+  /** An instance finished with these outputs: store them and wake whatever waited. */
+  complete(inst: Instance, outputs: Readonly<Record<string, unknown>>, taskId: string): void {
+    const t = inst.template;
+    const scope = inst.scope;
+    for (const name of t.stored) scope.set(name, outputs[name]);
+    if (t.collected.length > 0) {
+      const owner = scope.owner!;
+      for (const name of t.collected) owner.collected.get(name)![scope.index] = outputs[name];
+    }
+    for (const name of t.finalOutputs) if (!t.expanders.includes(name)) setOwn(this.results, name, outputs[name]);
+    for (const e of t.expanders) this.startExpansion(scope, e, outputs[e], taskId);
+    inst.done = true;
+    const waiters = inst.waiters;
+    inst.waiters = undefined;
+    if (waiters) for (const w of waiters) if (--w.pending === 0) this.events.ready(w);
+    this.outstanding--;
+    const owner = scope.owner;
+    if (owner) {
+      const left = --owner.outstanding[t.indexInFrame]!;
+      if (left === 0 && owner.exhausted) this.fireGates(owner);
+      if (--scope.remaining === 0) owner.live--;
+    }
+  }
+
+  /**
+   * Take one more item from an expansion that may grow (lazily: only when the
+   * run has nothing queued). Returns true when an item or the end of an
+   * iterator was taken synchronously; async iterators report through
+   * `progressed` instead.
+   */
+  pull(): boolean {
+    for (const exp of this.active) {
+      if (exp.exhausted || exp.pulling || exp.live >= this.window) continue;
+      if (exp.isAsync) {
+        this.pullAsync(exp);
+        continue;
+      }
+      this.pullSync(exp);
+      return true;
+    }
+    return false;
+  }
+
+  /** Stop: close open iterators (best effort); later async steps are ignored. */
+  close(): void {
+    this.closed = true;
+    for (const exp of this.active) {
+      const it = exp.iterator as { return?: () => unknown } | undefined;
+      try {
+        const r = it?.return?.();
+        if (r && typeof (r as PromiseLike<unknown>).then === "function") Promise.resolve(r).catch(() => undefined);
+      } catch {
+        // closing a generator that threw is best effort
+      }
+    }
+  }
+
+  private instantiate(scope: Scope, templates: readonly TaskTemplate[]): void {
+    const instances = templates.map((t) => new Instance(t, scope));
+    scope.instances = instances;
+    scope.remaining = instances.length;
+    this.outstanding += instances.length;
+    const owner = scope.owner;
+    if (owner) for (const t of templates) owner.outstanding[t.indexInFrame]!++;
+    for (const inst of instances) {
+      const t = inst.template;
+      for (const u of t.waitOn) {
+        const up = scope.at(u.depth).instances[u.indexInFrame]!;
+        if (!up.done) {
+          inst.pending++;
+          (up.waiters ??= []).push(inst);
+        }
+      }
+      for (const g of t.gates) {
+        const exp = scope.expansion(g.expander, this.childTemplates.get(g.expander) ?? []);
+        if (!exp.gateOpen(g.child)) {
+          inst.pending++;
+          exp.gateWaiters.push({ child: g.child, inst });
+        }
+      }
+      if (inst.pending === 0) this.events.ready(inst);
+    }
+  }
+
+  private startExpansion(scope: Scope, expander: string, value: unknown, taskId: string): void {
+    const children = this.childTemplates.get(expander) ?? (this.set.itemsCollected.has(expander) ? [] : undefined);
+    if (this.finalSet.has(expander)) {
+      // a requested expander is returned as an array, and its branches run over that array
+      this.pendingStarts++;
+      materialize(value).then(
+        (items) => {
+          if (this.closed) return;
+          this.pendingStarts--;
+          setOwn(this.results, expander, items);
+          if (children) this.beginExpansion(scope, expander, children, items, taskId);
+          else this.events.expanded(taskId, expander, scope.path, items.length);
+          this.events.progressed();
+        },
+        (error: unknown) => this.events.failed(new NodeExecutionError(expander, taskId, error)),
+      );
+      return;
+    }
+    if (children) this.beginExpansion(scope, expander, children, value, taskId);
+  }
+
+  private beginExpansion(scope: Scope, expander: string, children: readonly TaskTemplate[], value: unknown, taskId: string): void {
+    const exp = scope.expansion(expander, children);
+    exp.taskId = taskId;
+    const v = value as Partial<Iterable<unknown> & AsyncIterable<unknown>> | null | undefined;
+    try {
+      if (v != null && typeof v[Symbol.asyncIterator] === "function") {
+        exp.iterator = v[Symbol.asyncIterator]!();
+        exp.isAsync = true;
+      } else if (v != null && typeof v[Symbol.iterator] === "function" && typeof v !== "string") {
+        exp.iterator = v[Symbol.iterator]!();
+      } else {
+        throw new TypeError(
+          `parallelizable "${expander}" must return an array, Iterable or AsyncIterable (a generator counts), got ${v === null ? "null" : typeof v}`,
+        );
+      }
+    } catch (error) {
+      this.events.failed(new NodeExecutionError(expander, taskId, error));
+      return;
+    }
+    for (const t of children) for (const name of t.collected) exp.collected.set(name, []);
+    if (this.set.itemsCollected.has(expander)) exp.collected.set(expander, []);
+    this.active.add(exp);
+    // an array's items are all known now; an iterator's only once it is drained
+    if (Array.isArray(value)) {
+      exp.reported = true;
+      this.events.expanded(taskId, expander, scope.path, value.length);
+    }
+  }
+
+  private pullSync(exp: Expansion): void {
+    let r: IteratorResult<unknown>;
+    try {
+      r = (exp.iterator as Iterator<unknown>).next();
+    } catch (error) {
+      this.events.failed(new NodeExecutionError(exp.expander, exp.taskId, error));
+      return;
+    }
+    if (r.done) this.exhaust(exp);
+    else this.createChild(exp, r.value);
+  }
+
+  private pullAsync(exp: Expansion): void {
+    exp.pulling = true;
+    let p: Promise<IteratorResult<unknown>>;
+    try {
+      p = Promise.resolve((exp.iterator as AsyncIterator<unknown>).next());
+    } catch (error) {
+      this.events.failed(new NodeExecutionError(exp.expander, exp.taskId, error));
+      return;
+    }
+    p.then(
+      (r) => {
+        exp.pulling = false;
+        if (this.closed) return;
+        if (r.done) this.exhaust(exp);
+        else this.createChild(exp, r.value);
+        this.events.progressed();
+      },
+      (error: unknown) => this.events.failed(new NodeExecutionError(exp.expander, exp.taskId, error)),
+    );
+  }
+
+  private createChild(exp: Expansion, item: unknown): void {
+    const index = exp.nextIndex++;
+    const parent = exp.scope;
+    const child = new Scope(parent, parent.depth + 1, [...parent.path, index], exp, index);
+    child.itemName = exp.expander;
+    child.item = item;
+    const items = exp.collected.get(exp.expander);
+    if (items) items[index] = item;
+    if (exp.children.length > 0) {
+      exp.live++;
+      this.instantiate(child, exp.children);
+    }
+  }
+
+  private exhaust(exp: Expansion): void {
+    exp.exhausted = true;
+    this.active.delete(exp);
+    if (!exp.reported) this.events.expanded(exp.taskId, exp.expander, exp.scope.path, exp.nextIndex);
+    this.fireGates(exp);
+  }
+
+  private fireGates(exp: Expansion): void {
+    const keep: Array<{ child: TaskTemplate | undefined; inst: Instance }> = [];
+    for (const w of exp.gateWaiters) {
+      if (exp.gateOpen(w.child)) {
+        if (--w.inst.pending === 0) this.events.ready(w.inst);
+      } else keep.push(w);
+    }
+    exp.gateWaiters = keep;
+  }
+}

@@ -1,0 +1,146 @@
+// Dispatch: when a task goes to its executor. One dispatcher per executor
+// instance, shared by every run of every driver that uses it, so `maxTasks`
+// (the executor's `canSubmitTask()`) caps tasks in flight across runs, and
+// runs take turns (round-robin) so none starves another.
+import type { Task, TaskExecutor } from "../executors/task-executor.js";
+
+/** A run's side of a dispatcher (one per run and executor). */
+export interface DispatchClient {
+  /**
+   * The task to submit now, or undefined when this client has none ready
+   * (it calls `wake` again when it has). Called only when the executor can
+   * take a task.
+   */
+  next(): Task | undefined;
+  /** The executor settled a task this client handed over. */
+  settled(task: Task, ok: boolean, value: unknown): void;
+}
+
+/** How long to wait before asking an executor again when it refused work with nothing in flight. */
+const POLL_MS = [5, 20, 50, 100, 250] as const;
+
+/**
+ * Feeds one executor from every run that has work for it. Re-pumped on every
+ * completion, whichever run it belongs to; an aborted or failed run leaves the
+ * ring and its queued tasks are dropped, so it never holds the others up.
+ */
+export class TaskDispatcher {
+  private readonly ring: DispatchClient[] = [];
+  private readonly inRing = new Set<DispatchClient>();
+  private cursor = 0;
+  private inFlight = 0;
+  private pumping = false;
+  private again = false;
+  private poll: ReturnType<typeof setTimeout> | undefined;
+  private polls = 0;
+
+  constructor(readonly executor: TaskExecutor) {}
+
+  /** The client has (or may have) tasks ready: give it turns until it has none. */
+  wake(client: DispatchClient): void {
+    if (!this.inRing.has(client)) {
+      this.inRing.add(client);
+      this.ring.push(client);
+    }
+    this.pump();
+  }
+
+  /** The client's run is over: no more turns. */
+  leave(client: DispatchClient): void {
+    if (!this.inRing.delete(client)) return;
+    const i = this.ring.indexOf(client);
+    this.ring.splice(i, 1);
+    if (i < this.cursor) this.cursor--;
+  }
+
+  /**
+   * Ask the executor again now: it may have freed capacity without settling a
+   * task (an in-thread executor abandons the tasks of an aborted run).
+   */
+  kick(): void {
+    this.pump();
+  }
+
+  /** Tasks this dispatcher submitted that the executor has not settled. */
+  get tasksInFlight(): number {
+    return this.inFlight;
+  }
+
+  private pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        while (this.ring.length > 0 && this.executor.canSubmitTask()) {
+          if (this.cursor >= this.ring.length) this.cursor = 0;
+          const client = this.ring[this.cursor]!;
+          const task = client.next();
+          if (task === undefined) {
+            // the client may have left during next() (its run failed)
+            if (this.ring[this.cursor] === client) {
+              this.ring.splice(this.cursor, 1);
+              this.inRing.delete(client);
+            }
+            continue;
+          }
+          this.cursor++;
+          this.submit(client, task);
+        }
+      } while (this.again);
+    } finally {
+      this.pumping = false;
+    }
+    this.schedulePoll();
+  }
+
+  private submit(client: DispatchClient, task: Task): void {
+    this.inFlight++;
+    let p: Promise<Record<string, unknown>>;
+    try {
+      p = Promise.resolve(this.executor.submitTask(task));
+    } catch (error) {
+      p = Promise.reject(error);
+    }
+    p.then(
+      (value) => this.settle(client, task, true, value),
+      (error: unknown) => this.settle(client, task, false, error),
+    );
+  }
+
+  private settle(client: DispatchClient, task: Task, ok: boolean, value: unknown): void {
+    this.inFlight--;
+    this.polls = 0;
+    try {
+      client.settled(task, ok, value);
+    } finally {
+      this.pump();
+    }
+  }
+
+  /**
+   * An executor that refuses work while none of ours is in flight (its capacity
+   * is held elsewhere, e.g. a shared queue) will not wake us by a completion:
+   * ask again after a short, growing pause.
+   */
+  private schedulePoll(): void {
+    if (this.ring.length === 0 || this.inFlight > 0 || this.poll !== undefined) return;
+    const ms = POLL_MS[Math.min(this.polls++, POLL_MS.length - 1)]!;
+    this.poll = setTimeout(() => {
+      this.poll = undefined;
+      this.pump();
+    }, ms);
+  }
+}
+
+const dispatchers = new WeakMap<TaskExecutor, TaskDispatcher>();
+
+/** The one dispatcher of an executor instance. */
+export function dispatcherFor(executor: TaskExecutor): TaskDispatcher {
+  let d = dispatchers.get(executor);
+  if (!d) dispatchers.set(executor, (d = new TaskDispatcher(executor)));
+  return d;
+}
