@@ -1,0 +1,396 @@
+// Data versions: a fingerprint of a value that cannot lie.
+//
+// A value is written as a canonical byte encoding — a tag for its type, then its
+// contents, every variable-length part prefixed by its length — and the data
+// version is the SHA-256 of that encoding. Equal encodings mean equal values,
+// so the rules below decide what "equal" means:
+//
+// - Primitives by type and value: 1, "1", 1n, true differ. Numbers by their
+//   float64 bits, so -0 and 0 differ (Object.is); every NaN is one NaN.
+// - Strings by their UTF-16 code units (UTF-8 when well formed), so lone
+//   surrogates never merge with U+FFFD.
+// - Arrays by length and elements in order; a hole differs from `undefined`.
+//   Arrays of up to 4,096 elements also include own non-index properties (a
+//   RegExp match's `index`, `groups`); longer ones do not (listing the keys of
+//   a long array costs more than hashing it).
+// - Plain objects by their own enumerable keys, sorted, and values: {a:1,b:2}
+//   and {b:2,a:1} are equal. An object with a null prototype differs from {}.
+//   Enumerable symbol keys count (registered symbols, by their key).
+// - Map and Set by entries *in insertion order*: JavaScript defines their
+//   iteration order and nodes read it (`[...set]`, `map.keys().next()`), so a
+//   reordered Map is another value (a miss, never a false hit). A Map and an
+//   object with the same entries differ.
+// - Date by time; RegExp by source, flags and lastIndex; boxed primitives by
+//   their value.
+// - ArrayBuffer, SharedArrayBuffer, DataView, Node's Buffer and every typed
+//   array by type and the bytes of the view (`byteOffset`/`byteLength`
+//   respected): a Float32Array and an Int32Array with the same bytes differ.
+//   Views of 4 KiB and more are digested natively (Web Crypto), in 4 MiB
+//   chunks in parallel, without copying them into the encoding.
+// - Shared references and cycles: an object met again is written as a
+//   reference to its first visit, so `[x, x]` differs from `[x, structuredClone(x)]`
+//   and a cycle differs from any finite unrolling of it. The walk is iterative:
+//   no depth limit, no stack overflow, no cut-off that could equate values.
+// - Other objects (class instances) go through a registered fingerprinter
+//   (`registerFingerprint`), tagged with its id; without one, and for
+//   functions, unregistered symbols, Promises, Errors, WeakMaps and the like,
+//   the value is *unhashable*: the caller must not cache what depends on it.
+//
+// The walk reads the whole value synchronously, before `fingerprint` returns
+// its promise (Web Crypto copies what it digests when called), so a value
+// changed afterwards does not change its fingerprint.
+
+import { ByteWriter } from "./byte-writer.js";
+import { listFingerprinters } from "./fingerprint-registry.js";
+import { NATIVE_DIGEST_MIN_BYTES, sha256, toBase64Url } from "./sha256.js";
+
+/** A value's fingerprint: base64url SHA-256 of its canonical encoding (43 characters). */
+export type DataVersion = string;
+
+/** Why a value could not be fingerprinted; the caller must not cache anything keyed by it. */
+export interface Unhashable {
+  readonly unhashable: true;
+  /** What the value (or the part of it at fault) is, where, and what to do. */
+  readonly reason: string;
+}
+
+/** Whether a fingerprint result says "cannot be fingerprinted". */
+export function isUnhashable(value: unknown): value is Unhashable {
+  return typeof value === "object" && value !== null && (value as Unhashable).unhashable === true;
+}
+
+const enum Tag {
+  Undefined = 0,
+  Null,
+  False,
+  True,
+  Number,
+  BigInt,
+  StringUtf8,
+  StringUtf16,
+  Symbol,
+  Array = 16,
+  Hole,
+  Object,
+  NullProtoObject,
+  Map,
+  Set,
+  Date,
+  RegExp,
+  Boxed,
+  Bytes = 32,
+  Blob,
+  Custom = 48,
+  Ref = 64,
+}
+
+/** Arrays up to this length include their own non-index properties. */
+const ARRAY_EXTRAS_MAX = 4096;
+/** Chunk size of natively digested views: chunks run in parallel on Web Crypto's threads. */
+const CHUNK = 4 * 1024 * 1024;
+
+// Byte views by exact prototype; a subclass needs its own fingerprinter (it may hold more state).
+const VIEW_CODES = new Map<object, number>();
+[
+  "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array",
+  "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Float16Array", "DataView", "ArrayBuffer", "SharedArrayBuffer",
+].forEach((name, i) => {
+  const ctor = (globalThis as unknown as Record<string, { prototype: object } | undefined>)[name];
+  if (ctor) VIEW_CODES.set(ctor.prototype, i + 1);
+});
+const NodeBuffer = (globalThis as { Buffer?: { prototype: object } }).Buffer;
+if (NodeBuffer) VIEW_CODES.set(NodeBuffer.prototype, 32);
+
+const BOXED = new Map<object, (v: object) => unknown>([
+  [Number.prototype, (v) => Number.prototype.valueOf.call(v)],
+  [String.prototype, (v) => String.prototype.valueOf.call(v)],
+  [Boolean.prototype, (v) => Boolean.prototype.valueOf.call(v)],
+  [BigInt.prototype, (v) => BigInt.prototype.valueOf.call(v)],
+  [Symbol.prototype, (v) => Symbol.prototype.valueOf.call(v)],
+]);
+
+class UnhashableError extends Error {}
+
+/** A container being written: its children are visited in order, one at a time. */
+interface Frame {
+  readonly container: unknown;
+  /** Children to write: array elements, or [key, value, key, value, …] pairs. */
+  readonly items: ArrayLike<unknown>;
+  /** Keys for object frames (children are the values of these keys), else undefined. */
+  readonly keys: readonly PropertyKey[] | undefined;
+  /** Array frames check for holes. */
+  readonly holes: boolean;
+  i: number;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === "function") return `a function${v.name ? ` (${v.name})` : ""}`;
+  if (typeof v === "symbol") return `a symbol (${String(v)}) that is not registered with Symbol.for`;
+  const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
+  const name = proto?.constructor?.name;
+  if (v instanceof Promise) return "a Promise (await it inside the node instead of returning it)";
+  if (v instanceof Error) return `an Error (${(v as Error).name})`;
+  return `an instance of ${name || "an anonymous class"}`;
+}
+
+function pathOf(frames: readonly Frame[]): string {
+  let out = "";
+  for (const f of frames) {
+    const at = f.i - 1;
+    if (f.keys) {
+      const k = f.keys[at];
+      out += typeof k === "string" && /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${typeof k === "symbol" ? String(k) : JSON.stringify(k)}]`;
+    } else if (f.container instanceof Map) out += at % 2 === 0 ? `<key ${at / 2}>` : `.get(<key ${(at - 1) / 2}>)`;
+    else if (f.container instanceof Set) out += `<item ${at}>`;
+    else out += `[${at}]`;
+  }
+  return out;
+}
+
+/** The canonical encoding of one value, with the digests of its large views still pending. */
+class Encoder {
+  constructor(readonly w: ByteWriter) {}
+  readonly digests: Array<Uint8Array | Promise<Uint8Array>> = [];
+  private readonly seen = new Map<object, number>();
+  private readonly frames: Frame[] = [];
+
+  encode(root: unknown): void {
+    this.value(root);
+    const frames = this.frames;
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1]!;
+      if (f.i >= (f.keys ? f.keys.length : f.items.length)) {
+        frames.pop();
+        continue;
+      }
+      const i = f.i++;
+      if (f.keys) {
+        const k = f.keys[i]!;
+        this.key(k);
+        this.value((f.items as unknown as Record<PropertyKey, unknown>)[k as string]);
+        continue;
+      }
+      const v = f.items[i];
+      if (typeof v === "number") this.w.tagF64(Tag.Number, v);
+      else if (v === undefined && f.holes && !(i in (f.items as object))) this.w.u8(Tag.Hole);
+      else this.value(v);
+    }
+  }
+
+  private key(k: PropertyKey): void {
+    if (typeof k === "string") this.w.string(k, Tag.StringUtf8, Tag.StringUtf16);
+    else this.value(k);
+  }
+
+  private fail(v: unknown): never {
+    const where = pathOf(this.frames);
+    throw new UnhashableError(`${where ? `the value at ${where}` : "the value"} is ${describe(v)}`);
+  }
+
+  /** Write a primitive, or open a container (pushing a frame for its children). */
+  private value(v: unknown): void {
+    const w = this.w;
+    switch (typeof v) {
+      case "number":
+        w.tagF64(Tag.Number, v);
+        return;
+      case "string":
+        w.string(v, Tag.StringUtf8, Tag.StringUtf16);
+        return;
+      case "boolean":
+        w.u8(v ? Tag.True : Tag.False);
+        return;
+      case "undefined":
+        w.u8(Tag.Undefined);
+        return;
+      case "bigint":
+        w.u8(Tag.BigInt);
+        w.string(v.toString(16), Tag.StringUtf8, Tag.StringUtf16);
+        return;
+      case "symbol": {
+        const key = Symbol.keyFor(v);
+        if (key === undefined) this.fail(v);
+        w.u8(Tag.Symbol);
+        w.string(key, Tag.StringUtf8, Tag.StringUtf16);
+        return;
+      }
+      case "function":
+        this.fail(v);
+    }
+    if (v === null) {
+      w.u8(Tag.Null);
+      return;
+    }
+    const obj = v as object;
+    const ref = this.seen.get(obj);
+    if (ref !== undefined) {
+      w.u8(Tag.Ref);
+      w.varint(ref);
+      return;
+    }
+    this.seen.set(obj, this.seen.size);
+    const proto = Object.getPrototypeOf(obj) as object | null;
+    if (proto === Array.prototype) return this.array(obj as unknown[]);
+    if (proto === Object.prototype || proto === null) return this.object(obj, proto === null ? Tag.NullProtoObject : Tag.Object);
+    for (const fp of listFingerprinters()) {
+      if (!fp.test(obj)) continue;
+      w.u8(Tag.Custom);
+      w.string(fp.id, Tag.StringUtf8, Tag.StringUtf16);
+      // the returned data is written in place of the value; it may hold further fingerprinted values
+      this.value(fp.fingerprint(obj));
+      return;
+    }
+    const view = VIEW_CODES.get(proto);
+    if (view !== undefined) return this.bytes(obj, view);
+    if (proto === Map.prototype) {
+      const map = obj as Map<unknown, unknown>;
+      w.u8(Tag.Map);
+      w.varint(map.size);
+      const items: unknown[] = new Array(map.size * 2);
+      let j = 0;
+      for (const [k, item] of map) (items[j++] = k), (items[j++] = item);
+      this.frames.push({ container: map, items, keys: undefined, holes: false, i: 0 });
+      return;
+    }
+    if (proto === Set.prototype) {
+      const set = obj as Set<unknown>;
+      w.u8(Tag.Set);
+      w.varint(set.size);
+      this.frames.push({ container: set, items: [...set], keys: undefined, holes: false, i: 0 });
+      return;
+    }
+    if (proto === Date.prototype) {
+      w.tagF64(Tag.Date, (obj as Date).getTime());
+      return;
+    }
+    if (proto === RegExp.prototype) {
+      const re = obj as RegExp;
+      w.u8(Tag.RegExp);
+      w.string(re.source, Tag.StringUtf8, Tag.StringUtf16);
+      w.string(re.flags, Tag.StringUtf8, Tag.StringUtf16);
+      w.tagF64(Tag.Number, Number(re.lastIndex));
+      return;
+    }
+    const unbox = BOXED.get(proto);
+    if (unbox) {
+      w.u8(Tag.Boxed);
+      this.value(unbox(obj));
+      return;
+    }
+    this.fail(obj);
+  }
+
+  private array(arr: unknown[]): void {
+    const w = this.w;
+    w.u8(Tag.Array);
+    w.varint(arr.length);
+    if (arr.length <= ARRAY_EXTRAS_MAX) {
+      const extras = Object.keys(arr).filter((k) => !isIndex(k, arr.length));
+      w.varint(extras.length);
+      // extras are written after the elements: push them first, below the elements' frame
+      if (extras.length > 0) this.frames.push({ container: arr, items: arr, keys: extras.sort(), holes: false, i: 0 });
+    }
+    this.frames.push({ container: arr, items: arr, keys: undefined, holes: true, i: 0 });
+  }
+
+  private object(obj: object, tag: Tag): void {
+    const w = this.w;
+    const keys: PropertyKey[] = Object.keys(obj).sort();
+    let symbols = Object.getOwnPropertySymbols(obj);
+    if (symbols.length > 0) symbols = symbols.filter((s) => Object.prototype.propertyIsEnumerable.call(obj, s));
+    if (symbols.length > 0) {
+      for (const s of symbols) if (Symbol.keyFor(s) === undefined) this.fail(s);
+      keys.push(...symbols.sort((a, b) => (Symbol.keyFor(a)! < Symbol.keyFor(b)! ? -1 : 1)));
+    }
+    w.u8(tag);
+    w.varint(keys.length);
+    this.frames.push({ container: obj, items: obj as ArrayLike<unknown>, keys, holes: false, i: 0 });
+  }
+
+  private bytes(obj: object, code: number): void {
+    const w = this.w;
+    const b =
+      obj instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && obj instanceof SharedArrayBuffer)
+        ? new Uint8Array(obj as ArrayBuffer)
+        : new Uint8Array((obj as ArrayBufferView).buffer, (obj as ArrayBufferView).byteOffset, (obj as ArrayBufferView).byteLength);
+    if (b.byteLength < NATIVE_DIGEST_MIN_BYTES) {
+      w.u8(Tag.Bytes);
+      w.u8(code);
+      w.varint(b.byteLength);
+      w.raw(b);
+      return;
+    }
+    // large: the encoding records type and length; the chunks' digests follow the encoding, in order
+    w.u8(Tag.Blob);
+    w.u8(code);
+    w.varint(b.byteLength);
+    for (let at = 0; at < b.byteLength; at += CHUNK) this.digests.push(sha256(b.subarray(at, Math.min(at + CHUNK, b.byteLength))));
+  }
+}
+
+function isIndex(key: string, length: number): boolean {
+  const n = Number(key);
+  return n >>> 0 === n && n < length && String(n) === key;
+}
+
+function finish(e: Encoder): DataVersion | Promise<DataVersion> {
+  const structure = e.w.result();
+  if (e.digests.length === 0) {
+    const d = sha256(structure);
+    return d instanceof Uint8Array ? toBase64Url(d) : d.then(toBase64Url);
+  }
+  // the structure goes first, length-prefixed, then every chunk digest in walk order
+  const head = new ByteWriter(structure.length + 10);
+  head.varint(structure.length);
+  head.raw(structure);
+  const prefix = head.result();
+  return Promise.all(e.digests).then((parts) => {
+    const all = new Uint8Array(prefix.length + parts.length * 32);
+    all.set(prefix);
+    parts.forEach((p, i) => all.set(p, prefix.length + i * 32));
+    const d = sha256(all);
+    return d instanceof Uint8Array ? toBase64Url(d) : d.then(toBase64Url);
+  });
+}
+
+/**
+ * The data version of a value, synchronously when it holds no large binary
+ * data, else a promise. For the cache engine's hot path; `fingerprint` is the
+ * public form.
+ */
+export function fingerprintNow(value: unknown): DataVersion | Unhashable | Promise<DataVersion | Unhashable> {
+  // one writer serves every call (allocation dominated small values); a fingerprinter that fingerprints inside gets its own
+  const w = spareWriter ?? new ByteWriter();
+  spareWriter = undefined;
+  w.length = 0;
+  const e = new Encoder(w);
+  try {
+    e.encode(value);
+    return finish(e);
+  } catch (error) {
+    const reason =
+      error instanceof UnhashableError
+        ? error.message
+        : `reading it threw (${error instanceof Error ? error.message : String(error)})`;
+    return { unhashable: true, reason };
+  } finally {
+    // finish() has consumed the bytes (digested or copied) by now; a writer grown past 1 MiB is let go
+    if (w.bytes.length <= 1 << 20) spareWriter = w;
+  }
+}
+
+let spareWriter: ByteWriter | undefined;
+
+/**
+ * Fingerprint a value: its data version, or `Unhashable` with the reason when
+ * it holds something that cannot be fingerprinted (a function, a class
+ * instance without a registered fingerprinter). The value is read before this
+ * returns, so later changes to it do not affect the result.
+ *
+ * @example
+ * await fingerprint({ a: 1, b: [2, 3] }) === await fingerprint({ b: [2, 3], a: 1 }); // true
+ * isUnhashable(await fingerprint(() => 1)); // true
+ */
+export async function fingerprint(value: unknown): Promise<DataVersion | Unhashable> {
+  return fingerprintNow(value);
+}
