@@ -176,8 +176,10 @@ const NO_LINE_BREAK_AFTER = new Set(["return", "throw", "break", "continue", "yi
 
 /** Whether dropping the whitespace between two tokens could make them read differently. */
 function gapMatters(prev: Token, next: Token): boolean {
-  const joinable = (k: Kind) => k === Kind.Word || k === Kind.Number || k === Kind.Literal;
-  if (joinable(prev.kind) && joinable(next.kind)) return true;
+  // a template's "${" and "}" delimit like punctuators
+  const joinsAfter = prev.kind !== Kind.Punct && !(prev.kind === Kind.Literal && prev.text.endsWith("${"));
+  const joinsBefore = next.kind !== Kind.Punct && !(next.kind === Kind.Literal && next.text.startsWith("}"));
+  if (joinsAfter && joinsBefore) return true;
   if (prev.kind === Kind.Number && next.text.startsWith(".")) return true; // `1 .toString()`
   if (prev.kind === Kind.Punct && next.kind === Kind.Punct) return punctuatorAt(prev.text + next.text).length > prev.text.length;
   return false;
