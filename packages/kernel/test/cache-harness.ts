@@ -56,6 +56,31 @@ export function tasksOf(nodes: GraphNode[], grouping: RunRequest["grouping"]): G
   return out;
 }
 
+/**
+ * Run one task through the cache as the driver will: plan, run the nodes that
+ * are not hits (reading inputs from the task, then from `env`), record. A
+ * failure gives the task's keys up and rethrows.
+ */
+export async function runTask(cache: RunCache, task: CacheTask, env: Map<string, unknown>, ran: string[]): Promise<void> {
+  const plan = await cache.planTask(task);
+  for (const [name, value] of plan.hits) env.set(name, value);
+  if (plan.run.length === 0) return;
+  const values: Record<string, unknown> = {};
+  try {
+    for (const n of plan.run) {
+      ran.push(task.path ? `${n.name}[${task.path.join(",")}]` : n.name);
+      let v = (n.spec!.fn as (...a: unknown[]) => unknown)(...n.deps.map((d) => (d in task.inputs ? task.inputs[d] : env.get(d))));
+      if (v instanceof Promise) v = await v;
+      env.set(n.name, v);
+      values[n.name] = v;
+    }
+  } catch (error) {
+    cache.taskFailed(plan);
+    throw error;
+  }
+  cache.recordTask(plan, values);
+}
+
 async function execute(cache: RunCache, graph: FunctionGraph, finalVars: string[], req: RunRequest, runId: string): Promise<HarnessRun> {
   const env = new Map<string, unknown>(Object.entries({ ...(req.inputs ?? {}), ...(req.overrides ?? {}) }));
   const ran: string[] = [];
@@ -63,25 +88,7 @@ async function execute(cache: RunCache, graph: FunctionGraph, finalVars: string[
     const inside = new Set(nodes.map((n) => n.name));
     const inputs: Record<string, unknown> = {};
     for (const n of nodes) for (const d of n.deps) if (!inside.has(d)) inputs[d] = env.get(d);
-    const task: CacheTask = { taskId: nodes.map((n) => n.name).join("+"), nodes, inputs };
-    const plan = await cache.planTask(task);
-    for (const [name, value] of plan.hits) env.set(name, value);
-    if (plan.run.length === 0) continue;
-    const values: Record<string, unknown> = {};
-    try {
-      for (const n of plan.run) {
-        ran.push(n.name);
-        const args = n.deps.map((d) => env.get(d));
-        let v = (n.spec!.fn as (...a: unknown[]) => unknown)(...args);
-        if (v instanceof Promise) v = await v;
-        env.set(n.name, v);
-        values[n.name] = v;
-      }
-    } catch (error) {
-      cache.taskFailed(plan);
-      throw error;
-    }
-    cache.recordTask(plan, values);
+    await runTask(cache, { taskId: nodes.map((n) => n.name).join("+"), nodes, inputs }, env, ran);
   }
   const outputs: Record<string, unknown> = {};
   for (const f of finalVars) outputs[f] = env.get(f);

@@ -2,35 +2,13 @@
 import { describe, expect, test } from "vitest";
 import { CacheEngine } from "../src/cache/cache-engine.js";
 import { InMemoryCacheStore, type CacheEntry, type CacheStore } from "../src/cache/cache-store.js";
-import type { CacheTask, RunCache } from "../src/cache/run-cache.js";
 import { registerFingerprint } from "../src/cache/fingerprint-registry.js";
 import { registerCodec } from "../src/codec/codec-registry.js";
 import { collect, parallelizable } from "../src/node/define.js";
 import type { GraphNode } from "../src/graph/function-graph.js";
-import { engineOf, eventsOf, graphOf, runCached } from "./cache-harness.js";
+import { engineOf, eventsOf, graphOf, runCached, runTask } from "./cache-harness.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs a task through the cache: plan, run what is not a hit, record. */
-async function runTask(cache: RunCache, task: CacheTask, env: Map<string, unknown>, ran: string[]): Promise<void> {
-  const plan = await cache.planTask(task);
-  for (const [k, v] of plan.hits) env.set(k, v);
-  if (plan.run.length === 0) return;
-  const values: Record<string, unknown> = {};
-  try {
-    for (const n of plan.run) {
-      ran.push(task.path ? `${n.name}[${task.path.join(",")}]` : n.name);
-      let v = (n.spec!.fn as (...a: unknown[]) => unknown)(...n.deps.map((d) => (d in task.inputs ? task.inputs[d] : env.get(d))));
-      if (v instanceof Promise) v = await v;
-      env.set(n.name, v);
-      values[n.name] = v;
-    }
-  } catch (error) {
-    cache.taskFailed(plan);
-    throw error;
-  }
-  cache.recordTask(plan, values);
-}
 
 describe("parallel blocks: the expander runs, each branch is keyed by its item, the collector by what it collects", () => {
   const broken = new Set<number>();

@@ -65,10 +65,13 @@ export class InMemoryCacheStore implements CacheStore {
   async get(key: string): Promise<CacheEntry | undefined> {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    // most recently used last
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return { dataVersion: entry.dataVersion, value: structuredClone(entry.value) };
+    if (this.maxEntries !== Infinity) {
+      // most recently used last
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
+    const v = entry.value;
+    return { dataVersion: entry.dataVersion, value: v === null || typeof v !== "object" ? v : structuredClone(v) };
   }
 
   async set(key: string, entry: CacheEntry): Promise<void> {

@@ -2,10 +2,10 @@
 // (in our words, for JavaScript's types), plus the failures Hamilton shipped:
 // equal fingerprints for different timestamps (#1242), for arrays of another
 // shape or dtype (#1617), and for values that differ below a depth limit (#1715).
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { registerFingerprint } from "./fingerprint-registry.js";
 import { fingerprint, fingerprintNow, isUnhashable } from "./fingerprint.js";
-import { sha256Sync, toBase64Url } from "./sha256.js";
+import { digestBackend, sha256Sync, toBase64Url } from "./sha256.js";
 
 const fp = (v: unknown) => fingerprint(v);
 async function same(a: unknown, b: unknown): Promise<boolean> {
@@ -327,8 +327,36 @@ describe("SHA-256", () => {
     }
   });
 
-  test("small values fingerprint synchronously; large ones return a promise", () => {
+  test("small values fingerprint synchronously (large ones too, with Node's hash)", () => {
     expect(typeof fingerprintNow({ a: 1 })).toBe("string");
-    expect(fingerprintNow(new Uint8Array(1 << 20))).toBeInstanceOf(Promise);
+    const large = fingerprintNow(new Uint8Array(1 << 20));
+    if (digestBackend === "node") expect(typeof large).toBe("string");
+    else expect(large).toBeInstanceOf(Promise);
+  });
+
+  test("every backend gives the same fingerprints: Node's hash, Web Crypto, and SHA-256 in JavaScript", async () => {
+    const value = { big: new Float64Array(700_000).map((_, k) => k / 3), small: new Uint8Array(5000).fill(9), text: "x".repeat(300) };
+    const expected = await fingerprint(value);
+    const proc = globalThis.process as { getBuiltinModule?: unknown };
+    const getBuiltin = proc.getBuiltinModule;
+    const cryptoDescriptor = Object.getOwnPropertyDescriptor(globalThis, "crypto")!;
+    const load = async () => {
+      vi.resetModules();
+      return (await import("./fingerprint.js")) as typeof import("./fingerprint.js");
+    };
+    try {
+      proc.getBuiltinModule = undefined;
+      const web = await load();
+      expect((await import("./sha256.js")).digestBackend).toBe("web-crypto");
+      expect(await web.fingerprint(value)).toBe(expected);
+      Object.defineProperty(globalThis, "crypto", { value: undefined, configurable: true });
+      const js = await load();
+      expect((await import("./sha256.js")).digestBackend).toBe("js");
+      expect(await js.fingerprint(value)).toBe(expected);
+    } finally {
+      proc.getBuiltinModule = getBuiltin;
+      Object.defineProperty(globalThis, "crypto", cryptoDescriptor);
+      vi.resetModules();
+    }
   });
 });

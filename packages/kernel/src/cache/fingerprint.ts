@@ -25,8 +25,10 @@
 // - ArrayBuffer, SharedArrayBuffer, DataView, Node's Buffer and every typed
 //   array by type and the bytes of the view (`byteOffset`/`byteLength`
 //   respected): a Float32Array and an Int32Array with the same bytes differ.
-//   Views of 4 KiB and more are digested natively (Web Crypto), in 4 MiB
-//   chunks in parallel, without copying them into the encoding.
+//   Views of 4 KiB and more are digested on their own, in 4 MiB chunks
+//   (natively: Node's hash in place, or Web Crypto), never copied into the
+//   encoding; the encoding records their type and length, and the chunk
+//   digests follow it.
 // - Shared references and cycles: an object met again is written as a
 //   reference to its first visit, so `[x, x]` differs from `[x, structuredClone(x)]`
 //   and a cycle differs from any finite unrolling of it. The walk is iterative:
@@ -37,8 +39,8 @@
 //   the value is *unhashable*: the caller must not cache what depends on it.
 //
 // The walk reads the whole value synchronously, before `fingerprint` returns
-// its promise (Web Crypto copies what it digests when called), so a value
-// changed afterwards does not change its fingerprint.
+// its promise (Node hashes in place; Web Crypto copies what it digests when
+// called), so a value changed afterwards does not change its fingerprint.
 
 import { ByteWriter } from "./byte-writer.js";
 import { listFingerprinters } from "./fingerprint-registry.js";
@@ -86,7 +88,7 @@ const enum Tag {
 
 /** Arrays up to this length include their own non-index properties. */
 const ARRAY_EXTRAS_MAX = 4096;
-/** Chunk size of natively digested views: chunks run in parallel on Web Crypto's threads. */
+/** Chunk size of separately digested views (Web Crypto digests chunks in parallel on its threads). Part of the definition: every backend cuts alike. */
 const CHUNK = 4 * 1024 * 1024;
 
 // Byte views by exact prototype; a subclass needs its own fingerprinter (it may hold more state).
@@ -344,13 +346,15 @@ function finish(e: Encoder): DataVersion | Promise<DataVersion> {
   head.varint(structure.length);
   head.raw(structure);
   const prefix = head.result();
-  return Promise.all(e.digests).then((parts) => {
+  const combine = (parts: readonly Uint8Array[]): DataVersion | Promise<DataVersion> => {
     const all = new Uint8Array(prefix.length + parts.length * 32);
     all.set(prefix);
     parts.forEach((p, i) => all.set(p, prefix.length + i * 32));
     const d = sha256(all);
     return d instanceof Uint8Array ? toBase64Url(d) : d.then(toBase64Url);
-  });
+  };
+  if (e.digests.every((d) => d instanceof Uint8Array)) return combine(e.digests as Uint8Array[]);
+  return Promise.all(e.digests).then(combine);
 }
 
 /**

@@ -1,9 +1,11 @@
-// SHA-256, two ways, same result. Web Crypto (`crypto.subtle`, in Node and
-// browsers) digests large buffers natively, off the main thread; but each call
-// is a round trip (tens of µs in Node), which dominates for the small inputs
-// most cache keys are made of. So small inputs are digested here, synchronously,
-// and large ones by Web Crypto. Both compute the same function, so which one ran
-// never changes a fingerprint (a test cross-checks them).
+// SHA-256, three ways, one result. Node's own hash (reached through
+// `process.getBuiltinModule`, so nothing is imported and browsers never see it)
+// digests in place, without a copy, at native speed. Where it is missing
+// (browsers, older Node), Web Crypto (`crypto.subtle`) digests large inputs off
+// the main thread (it copies them first); small inputs are digested here,
+// synchronously, because each Web Crypto call is a round trip of tens of µs.
+// All three compute the same function, so where a fingerprint was computed
+// never changes it (a test cross-checks them).
 
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
@@ -97,11 +99,28 @@ export function sha256Sync(data: Uint8Array): Uint8Array {
 interface Subtle {
   digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer>;
 }
+interface NodeCrypto {
+  createHash(algorithm: "sha256"): { update(data: Uint8Array): { digest(): Uint8Array } };
+}
 
 /** Web Crypto's digest, when this realm has it (browsers offer it in secure contexts only). */
 const subtle: Subtle | undefined = (globalThis as { crypto?: { subtle?: Subtle } }).crypto?.subtle;
 
-/** Inputs at least this large are digested by Web Crypto (when present); smaller ones here. */
+/** Node's crypto module (Node 20.16+, Bun, Deno), when the runtime offers it without an import. */
+const nodeCrypto: NodeCrypto | undefined = (() => {
+  try {
+    const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const m = p?.getBuiltinModule?.("crypto") as NodeCrypto | undefined;
+    return typeof m?.createHash === "function" ? m : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Below this, hashing here beats a call into Node's hash. */
+const NODE_DIGEST_MIN_BYTES = 128;
+
+/** Inputs at least this large are digested by Web Crypto when Node's hash is missing; smaller ones here. */
 export const NATIVE_DIGEST_MIN_BYTES = 4 * 1024;
 
 /**
@@ -109,9 +128,13 @@ export const NATIVE_DIGEST_MIN_BYTES = 4 * 1024;
  * when called), so the caller may change the bytes afterwards.
  */
 export function sha256(data: Uint8Array): Uint8Array | Promise<Uint8Array> {
+  if (nodeCrypto) return data.byteLength < NODE_DIGEST_MIN_BYTES ? sha256Sync(data) : nodeCrypto.createHash("sha256").update(data).digest();
   if (subtle === undefined || data.byteLength < NATIVE_DIGEST_MIN_BYTES) return sha256Sync(data);
   return subtle.digest("SHA-256", data).then((buf) => new Uint8Array(buf));
 }
+
+/** Which digest `sha256` uses for large inputs here (for tests and benchmarks). */
+export const digestBackend: "node" | "web-crypto" | "js" = nodeCrypto ? "node" : subtle ? "web-crypto" : "js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
