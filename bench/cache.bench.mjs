@@ -35,12 +35,26 @@ async function mustHash(v) {
     for (let i = 0; i < a.length; i++) s += a[i];
     sink += s;
   };
-  const [tFp, tSum] = await sideBySide(15, [() => mustHash(a), sum]);
+  // a typical light node: standardise the column into a new one (mean, deviation, one output array)
+  const zscore = () => {
+    let m = 0;
+    for (let i = 0; i < a.length; i++) m += a[i];
+    m /= a.length;
+    let v = 0;
+    for (let i = 0; i < a.length; i++) v += (a[i] - m) ** 2;
+    const sd = Math.sqrt(v / a.length);
+    const out = new Float64Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = (a[i] - m) / sd;
+    sink += out[1];
+  };
+  const [tFp, tSum, tZ] = await sideBySide(15, [() => mustHash(a), sum, zscore]);
   const mb = a.byteLength / 1e6;
-  results.float64 = { mb, fingerprintMs: tFp, sumMs: tSum, mbPerSecond: mb / (tFp / 1000), fingerprintOverSum: tFp / tSum };
+  results.float64 = { mb, fingerprintMs: tFp, sumMs: tSum, zscoreMs: tZ, mbPerSecond: mb / (tFp / 1000), fingerprintOverSum: tFp / tSum, fingerprintOverZscore: tFp / tZ };
   row("Float64Array 1M (8 MB): fingerprint", tFp, "ms", `${fmt(mb / (tFp / 1000))} MB/s`);
   row("Float64Array 1M: sum of the elements", tSum, "ms");
+  row("Float64Array 1M: z-score into a new column", tZ, "ms");
   row("Float64Array 1M: fingerprint / sum", tFp / tSum, "x");
+  row("Float64Array 1M: fingerprint / z-score", tFp / tZ, "x");
 }
 
 // (b) a 1,000,000-row x 10-column Arrow Table of Float64 (80 MB)

@@ -1,4 +1,4 @@
-import { decodeValueAsync, encodeValue } from "../codec/codec-registry.js";
+import { decodeValue, decodeValueAsync, encodeValue, missingCodecModules } from "../codec/codec-registry.js";
 import { abortErrorFrom } from "../errors.js";
 import type { GraphNode } from "../graph/function-graph.js";
 import type { CacheEngine, Claim } from "./cache-engine.js";
@@ -281,7 +281,8 @@ export class RunCache {
     if (!entry) return undefined;
     let value: unknown;
     try {
-      value = await decodeValueAsync(entry.value);
+      // synchronously when every codec it needs is registered (the usual case), else import them first
+      value = missingCodecModules(entry.value).length === 0 ? decodeValue(entry.value) : await decodeValueAsync(entry.value);
     } catch (error) {
       this.emit(task, node, "store-error", `the entry cannot be decoded, so the node runs again: ${message(error)}`, key);
       return undefined;
