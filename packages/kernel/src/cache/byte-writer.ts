@@ -2,7 +2,8 @@ const encoder = new TextEncoder();
 
 // `String.prototype.isWellFormed` (ES2024) where present; a lone surrogate otherwise.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const isWellFormed: (s: string) => boolean =
+/** Whether a string has no lone surrogate (so UTF-8 carries it exactly). */
+export const isWellFormedString: (s: string) => boolean =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === "function"
     ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
     : (s) => !LONE_SURROGATE.test(s);
@@ -88,7 +89,7 @@ export class ByteWriter {
         return;
       }
     }
-    if (isWellFormed(s)) {
+    if (isWellFormedString(s)) {
       this.u8(tagUtf8);
       this.reserve(5 + s.length * 3);
       // the byte length is known only after encoding: a fixed 5-byte LEB128 slot (strings < 4 GiB)

@@ -79,6 +79,13 @@ describe("primitives", () => {
     expect(await same("a\uDC00b", "a\uFFFDb")).toBe(false);
     expect(await same("é".repeat(200), "é".repeat(200))).toBe(true);
     expect(await same("x".repeat(300), "x".repeat(299) + "y")).toBe(false);
+    // long strings are digested apart: still by every character, and unlike a byte array of their UTF-8
+    const long = "é".repeat(200_000);
+    expect(await same(long, "é".repeat(200_000))).toBe(true);
+    expect(await same(long, "é".repeat(199_999) + "e")).toBe(false);
+    expect(await same(long, "é".repeat(199_999))).toBe(false);
+    expect(await same(long, new TextEncoder().encode(long))).toBe(false);
+    expect(await same("\uD800".repeat(70_000), "\uFFFD".repeat(70_000))).toBe(false);
     expect(await same("", "\u0000")).toBe(false);
     // adjacent strings cannot trade characters: every string carries its length
     expect(await same(["ab", "c"], ["a", "bc"])).toBe(false);
@@ -122,6 +129,35 @@ describe("containers", () => {
     expect(await same(new Array(3), [undefined, undefined, undefined])).toBe(false);
     expect(await same([[1, 2, 3], [4, 5, 6]], [1, 2, 3, 4, 5, 6])).toBe(false);
     expect(await same([[1, 2], [3]], [[1], [2, 3]])).toBe(false);
+  });
+
+  test("holes: runs of holes are equal however long the array, sparse or not; a huge sparse array is cheap", async () => {
+    const sparse: unknown[] = [];
+    sparse[5] = "x";
+    sparse[2_000_000] = "y";
+    const alsoSparse: unknown[] = new Array(2_000_001);
+    alsoSparse[2_000_000] = "y";
+    alsoSparse[5] = "x";
+    expect(await same(sparse, alsoSparse)).toBe(true);
+    const moved: unknown[] = [];
+    moved[6] = "x";
+    moved[2_000_000] = "y";
+    expect(await same(sparse, moved)).toBe(false);
+    // a long array with a hole where the probe looks is walked by its keys: every value still counts
+    const probed = () => {
+      const a = Array.from({ length: 1 << 20 }, (_, k) => k);
+      delete a[0];
+      return a;
+    };
+    const edited = probed();
+    edited[500_000] = -1;
+    expect(await same(probed(), probed())).toBe(true);
+    expect(await same(probed(), edited)).toBe(false);
+    const huge: unknown[] = new Array(1e9);
+    huge[123_456_789] = 1;
+    const started = Date.now();
+    expect(await fp(huge)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Date.now() - started).toBeLessThan(10_000); // a hang guard, not a speed claim
   });
 
   test("own non-index properties of an array count (a RegExp match's index)", async () => {
@@ -309,6 +345,15 @@ describe("unhashable values", () => {
     class Self {}
     registerFingerprint({ id: "test/self", test: (v): v is Self => v instanceof Self, fingerprint: (s) => s });
     expect(isUnhashable(await fp(new Self()))).toBe(false);
+  });
+
+  test("a fingerprinter that throws makes the value unhashable; one whose test throws is skipped", async () => {
+    class Fragile {}
+    registerFingerprint({ id: "test/fragile", test: (v): v is Fragile => v instanceof Fragile, fingerprint: () => { throw new Error("cannot"); } });
+    const r = await fp([new Fragile()]);
+    expect(isUnhashable(r) && r.reason).toMatch(/threw \(cannot\)/);
+    registerFingerprint({ id: "test/throws-in-test", test: (v): v is never => { if (v instanceof Date) throw new Error("no dates"); return false; }, fingerprint: () => 0 });
+    expect(await same(new Date(1), new Date(1))).toBe(true);
   });
 
   test("registerFingerprint refuses a fingerprinter without an id or functions", () => {

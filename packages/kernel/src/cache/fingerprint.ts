@@ -9,7 +9,8 @@
 //   float64 bits, so -0 and 0 differ (Object.is); every NaN is one NaN.
 // - Strings by their UTF-16 code units (UTF-8 when well formed), so lone
 //   surrogates never merge with U+FFFD.
-// - Arrays by length and elements in order; a hole differs from `undefined`.
+// - Arrays by length and elements in order; a hole differs from `undefined`
+//   (runs of holes are written as one item, so `new Array(1e9)` is cheap).
 //   Arrays of up to 4,096 elements also include own non-index properties (a
 //   RegExp match's `index`, `groups`); longer ones do not (listing the keys of
 //   a long array costs more than hashing it).
@@ -42,7 +43,7 @@
 // its promise (Node hashes in place; Web Crypto copies what it digests when
 // called), so a value changed afterwards does not change its fingerprint.
 
-import { ByteWriter } from "./byte-writer.js";
+import { ByteWriter, isWellFormedString } from "./byte-writer.js";
 import { listFingerprinters } from "./fingerprint-registry.js";
 import { NATIVE_DIGEST_MIN_BYTES, sha256, toBase64Url } from "./sha256.js";
 
@@ -82,9 +83,15 @@ const enum Tag {
   Boxed,
   Bytes = 32,
   Blob,
+  /** A long well-formed string, as UTF-8 digested apart (no multi-megabyte copy into the encoding). */
+  StringBlob,
   Custom = 48,
   Ref = 64,
 }
+
+/** Strings at least this long are digested apart, like large views. */
+const LONG_STRING = 64 * 1024;
+const utf8 = new TextEncoder();
 
 /** Arrays up to this length include their own non-index properties. */
 const ARRAY_EXTRAS_MAX = 4096;
@@ -122,6 +129,10 @@ interface Frame {
   readonly keys: readonly PropertyKey[] | undefined;
   /** Array frames check for holes. */
   readonly holes: boolean;
+  /** For a sparse array: its present indices, ascending (holes between them are skipped, not visited). */
+  readonly present?: readonly number[];
+  /** Position in `present`. */
+  p?: number;
   i: number;
 }
 
@@ -172,11 +183,31 @@ class Encoder {
         this.value((f.items as unknown as Record<PropertyKey, unknown>)[k as string]);
         continue;
       }
+      if (f.present) {
+        // sparse: jump to the next present index, writing the run of holes before it
+        const next = f.present[f.p!] ?? f.items.length;
+        if (next > i) {
+          this.holes(next - i);
+          f.i = next;
+          continue;
+        }
+        f.p!++;
+      }
       const v = f.items[i];
       if (typeof v === "number") this.w.tagF64(Tag.Number, v);
-      else if (v === undefined && f.holes && !(i in (f.items as object))) this.w.u8(Tag.Hole);
-      else this.value(v);
+      else if (v === undefined && f.holes && !(i in (f.items as object))) {
+        let j = i + 1;
+        while (j < f.items.length && f.items[j] === undefined && !(j in (f.items as object))) j++;
+        this.holes(j - i);
+        f.i = j;
+      } else this.value(v);
     }
+  }
+
+  /** A maximal run of holes, however the array was walked. */
+  private holes(count: number): void {
+    this.w.u8(Tag.Hole);
+    this.w.varint(count);
   }
 
   private key(k: PropertyKey): void {
@@ -197,7 +228,8 @@ class Encoder {
         w.tagF64(Tag.Number, v);
         return;
       case "string":
-        w.string(v, Tag.StringUtf8, Tag.StringUtf16);
+        if (v.length >= LONG_STRING && isWellFormedString(v)) this.digested(Tag.StringBlob, 0, utf8.encode(v));
+        else w.string(v, Tag.StringUtf8, Tag.StringUtf16);
         return;
       case "boolean":
         w.u8(v ? Tag.True : Tag.False);
@@ -235,7 +267,7 @@ class Encoder {
     if (proto === Array.prototype) return this.array(obj as unknown[]);
     if (proto === Object.prototype || proto === null) return this.object(obj, proto === null ? Tag.NullProtoObject : Tag.Object);
     for (const fp of listFingerprinters()) {
-      if (!fp.test(obj)) continue;
+      if (!matches(fp, obj)) continue;
       w.u8(Tag.Custom);
       w.string(fp.id, Tag.StringUtf8, Tag.StringUtf16);
       // the returned data is written in place of the value; it may hold further fingerprinted values
@@ -292,7 +324,7 @@ class Encoder {
       // extras are written after the elements: push them first, below the elements' frame
       if (extras.length > 0) this.frames.push({ container: arr, items: arr, keys: extras.sort(), holes: false, i: 0 });
     }
-    this.frames.push({ container: arr, items: arr, keys: undefined, holes: true, i: 0 });
+    this.frames.push({ container: arr, items: arr, keys: undefined, holes: true, i: 0, ...(looksSparse(arr) ? { present: presentIndices(arr), p: 0 } : {}) });
   }
 
   private object(obj: object, tag: Tag): void {
@@ -322,11 +354,42 @@ class Encoder {
       w.raw(b);
       return;
     }
-    // large: the encoding records type and length; the chunks' digests follow the encoding, in order
-    w.u8(Tag.Blob);
+    this.digested(Tag.Blob, code, b);
+  }
+
+  /** Large bytes: the encoding records tag, type and length; the chunks' digests follow the encoding, in order. */
+  private digested(tag: Tag, code: number, b: Uint8Array): void {
+    const w = this.w;
+    w.u8(tag);
     w.u8(code);
     w.varint(b.byteLength);
     for (let at = 0; at < b.byteLength; at += CHUNK) this.digests.push(sha256(b.subarray(at, Math.min(at + CHUNK, b.byteLength))));
+  }
+}
+
+/** Arrays at least this long are probed for sparseness, so `new Array(1e9)` is not walked index by index. */
+const SPARSE_PROBE_MIN = 1 << 20;
+
+// A probe, not a proof: either walk gives the same encoding; this only picks the faster one.
+function looksSparse(arr: readonly unknown[]): boolean {
+  const n = arr.length;
+  if (n < SPARSE_PROBE_MIN) return false;
+  for (let k = 0; k <= 16; k++) if (!(Math.floor(((n - 1) * k) / 16) in arr)) return true;
+  return false;
+}
+
+function presentIndices(arr: readonly unknown[]): number[] {
+  const out: number[] = [];
+  for (const key of Object.keys(arr)) if (isIndex(key, arr.length)) out.push(Number(key));
+  return out; // Object.keys lists integer keys in ascending order
+}
+
+// a fingerprinter whose test throws on a value it was not written for simply does not handle it
+function matches(fp: { test(v: unknown): boolean }, v: object): boolean {
+  try {
+    return fp.test(v) === true;
+  } catch {
+    return false;
   }
 }
 
