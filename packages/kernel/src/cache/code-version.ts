@@ -44,8 +44,9 @@ function readSource(fn: Function): SourceInfo {
 /**
  * The code version of a node function: a hash of its source with comments and
  * whitespace normalised (reformatting keeps it, any token change changes it),
- * or the node's own `version` when given. Helpers the function calls are not
- * part of its source: bump `version` when they change.
+ * or the node's own `version` when given. Helpers the function calls and
+ * variables it closes over are not part of its source: bump `version` when they
+ * change (a node made by a factory, `make(3)` → `(x) => x * k`, needs one).
  */
 export function codeVersionOf(fn: Function, version?: string): string | Unhashable {
   if (version !== undefined) return `version:${version}`;
