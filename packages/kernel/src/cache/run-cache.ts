@@ -2,10 +2,11 @@ import { decodeValue, decodeValueAsync, encodeValue, missingCodecModules } from 
 import { abortErrorFrom } from "../errors.js";
 import type { GraphNode } from "../graph/function-graph.js";
 import type { CacheEngine, Claim } from "./cache-engine.js";
-import { cacheKey, explainKey, explainMiss, IGNORED_INPUT, isKeyParts, type KeyParts } from "./cache-keys.js";
+import { cacheKey, explainKey, explainMiss, isKeyParts, type KeyParts } from "./cache-keys.js";
 import type { CacheEvent, CacheEventType } from "./cache-options.js";
-import { codeVersionOf, parameterDefaultsOf } from "./code-version.js";
-import { fingerprintNow, isUnhashable, type DataVersion, type Unhashable } from "./fingerprint.js";
+import { codeVersionOf } from "./code-version.js";
+import { isUnhashable } from "./fingerprint.js";
+import { InputVersions, PENDING, type Blocked, type InTaskVersion, type Version } from "./input-versions.js";
 
 /** Options of `CacheEngine.beginRun`. */
 export interface RunCacheOptions {
@@ -37,10 +38,6 @@ export interface CacheTaskPlan {
   readonly record: readonly string[];
 }
 
-type Version = DataVersion | Unhashable;
-type Blocked = { readonly blocked: CacheEventType; readonly reason: string };
-type Inputs = readonly (readonly [string, string])[];
-const PENDING = Symbol("pending");
 
 const enum Mode {
   /** Found in the store. */
@@ -88,7 +85,7 @@ function message(error: unknown): string {
  * in place (under thread and process executors they could not anyway).
  */
 export class RunCache {
-  private readonly versions = new WeakMap<object, Version | Promise<Version>>();
+  private readonly versions: InputVersions;
   private readonly claims = new Set<Claim>();
   private readonly work = new Set<Promise<void>>();
 
@@ -97,7 +94,9 @@ export class RunCache {
     readonly runId: string,
     private readonly log: CacheEvent[],
     private readonly options: RunCacheOptions,
-  ) {}
+  ) {
+    this.versions = new InputVersions((name) => engine.behaviorOf(name));
+  }
 
   /** Decide which nodes of a task are hits. Call it before the task takes an executor slot. */
   async planTask(task: CacheTask): Promise<CacheTaskPlan> {
@@ -123,7 +122,7 @@ export class RunCache {
           this.emit(task, node, "unhashable", `not cached: ${code.reason}`);
           continue;
         }
-        const inputs = await this.inputVersions(node, states, task.inputs);
+        const inputs = await this.versions.forNode(node, inTask(states), task.inputs);
         if (inputs === PENDING) {
           st.mode = Mode.Pending;
           continue;
@@ -180,7 +179,7 @@ export class RunCache {
         continue;
       }
       const value = values[name];
-      st.dv = this.versionOf(value);
+      st.dv = this.versions.of(value);
       if (st.mode === Mode.Store || st.mode === Mode.Pending) st.snapshot = snapshot(value, name);
     }
     this.track(this.store(p));
@@ -219,7 +218,7 @@ export class RunCache {
       const node = st.node;
       try {
         if (st.mode === Mode.Pending) {
-          const inputs = await this.inputVersions(node, p.states, p.task.inputs);
+          const inputs = await this.versions.forNode(node, inTask(p.states), p.task.inputs);
           if (!Array.isArray(inputs)) {
             const b = inputs === PENDING ? { blocked: "miss" as const, reason: "its inputs were not all computed" } : (inputs as Blocked);
             this.emit(p.task, node, b.blocked, b.reason);
@@ -288,7 +287,7 @@ export class RunCache {
       return undefined;
     }
     // a value that does not fingerprint as stored is never returned: a codec that does not round-trip, or a corrupt entry
-    const dv = await this.versionOf(value);
+    const dv = await this.versions.of(value);
     if (isUnhashable(dv) || dv !== entry.dataVersion) {
       this.emit(task, node, "store-error", "the entry does not match its data version (corrupt, or its codec does not round-trip the value), so the node runs again", key);
       return undefined;
@@ -350,73 +349,6 @@ export class RunCache {
     if (persist && !known) this.track(this.engine.store.set(where, { dataVersion: "", value: parts }).catch(() => undefined));
   }
 
-  private async inputVersions(node: GraphNode, states: ReadonlyMap<string, NodeState>, inputs: Readonly<Record<string, unknown>>): Promise<Inputs | Blocked | typeof PENDING> {
-    const out: (readonly [string, string])[] = [];
-    let pending = false;
-    let blocked: Blocked | undefined;
-    const deps = node.deps;
-    for (let i = 0; i < deps.length; i++) {
-      const v = await this.inputVersion(node, i, states, inputs);
-      if (v === PENDING) pending = true;
-      else if (typeof v === "string") out.push([deps[i]!, v]);
-      else blocked ??= v;
-    }
-    return blocked ?? (pending ? PENDING : out);
-  }
-
-  private async inputVersion(node: GraphNode, i: number, states: ReadonlyMap<string, NodeState>, inputs: Readonly<Record<string, unknown>>): Promise<string | Blocked | typeof PENDING> {
-    const name = node.deps[i]!;
-    const { behavior, source } = this.engine.behaviorOf(name);
-    if (behavior === "ignore") return IGNORED_INPUT;
-    if (behavior === "disable") return { blocked: "miss", reason: `input ${name} is disabled (${source}), so this node is not cached either` };
-    const st = states.get(name);
-    let v: Version;
-    if (st) {
-      if (st.dv === undefined) return PENDING;
-      v = await st.dv;
-    } else {
-      const value = inputs[name];
-      const spec = node.spec!;
-      if (value === undefined && spec.optionalDeps.has(name)) return this.defaultVersion(spec.fn, i);
-      v = spec.collect.has(name) ? await this.collectedVersion(value) : await this.versionOf(value);
-    }
-    if (isUnhashable(v)) {
-      return {
-        blocked: "unhashable",
-        reason: `not cached: input ${name} cannot be fingerprinted (${v.reason}); register a fingerprinter for it (registerFingerprint) or ignore it (withCache({ ignore: ["${name}"] }))`,
-      };
-    }
-    return v;
-  }
-
-  /** A parameter left to its default is keyed as its default value, so `foo()` and `foo(3)` share a key for `foo(x = 3)`. */
-  private async defaultVersion(fn: Function, position: number): Promise<string> {
-    const d = parameterDefaultsOf(fn)[position];
-    if (!d) return "default=?"; // unreadable source: the code version (its source hash) covers the default
-    if ("expression" in d) return `default=${d.expression}`;
-    return (await this.versionOf(d.literal)) as string;
-  }
-
-  /** A collected input is keyed by its items' data versions, in item order. */
-  private async collectedVersion(items: unknown): Promise<Version> {
-    if (!Array.isArray(items)) return this.versionOf(items);
-    const parts: string[] = new Array(items.length);
-    for (let i = 0; i < items.length; i++) {
-      const v = await this.versionOf(items[i]);
-      if (isUnhashable(v)) return { unhashable: true, reason: `item ${i}: ${v.reason}` };
-      parts[i] = v;
-    }
-    return fingerprintNow(["hamilton-ts/collected/v1", parts]);
-  }
-
-  /** The data version of a value, once per object per run. */
-  private versionOf(value: unknown): Version | Promise<Version> {
-    if (value === null || (typeof value !== "object" && typeof value !== "function")) return fingerprintNow(value);
-    let v = this.versions.get(value);
-    if (v === undefined) this.versions.set(value, (v = fingerprintNow(value)));
-    return v;
-  }
-
   private emit(task: CacheTask, node: GraphNode, type: CacheEventType, reason: string, key?: string, dataVersion?: string): void {
     const event: CacheEvent = {
       runId: this.runId,
@@ -430,6 +362,14 @@ export class RunCache {
     this.log.push(event);
     this.options.onEvent?.(event);
   }
+}
+
+/** What the input versions see of the nodes of the same task: a known version, not yet (pending), or not in the task. */
+function inTask(states: ReadonlyMap<string, NodeState>): InTaskVersion {
+  return (name) => {
+    const st = states.get(name);
+    return st === undefined ? undefined : st.dv === undefined ? PENDING : st.dv;
+  };
 }
 
 /** A private copy of a value, encoded through the codecs, made now so later changes to the value never reach the store. */
