@@ -6,6 +6,7 @@
 import { isMainThread, parentPort, Worker } from "node:worker_threads";
 import { decodeValue, encodeValue } from "@hamilton-ts/kernel/remote";
 import { ArrowTableResult } from "@hamilton-ts/results-arrow";
+import { sideBySide } from "./side-by-side.mjs";
 
 if (!isMainThread) {
   // worker: echo what arrives, as the thread executor would carry a task's inputs and outputs
@@ -23,25 +24,6 @@ if (!isMainThread) {
 async function main() {
   const { DataFrameResult } = await import("@hamilton-ts/results-dataframe");
   const { DataFrame } = await import("danfojs-node");
-  const now = () => performance.now();
-  const gc = () => globalThis.gc?.();
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-  /** Run async functions interleaved `reps` times (after one warm-up each); median ms of each. */
-  async function sideBySide(reps, fns) {
-    for (const fn of fns) await fn();
-    const times = fns.map(() => []);
-    for (let r = 0; r < reps; r++) {
-      for (let i = 0; i < fns.length; i++) {
-        gc();
-        const t = now();
-        await fns[i]();
-        times[i].push(now() - t);
-      }
-    }
-    return times.map(median);
-  }
-
   const results = {};
   const rows = [];
   const row = (what, value, unit, target = "") => rows.push([what, value < 10 ? value.toFixed(2) : value.toFixed(0), unit, target]);

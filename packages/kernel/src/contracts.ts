@@ -39,6 +39,14 @@ export type { GroupingStrategy, GroupingNode } from "./grouping/grouping-strateg
 export { registerCodec, getCodec, listCodecs } from "./codec/codec-registry.js";
 export type { Codec, EncodedValue } from "./codec/codec-registry.js";
 
+// Caching: fingerprints of plugin types, and where results live
+export { registerFingerprint, listFingerprinters } from "./cache/fingerprint-registry.js";
+export type { Fingerprinter } from "./cache/fingerprint-registry.js";
+export { fingerprint, isUnhashable } from "./cache/fingerprint.js";
+export type { DataVersion, Unhashable } from "./cache/fingerprint.js";
+export { InMemoryCacheStore } from "./cache/cache-store.js";
+export type { CacheStore, CacheEntry, InMemoryCacheStoreOptions } from "./cache/cache-store.js";
+
 // Reading node definitions (for wrappers and tools)
 export { nodeMetaOf, NODE_META } from "./node/define.js";
 export type { NodeMeta, OutputCheck } from "./node/define.js";

@@ -13,6 +13,9 @@ export type { ExecuteOptions, Variable, DriverOptions } from "./driver/driver.js
 export { Builder } from "./driver/builder.js";
 export type { DynamicExecutionOptions } from "./driver/builder.js";
 
+// Caching (Builder.withCache, dr.cache); stores and fingerprinters: @hamilton-ts/kernel/contracts
+export type { CacheOptions, CacheEvent, CacheEventType, CacheLogsOptions, DriverCache } from "./cache/cache-options.js";
+
 // Results and adapters
 export { DictResult } from "./results/result-mixin.js";
 export { SimpleGraphAdapter, DefaultAdapter } from "./results/graph-adapter.js";

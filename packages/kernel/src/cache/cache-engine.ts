@@ -1,0 +1,97 @@
+// The cache engine: keys, lookups, stores and the decision log, independent of
+// how a run is scheduled. The driver talks to it through a narrow API:
+//
+//   const engine = new CacheEngine(graph, options);    // once per Driver (dr.cache)
+//   const run = engine.beginRun(runId, { signal });    // once per execute()
+//   // for each task, when it becomes ready and before it takes an executor slot:
+//   const plan = await run.planTask({ taskId, path, nodes, inputs });
+//   //   plan.hits:   values of nodes that are hits (decoded, verified)
+//   //   plan.run:    the nodes that must still run (empty: do not submit the task)
+//   //   plan.record: the nodes whose values recordTask needs (add them to the task's outputs)
+//   // run plan.run with inputs ∪ plan.hits, then, before its dependents are planned:
+//   run.recordTask(plan, values);                      // synchronous snapshot; stores in the background
+//   // or, if the task failed: run.taskFailed(plan);
+//   await run.finish();                                // every store written, claims released
+//
+// Keys are node name + code version + the data versions of the values the node
+// received (see cache-keys.ts, fingerprint.ts). Lookups and stores happen here,
+// in the driver, whatever executor runs the task: workers never see the store.
+// Two runs that need the same key at once compute it once (single flight).
+
+import type { FunctionGraph } from "../graph/function-graph.js";
+import type { KeyParts } from "./cache-keys.js";
+import { resolveBehaviors, type CacheEvent, type CacheLogsOptions, type CacheOptions, type DriverCache, type ResolvedBehavior } from "./cache-options.js";
+import { InMemoryCacheStore, type CacheStore } from "./cache-store.js";
+import { RunCache, type RunCacheOptions } from "./run-cache.js";
+
+/** A key some task is computing right now; others that need it wait for it. */
+export interface Claim {
+  readonly runId: string;
+  /** Settles when the holder stored the entry (or gave up). */
+  readonly done: Promise<void>;
+  release(): void;
+}
+
+const KEPT_RUNS = 64;
+const KEPT_EXPLANATIONS = 100_000;
+const NOT_CACHED: ResolvedBehavior = { behavior: "default", source: "" };
+
+/**
+ * The cache of one Driver: resolves each node's behaviour once, hands out a
+ * `RunCache` per run, keeps the decision logs of recent runs, and coordinates
+ * runs that compute the same key at the same time.
+ */
+export class CacheEngine implements DriverCache {
+  readonly store: CacheStore;
+  private readonly behaviors: ReadonlyMap<string, ResolvedBehavior>;
+  private readonly runLogs = new Map<string, CacheEvent[]>();
+  /** @internal keys being computed, by key */
+  readonly inflight = new Map<string, Claim>();
+  /** @internal the last key parts seen per node (and branch), to explain the next miss */
+  readonly explained = new Map<string, KeyParts>();
+
+  /** @throws GraphError when the options name unknown nodes or give a node two behaviours. */
+  constructor(graph: FunctionGraph, options: CacheOptions = {}) {
+    this.store = options.store ?? new InMemoryCacheStore();
+    if (this.store.specificationVersion !== "v1") {
+      throw new TypeError(`withCache({ store }): the store declares specificationVersion ${JSON.stringify(this.store.specificationVersion)}; this kernel implements "v1".`);
+    }
+    this.behaviors = resolveBehaviors(options, graph);
+  }
+
+  /** The behaviour of a node or input (inputs are only ever `ignore`d or keyed by value). */
+  behaviorOf(name: string): ResolvedBehavior {
+    return this.behaviors.get(name) ?? NOT_CACHED;
+  }
+
+  /** Start the cache's part of one run. */
+  beginRun(runId: string, options: RunCacheOptions = {}): RunCache {
+    if (this.runLogs.has(runId)) throw new Error(`hamilton-ts: cache run "${runId}" was already started.`);
+    const log: CacheEvent[] = [];
+    this.runLogs.set(runId, log);
+    if (this.runLogs.size > KEPT_RUNS) this.runLogs.delete(this.runLogs.keys().next().value as string);
+    return new RunCache(this, runId, log, options);
+  }
+
+  /** @internal remember a node's key parts, bounded */
+  remember(where: string, parts: KeyParts): void {
+    this.explained.delete(where);
+    this.explained.set(where, parts);
+    if (this.explained.size > KEPT_EXPLANATIONS) this.explained.delete(this.explained.keys().next().value as string);
+  }
+
+  logs(options: CacheLogsOptions = {}): readonly CacheEvent[] {
+    const runId = options.runId ?? this.lastRunId;
+    return runId === undefined ? [] : [...(this.runLogs.get(runId) ?? [])];
+  }
+
+  get lastRunId(): string | undefined {
+    let last: string | undefined;
+    for (const id of this.runLogs.keys()) last = id;
+    return last;
+  }
+
+  get runIds(): readonly string[] {
+    return [...this.runLogs.keys()];
+  }
+}

@@ -1,0 +1,382 @@
+import { decodeValue, decodeValueAsync, encodeValue, missingCodecModules } from "../codec/codec-registry.js";
+import { abortErrorFrom } from "../errors.js";
+import type { GraphNode } from "../graph/function-graph.js";
+import type { CacheEngine, Claim } from "./cache-engine.js";
+import { cacheKey, explainKey, explainMiss, isKeyParts, type KeyParts } from "./cache-keys.js";
+import type { CacheEvent, CacheEventType } from "./cache-options.js";
+import { codeVersionOf } from "./code-version.js";
+import { isUnhashable } from "./fingerprint.js";
+import { InputVersions, PENDING, type Blocked, type InTaskVersion, type Version } from "./input-versions.js";
+
+/** Options of `CacheEngine.beginRun`. */
+export interface RunCacheOptions {
+  /** Stops waiting on another run's computation of a key when the run is aborted. */
+  readonly signal?: AbortSignal;
+  /** Called with every event as it is logged (progress displays count hits). */
+  readonly onEvent?: (event: CacheEvent) => void;
+}
+
+/** A task as the cache sees it: its nodes in order and the values it receives. */
+export interface CacheTask {
+  readonly taskId: string;
+  /** Item indices of the enclosing parallel blocks (explanations are kept per branch). */
+  readonly path?: readonly number[];
+  /** The task's nodes, in dependency order. */
+  readonly nodes: readonly GraphNode[];
+  /** Values of every dependency produced outside the task, by name (collect parameters as arrays; a branch's item under its expander's name). */
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+/** What to do with a task: which nodes are hits, which must run, what to record after. */
+export interface CacheTaskPlan {
+  readonly taskId: string;
+  /** Values of the nodes that are hits (decoded, checked against their data version). */
+  readonly hits: ReadonlyMap<string, unknown>;
+  /** Nodes that must run, in order (a subsequence of the task's nodes). Empty: the task need not run at all. */
+  readonly run: readonly GraphNode[];
+  /** Nodes whose values `recordTask` needs: the task must return them besides its own outputs. */
+  readonly record: readonly string[];
+}
+
+
+const enum Mode {
+  /** Found in the store. */
+  Hit,
+  /** Runs, then is stored under its known key (a miss, or recompute). */
+  Store,
+  /** Runs; its key needs values computed in the same task, so it is known after the run. */
+  Pending,
+  /** Runs uncached, but its value's data version may key nodes after it. */
+  Plain,
+  /** Runs uncached and has no data version: an expander, a disabled or ignored node. */
+  Opaque,
+}
+
+interface NodeState {
+  readonly node: GraphNode;
+  mode: Mode;
+  parts?: KeyParts;
+  claim?: Claim;
+  dv?: Version | Promise<Version>;
+  snapshot?: { readonly value: unknown } | { readonly error: string };
+}
+
+class TaskPlan implements CacheTaskPlan {
+  settled = false;
+  constructor(
+    readonly task: CacheTask,
+    readonly states: ReadonlyMap<string, NodeState>,
+    readonly hits: ReadonlyMap<string, unknown>,
+    readonly run: readonly GraphNode[],
+    readonly record: readonly string[],
+  ) {}
+  get taskId(): string {
+    return this.task.taskId;
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The cache's part of one run (from `CacheEngine.beginRun`). Values are
+ * fingerprinted once per object per run: nodes must not change their inputs
+ * in place (under thread and process executors they could not anyway).
+ */
+export class RunCache {
+  private readonly versions: InputVersions;
+  private readonly claims = new Set<Claim>();
+  private readonly work = new Set<Promise<void>>();
+
+  constructor(
+    private readonly engine: CacheEngine,
+    readonly runId: string,
+    private readonly log: CacheEvent[],
+    private readonly options: RunCacheOptions,
+  ) {
+    this.versions = new InputVersions((name) => engine.behaviorOf(name));
+  }
+
+  /** Decide which nodes of a task are hits. Call it before the task takes an executor slot. */
+  async planTask(task: CacheTask): Promise<CacheTaskPlan> {
+    const states = new Map<string, NodeState>();
+    const hits = new Map<string, unknown>();
+    let claimed = false;
+    try {
+      for (const node of task.nodes) {
+        const st: NodeState = { node, mode: Mode.Opaque };
+        states.set(node.name, st);
+        const { behavior, source } = this.engine.behaviorOf(node.name);
+        if (node.isExpander) {
+          this.emit(task, node, "recompute", "expanders always run; each branch is keyed by its item");
+          continue;
+        }
+        if (behavior === "disable" || behavior === "ignore") {
+          this.emit(task, node, behavior === "disable" ? "disabled" : "ignored", source);
+          continue;
+        }
+        st.mode = Mode.Plain;
+        const code = codeVersionOf(node.spec!.fn, node.spec!.version);
+        if (isUnhashable(code)) {
+          this.emit(task, node, "unhashable", `not cached: ${code.reason}`);
+          continue;
+        }
+        const inputs = await this.versions.forNode(node, inTask(states), task.inputs);
+        if (inputs === PENDING) {
+          st.mode = Mode.Pending;
+          continue;
+        }
+        if (!Array.isArray(inputs)) {
+          this.emit(task, node, (inputs as Blocked).blocked, (inputs as Blocked).reason);
+          continue;
+        }
+        st.parts = await cacheKey(node.name, code, inputs);
+        st.mode = Mode.Store;
+        if (behavior === "recompute") {
+          this.emit(task, node, "recompute", source, st.parts.key);
+          this.explained(task, node, st.parts, true);
+          continue;
+        }
+        const found = await this.lookup(task, st, claimed);
+        if (found) {
+          st.mode = Mode.Hit;
+          st.dv = found.dataVersion;
+          hits.set(node.name, found.value);
+          this.emit(task, node, "hit", found.reason, st.parts.key, found.dataVersion);
+          this.explained(task, node, st.parts, false);
+        } else {
+          if (st.claim) claimed = true;
+          this.emit(task, node, "miss", await this.missReason(task, node, st.parts), st.parts.key);
+          this.explained(task, node, st.parts, true);
+        }
+      }
+    } catch (error) {
+      for (const st of states.values()) st.claim?.release();
+      throw error;
+    }
+    const list = [...states.values()];
+    const needed = new Set<string>();
+    for (const st of list) {
+      if (st.mode === Mode.Store || st.mode === Mode.Pending) needed.add(st.node.name);
+      if (st.mode === Mode.Pending) for (const d of st.node.deps) if (states.get(d)?.mode === Mode.Plain) needed.add(d);
+    }
+    const run = list.filter((st) => st.mode !== Mode.Hit).map((st) => st.node);
+    return new TaskPlan(task, states, hits, run, [...needed]);
+  }
+
+  /**
+   * Record the values a task computed: fingerprints and copies every value to
+   * store right now (so later changes to it do not reach the cache), then
+   * writes in the background. Call it before the task's dependents are planned.
+   */
+  recordTask(plan: CacheTaskPlan, values: Readonly<Record<string, unknown>>): void {
+    const p = this.own(plan);
+    for (const name of p.record) {
+      const st = p.states.get(name)!;
+      if (!Object.prototype.hasOwnProperty.call(values, name)) {
+        st.dv = { unhashable: true, reason: `the task did not return its value (every name in plan.record must be returned)` };
+        continue;
+      }
+      const value = values[name];
+      st.dv = this.versions.of(value);
+      if (st.mode === Mode.Store || st.mode === Mode.Pending) st.snapshot = snapshot(value, name);
+    }
+    this.track(this.store(p));
+  }
+
+  /** The task failed: give up its keys, so runs waiting on them compute them. */
+  taskFailed(plan: CacheTaskPlan): void {
+    const p = this.own(plan);
+    for (const st of p.states.values()) {
+      if (st.mode === Mode.Pending) this.emit(p.task, st.node, "miss", "not computed: its task failed");
+      st.claim?.release();
+    }
+  }
+
+  /** Wait for every write of this run and release what it still holds. Call it when the run ends, however it ends. */
+  async finish(): Promise<void> {
+    while (this.work.size > 0) await Promise.all([...this.work]);
+    for (const claim of [...this.claims]) claim.release();
+  }
+
+  private own(plan: CacheTaskPlan): TaskPlan {
+    if (!(plan instanceof TaskPlan)) throw new TypeError("hamilton-ts: pass the plan that planTask returned.");
+    if (plan.settled) throw new Error(`hamilton-ts: task "${plan.taskId}" was already recorded or failed.`);
+    plan.settled = true;
+    return plan;
+  }
+
+  private track(work: Promise<void>): void {
+    this.work.add(work);
+    void work.finally(() => this.work.delete(work));
+  }
+
+  private async store(p: TaskPlan): Promise<void> {
+    for (const st of p.states.values()) {
+      if (st.mode !== Mode.Store && st.mode !== Mode.Pending) continue;
+      const node = st.node;
+      try {
+        if (st.mode === Mode.Pending) {
+          const inputs = await this.versions.forNode(node, inTask(p.states), p.task.inputs);
+          if (!Array.isArray(inputs)) {
+            const b = inputs === PENDING ? { blocked: "miss" as const, reason: "its inputs were not all computed" } : (inputs as Blocked);
+            this.emit(p.task, node, b.blocked, b.reason);
+            continue;
+          }
+          st.parts = await cacheKey(node.name, codeVersionOf(node.spec!.fn, node.spec!.version) as string, inputs);
+          const exists = await this.engine.store.has(st.parts.key).catch(() => false);
+          const reason = exists ? "ran with its task (its inputs were computed there); the entry already existed" : await this.missReason(p.task, node, st.parts);
+          this.emit(p.task, node, "miss", reason, st.parts.key);
+          this.explained(p.task, node, st.parts, !exists);
+          if (exists) continue;
+        }
+        const dv = await st.dv!;
+        if (isUnhashable(dv)) {
+          this.emit(p.task, node, "unhashable", `its value cannot be fingerprinted, so it is not stored and nodes that read it are not cached in this run: ${dv.reason}`, st.parts!.key);
+          continue;
+        }
+        const snap = st.snapshot!;
+        if ("error" in snap) {
+          this.emit(p.task, node, "store-error", `its value cannot be stored: ${snap.error}`, st.parts!.key, dv);
+          continue;
+        }
+        await this.engine.store.set(st.parts!.key, { dataVersion: dv, value: snap.value });
+        this.emit(p.task, node, "stored", "result stored", st.parts!.key, dv);
+      } catch (error) {
+        this.emit(p.task, node, "store-error", `writing the entry failed: ${message(error)}`, st.parts?.key);
+      } finally {
+        st.claim?.release();
+      }
+    }
+  }
+
+  /** Look a key up, waiting for a task that is computing it unless this task already holds keys (no deadlock). */
+  private async lookup(task: CacheTask, st: NodeState, holdsClaims: boolean): Promise<{ value: unknown; dataVersion: string; reason: string } | undefined> {
+    const key = st.parts!.key;
+    let reason = "code and inputs unchanged";
+    for (;;) {
+      const found = await this.read(task, st.node, key);
+      if (found) return { ...found, reason };
+      const claim = this.engine.inflight.get(key);
+      if (claim && !holdsClaims) {
+        reason = claim.runId === this.runId ? "computed by another task of this run with the same key" : `computed by a concurrent run (${claim.runId})`;
+        await this.wait(claim.done);
+        continue;
+      }
+      if (!claim) st.claim = this.claim(key);
+      return undefined;
+    }
+  }
+
+  private async read(task: CacheTask, node: GraphNode, key: string): Promise<{ value: unknown; dataVersion: string } | undefined> {
+    let entry;
+    try {
+      entry = await this.engine.store.get(key);
+    } catch (error) {
+      this.emit(task, node, "store-error", `the entry cannot be read, so the node runs again: ${message(error)}`, key);
+      return undefined;
+    }
+    if (!entry) return undefined;
+    let value: unknown;
+    try {
+      // synchronously when every codec it needs is registered (the usual case), else import them first
+      value = missingCodecModules(entry.value).length === 0 ? decodeValue(entry.value) : await decodeValueAsync(entry.value);
+    } catch (error) {
+      this.emit(task, node, "store-error", `the entry cannot be decoded, so the node runs again: ${message(error)}`, key);
+      return undefined;
+    }
+    // a value that does not fingerprint as stored is never returned: a codec that does not round-trip, or a corrupt entry
+    const dv = await this.versions.of(value);
+    if (isUnhashable(dv) || dv !== entry.dataVersion) {
+      this.emit(task, node, "store-error", "the entry does not match its data version (corrupt, or its codec does not round-trip the value), so the node runs again", key);
+      return undefined;
+    }
+    return { value, dataVersion: dv };
+  }
+
+  private claim(key: string): Claim {
+    let settle!: () => void;
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    const claim: Claim = {
+      runId: this.runId,
+      done,
+      release: () => {
+        if (this.engine.inflight.get(key) === claim) this.engine.inflight.delete(key);
+        this.claims.delete(claim);
+        settle();
+      },
+    };
+    this.engine.inflight.set(key, claim);
+    this.claims.add(claim);
+    return claim;
+  }
+
+  private wait(done: Promise<void>): Promise<void> {
+    const signal = this.options.signal;
+    if (!signal) return done;
+    if (signal.aborted) return Promise.reject(abortErrorFrom(signal));
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(abortErrorFrom(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      void done.then(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
+  }
+
+  /** Why a key missed, against the node's previous key (remembered here, or persisted in the store by an earlier process). */
+  private async missReason(task: CacheTask, node: GraphNode, parts: KeyParts): Promise<string> {
+    const where = explainKey(node.name, task.path);
+    let previous = this.engine.explained.get(where);
+    if (!previous) {
+      try {
+        const stored = await this.engine.store.get(where);
+        if (stored && isKeyParts(stored.value)) previous = stored.value;
+      } catch {
+        // an unreadable explanation only costs the reason its detail
+      }
+    }
+    return explainMiss(previous, parts);
+  }
+
+  /** Remember (and on a miss, persist) a node's key parts, to explain its next miss. */
+  private explained(task: CacheTask, node: GraphNode, parts: KeyParts, persist: boolean): void {
+    const where = explainKey(node.name, task.path);
+    const known = this.engine.explained.get(where)?.key === parts.key;
+    this.engine.remember(where, parts);
+    if (persist && !known) this.track(this.engine.store.set(where, { dataVersion: "", value: parts }).catch(() => undefined));
+  }
+
+  private emit(task: CacheTask, node: GraphNode, type: CacheEventType, reason: string, key?: string, dataVersion?: string): void {
+    const event: CacheEvent = {
+      runId: this.runId,
+      nodeName: node.name,
+      taskId: task.taskId,
+      type,
+      reason,
+      ...(key !== undefined ? { key } : {}),
+      ...(dataVersion !== undefined ? { dataVersion } : {}),
+    };
+    this.log.push(event);
+    this.options.onEvent?.(event);
+  }
+}
+
+/** What the input versions see of the nodes of the same task: a known version, not yet (pending), or not in the task. */
+function inTask(states: ReadonlyMap<string, NodeState>): InTaskVersion {
+  return (name) => {
+    const st = states.get(name);
+    return st === undefined ? undefined : st.dv === undefined ? PENDING : st.dv;
+  };
+}
+
+/** A private copy of a value, encoded through the codecs, made now so later changes to the value never reach the store. */
+function snapshot(value: unknown, nodeName: string): { readonly value: unknown } | { readonly error: string } {
+  try {
+    return { value: structuredClone(encodeValue(value, { nodeName }).value) };
+  } catch (error) {
+    return { error: message(error) };
+  }
+}
