@@ -1,4 +1,5 @@
-import { encodeValue } from "../codec/codec-registry.js";
+import { encodeValue } from "../codec/encode-value.js";
+import { defineOwn } from "../codec/wire-format.js";
 import type { Task } from "../executors/task-executor.js";
 import type { WireTaskRequest } from "./protocol.js";
 
@@ -92,7 +93,7 @@ export function* unpackTaskBatch(batch: WireTaskBatch): Generator<{ index: numbe
   for (let i = 0; i < batch.taskIds.length; i++) {
     const shape = batch.shapes[batch.shapeOf[i]!]!;
     const inputs: Record<string, unknown> = {};
-    for (let k = 0; k < shape.inputs.length; k++) inputs[shape.inputs[k]!] = batch.values[offset + k];
+    for (let k = 0; k < shape.inputs.length; k++) defineOwn(inputs, shape.inputs[k]!, batch.values[offset + k]);
     offset += shape.inputs.length;
     yield {
       index: i,
