@@ -9,7 +9,7 @@ export { decodeValue, missingCodecs, missingCodecModules } from "./codec/decode-
 export type { DecodeOptions, NeededCodec } from "./codec/decode-value.js";
 export { WIRE_KEY, isEnvelope } from "./codec/wire-format.js";
 export { serializeError, deserializeError, deserializeThrown } from "./codec/error-data.js";
-export type { SerializedError } from "./codec/error-data.js";
+export type { SerializedError, SerializedErrorRecord } from "./codec/error-data.js";
 export { CodecModules, decodeValueAsync, loadCodecModules } from "./remote/codec-modules.js";
 export type { CodecModulesOptions, DecodeAsyncOptions } from "./remote/codec-modules.js";
 export { importerNear } from "./remote/module-importer.js";

@@ -1,4 +1,4 @@
-import { SerializationError } from "../errors.js";
+import { describeThrown, SerializationError } from "../errors.js";
 import { listCodecs } from "./codec-registry.js";
 import { serializeError } from "./error-data.js";
 import { describePath, describeType, MAP_KEY, SET_ITEM } from "./value-path.js";
@@ -39,6 +39,9 @@ export interface EncodeOptions {
  * main thread; this leaves room for the caller's own frames.
  */
 export const MAX_DEPTH = 1000;
+
+/** How deep an error's own fields are carried (deeper parts are described): errors nest inside messages. */
+const LOSSY_DEPTH = 100;
 
 // What the walk learned about an object it met (the seen-map's values).
 const LEAF = 0;
@@ -162,8 +165,18 @@ class Walk {
     }
   }
 
+  /** Read a property; in lossy mode a getter that throws gives a description instead. */
+  read(v: object, key: string): unknown {
+    if (!this.lossy) return (v as Record<string, unknown>)[key];
+    try {
+      return (v as Record<string, unknown>)[key];
+    } catch (error) {
+      return `[unreadable: ${describeThrown(error)}]`;
+    }
+  }
+
   private container(v: object, kind: number, holder: unknown, key: unknown, depth: number): number {
-    if (depth > MAX_DEPTH) {
+    if (depth > (this.lossy ? LOSSY_DEPTH : MAX_DEPTH)) {
       if (this.lossy) {
         this.seen.set(v, SUBSTITUTE);
         this.substitutes.set(v, "[nested too deep]");
@@ -179,7 +192,7 @@ class Walk {
     const d = depth + 1;
     if (kind === OBJECT || kind === AS_PLAIN) {
       const keys = Object.keys(v);
-      for (let i = 0; i < keys.length; i++) this.pushChild(v, keys[i], (v as Record<string, unknown>)[keys[i]!], d);
+      for (let i = 0; i < keys.length; i++) this.pushChild(v, keys[i], this.read(v, keys[i]!), d);
     } else if (kind === ARRAY) {
       forEachElement(v as unknown[], (item, i) => this.pushChild(v, i, item, d));
     } else if (kind === MAP) {
@@ -305,9 +318,12 @@ class Walk {
       tr = (o) => copies.get(o as object) ?? o;
       value = this.mapped(this.value, copies);
     }
-    const env: Record<string, unknown> = { [WIRE_KEY]: ENVELOPE_VERSION, value };
-    if (this.root) env.root = true;
+    // codec entries before the value: the serializer then writes their data near the top, not as deep as
+    // the value they replaced (inside the value they are back-references); the value keeps its own depth
+    const env: Record<string, unknown> = { [WIRE_KEY]: ENVELOPE_VERSION };
     if (this.entries.size > 0) env.codecs = [...this.entries.values()];
+    env.value = value;
+    if (this.root) env.root = true;
     if (this.views.length > 0) {
       env.views = this.views;
       if (this.buffers.length > 0) env.buffers = this.buffers;
@@ -345,7 +361,7 @@ class Walk {
       const out = copies.get(c)!;
       if (kind === OBJECT || kind === AS_PLAIN) {
         for (const k of Object.keys(c)) {
-          const item = this.mapped((c as Record<string, unknown>)[k], copies);
+          const item = this.mapped(this.read(c, k), copies);
           if (k === "__proto__") defineOwn(out, k, item);
           else (out as Record<string, unknown>)[k] = item;
         }
@@ -378,8 +394,15 @@ export function encodeValue(value: unknown, options: EncodeOptions = {}): WireEn
   // fast path for primitives: remote executors encode every task's inputs and outputs
   if (value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol")) return { value, transfer: [] };
   const walk = new Walk(value, options, false);
-  walk.run();
-  return { value: walk.result(), transfer: walk.transfer };
+  try {
+    walk.run();
+    return { value: walk.result(), transfer: walk.transfer };
+  } catch (error) {
+    if (SerializationError.isInstance(error)) throw error;
+    // a getter or a proxy trap threw while the value was read
+    const where = options.nodeName !== undefined ? ` of node "${options.nodeName}"` : "";
+    throw new SerializationError(`The value${where} could not be read to cross to another thread, process or machine: ${describeThrown(error)}`, options.nodeName, { cause: error });
+  }
 }
 
 /**
@@ -390,6 +413,10 @@ export function encodeValue(value: unknown, options: EncodeOptions = {}): WireEn
 export function encodeLossy(value: unknown): unknown {
   if (value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol")) return value;
   const walk = new Walk(value, {}, true);
-  walk.run();
-  return walk.result();
+  try {
+    walk.run();
+    return walk.result();
+  } catch (error) {
+    return `[unreadable: ${describeThrown(error)}]`;
+  }
 }

@@ -3,14 +3,8 @@ import { decodeValue } from "./decode-value.js";
 import { encodeLossy } from "./encode-value.js";
 import { defineOwn } from "./wire-format.js";
 
-/**
- * A thrown value as plain data, to cross a boundary: an error with its class,
- * name, message, stack, own enumerable fields, cause chain and (for an
- * AggregateError) its errors; or any other thrown value itself. Structured
- * clone and v8 serialization keep its shared parts and cycles (an error that is
- * its own cause).
- */
-export interface SerializedError {
+/** One error (or thrown value) of a `SerializedError`. */
+export interface SerializedErrorRecord {
   readonly name: string;
   readonly message: string;
   readonly stack?: string;
@@ -20,12 +14,26 @@ export interface SerializedError {
    * absent for an `Error` (a custom class arrives as an `Error` with its `name`).
    */
   readonly class?: string;
-  readonly cause?: SerializedError;
-  readonly errors?: readonly SerializedError[];
   /** Own enumerable fields (encoded; what cannot cross is described instead). */
   readonly props?: unknown;
   /** The thrown value was not an error: this is it (encoded as `props` are). */
   readonly thrown?: { readonly value: unknown };
+  /** The record of its `cause`: 0 is the top error, `i` is `related[i - 1]`. */
+  readonly cause?: number;
+  /** The records of an AggregateError's `errors`. */
+  readonly errors?: readonly number[];
+}
+
+/**
+ * A thrown value as plain data, to cross a boundary: an error with its class,
+ * name, message, stack, own enumerable fields, cause chain and (for an
+ * AggregateError) its errors; or any other thrown value itself. The top
+ * error's record, plus the errors it leads to in a flat list, so a cause chain
+ * of any length (or a cycle: an error that is its own cause) costs one record
+ * per error and no depth.
+ */
+export interface SerializedError extends SerializedErrorRecord {
+  readonly related?: readonly SerializedErrorRecord[];
 }
 
 const BUILTIN_ERRORS: Readonly<Record<string, ErrorConstructor | undefined>> = {
@@ -60,28 +68,19 @@ function read(target: object, key: string): unknown {
   }
 }
 
-interface MutableRecord {
-  name: string;
-  message: string;
-  stack?: string;
-  class?: string;
-  cause?: SerializedError;
-  errors?: SerializedError[];
-  props?: unknown;
-  thrown?: { value: unknown };
-}
+type MutableRecord = { -readonly [K in keyof SerializedErrorRecord]: SerializedErrorRecord[K] } & { errors?: number[] };
 
 /**
- * Turn any thrown value into plain data (see `deserializeError`). Never throws:
- * a field that cannot be read or cannot cross is described instead. Cause
- * chains of any length and cycles cost one step per error.
+ * Turn any thrown value into plain data (see `deserializeThrown`). Never
+ * throws: a field that cannot be read or cannot cross is described instead.
  */
 export function serializeError(error: unknown): SerializedError {
-  const seen = new Map<unknown, MutableRecord>();
-  const queue: Error[] = [];
-  const recordOf = (v: unknown): MutableRecord => {
-    const known = seen.get(v);
-    if (known) return known;
+  const records: MutableRecord[] = [];
+  const index = new Map<unknown, number>();
+  const errors: Array<readonly [Error, number]> = [];
+  const recordOf = (v: unknown): number => {
+    const known = index.get(v);
+    if (known !== undefined) return known;
     let rec: MutableRecord;
     if (!isErrorLike(v)) {
       rec = { name: "NonError", message: describeThrown(v), thrown: { value: encodeLossy(v) } };
@@ -93,29 +92,37 @@ export function serializeError(error: unknown): SerializedError {
       if (typeof stack === "string") rec.stack = stack;
       const cls = classOf(v);
       if (cls !== undefined) rec.class = cls;
-      queue.push(v);
     }
-    // errors and objects are recorded once: shared causes stay shared, cycles end
-    if (typeof v === "object" && v !== null) seen.set(v, rec);
-    return rec;
+    const at = records.push(rec) - 1;
+    // objects are recorded once: a shared cause stays shared, a cycle ends
+    if (typeof v === "object" && v !== null) index.set(v, at);
+    if (isErrorLike(v)) errors.push([v, at]);
+    return at;
   };
-  const top = recordOf(error);
-  for (let q = 0; q < queue.length; q++) {
-    const e = queue[q]!;
-    const rec = seen.get(e)!;
+  recordOf(error);
+  for (let q = 0; q < errors.length; q++) {
+    const [e, at] = errors[q]!;
+    const rec = records[at]!;
     const props: Record<string, unknown> = {};
     let any = false;
-    for (const key of Object.keys(e)) {
+    let keys: string[] = [];
+    try {
+      keys = Object.keys(e);
+    } catch {
+      // a proxy that refuses to list its keys: no fields
+    }
+    for (const key of keys) {
       if (key === "stack" || key === "message" || key === "cause" || key === "name") continue;
       defineOwn(props, key, read(e, key));
       any = true;
     }
     if (any) rec.props = encodeLossy(props);
     if (Object.prototype.hasOwnProperty.call(e, "cause")) rec.cause = recordOf(read(e, "cause"));
-    const errors = Object.prototype.hasOwnProperty.call(e, "errors") ? read(e, "errors") : undefined;
-    if (Array.isArray(errors)) rec.errors = errors.map(recordOf);
+    const list = Object.prototype.hasOwnProperty.call(e, "errors") ? read(e, "errors") : undefined;
+    if (Array.isArray(list)) rec.errors = list.map(recordOf);
   }
-  return top;
+  const [top, ...related] = records;
+  return related.length > 0 ? { ...top!, related } : top!;
 }
 
 /**
@@ -126,38 +133,29 @@ export function serializeError(error: unknown): SerializedError {
  * looked up among own names only, fields are set as own properties.
  */
 export function deserializeThrown(data: SerializedError): unknown {
-  const built = new Map<object, unknown>();
-  const pending: Array<readonly [SerializedError, Error]> = [];
-  const build = (d: SerializedError): unknown => {
-    if (typeof d !== "object" || d === null) return d;
-    if (built.has(d)) return built.get(d);
-    if (d.thrown && typeof d.thrown === "object") {
-      const value = decodeValue(d.thrown.value);
-      built.set(d, value);
-      return value;
-    }
-    const e = blankError(d);
-    built.set(d, e);
-    pending.push([d, e]);
-    return e;
-  };
-  const top = build(data);
-  for (let q = 0; q < pending.length; q++) {
-    const [d, e] = pending[q]!;
-    if (typeof d.stack === "string") Object.defineProperty(e, "stack", { value: d.stack, writable: true, configurable: true, enumerable: false });
-    if (d.props !== undefined) {
-      const props = decodeValue(d.props);
+  if (typeof data !== "object" || data === null) return data;
+  const records: readonly SerializedErrorRecord[] = [data, ...(Array.isArray(data.related) ? data.related : [])];
+  const built = records.map((r) => {
+    if (typeof r !== "object" || r === null) return r;
+    if (r.thrown && typeof r.thrown === "object") return decodeValue(r.thrown.value, { single: true });
+    return blankError(r);
+  });
+  const at = (i: unknown): unknown => (typeof i === "number" && i >= 0 && i < built.length ? built[i] : undefined);
+  records.forEach((r, i) => {
+    const e = built[i];
+    if (typeof r !== "object" || r === null || r.thrown || !isErrorLike(e)) return;
+    if (typeof r.stack === "string") Object.defineProperty(e, "stack", { value: r.stack, writable: true, configurable: true, enumerable: false });
+    if (r.props !== undefined) {
+      const props = decodeValue(r.props, { single: true });
       if (typeof props === "object" && props !== null) for (const key of Object.keys(props)) defineOwn(e, key, (props as Record<string, unknown>)[key]);
     }
-    if (d.cause !== undefined) Object.defineProperty(e, "cause", { value: build(d.cause), writable: true, configurable: true, enumerable: false });
-    if (Array.isArray(d.errors)) {
-      Object.defineProperty(e, "errors", { value: d.errors.map(build), writable: true, configurable: true, enumerable: false });
-    }
-  }
-  return top;
+    if (r.cause !== undefined) Object.defineProperty(e, "cause", { value: at(r.cause), writable: true, configurable: true, enumerable: false });
+    if (Array.isArray(r.errors)) Object.defineProperty(e, "errors", { value: r.errors.map(at), writable: true, configurable: true, enumerable: false });
+  });
+  return built[0];
 }
 
-function blankError(d: SerializedError): Error {
+function blankError(d: SerializedErrorRecord): Error {
   const message = typeof d.message === "string" ? d.message : "";
   const name = typeof d.name === "string" ? d.name : "Error";
   const cls = typeof d.class === "string" ? d.class : undefined;
