@@ -79,15 +79,16 @@ class Walk {
   readonly seen = new Map<object, number>();
   /** Plain objects, arrays, Maps and Sets (and lossy class copies), in first-visit order. */
   readonly containers: object[] = [];
-  readonly entries = new Map<object, CodecEntry>();
-  readonly substitutes = new Map<unknown, string>();
+  // (created when first needed: most values have no codec value, substitute or Map to rebuild)
+  entries: Map<object, CodecEntry> | undefined;
+  substitutes: Map<unknown, string> | undefined;
   readonly views: unknown[] = [];
   readonly buffers: unknown[] = [];
   readonly puts: unknown[] = [];
-  readonly rebuilds = new Set<object>();
+  rebuilds: Set<object> | undefined;
   readonly nullProto: object[] = [];
   readonly transfer: ArrayBuffer[] = [];
-  readonly transferSeen = new Set<ArrayBuffer>();
+  transferSeen: Set<ArrayBuffer> | undefined;
   /** Work list, four slots per item: holder, key, value, depth. */
   readonly stack: unknown[] = [];
   root = false;
@@ -127,7 +128,7 @@ class Walk {
     const t = typeof v;
     if (t === "function" || t === "symbol") {
       if (this.lossy) {
-        this.substitutes.set(v, t === "function" ? `[function ${(v as { name?: string }).name || "anonymous"}]` : String(v));
+        (this.substitutes ??= new Map()).set(v, t === "function" ? `[function ${(v as { name?: string }).name || "anonymous"}]` : String(v));
         this.copy = true;
         return;
       }
@@ -137,19 +138,33 @@ class Walk {
     if (t !== "object" || v === null) return;
     let kind = this.seen.get(v as object);
     if (kind === undefined) kind = this.classify(v as object, holder, key, depth);
-    if (kind === ENTRY || kind === VIEW) {
-      if (holder === ROOT) this.root = true;
-      else {
-        const hk = this.seen.get(holder as object);
-        if (hk === MAP || hk === SET) this.rebuilds.add(holder as object);
-        else this.puts.push(holder, key);
-      }
+    if (kind === ENTRY || kind === VIEW) this.recordUse(holder, key);
+  }
+
+  /** A codec value or a view sits at `holder[key]`: the receiver replaces it there. */
+  private recordUse(holder: unknown, key: unknown): void {
+    if (holder === ROOT) this.root = true;
+    else {
+      const hk = this.seen.get(holder as object);
+      if (hk === MAP || hk === SET) (this.rebuilds ??= new Set()).add(holder as object);
+      else this.puts.push(holder, key);
     }
   }
 
-  /** Push the object-valued children of `v` (primitives need nothing), so they pop in order. */
+  /**
+   * Push a child to visit. Primitives need nothing, and an object already met
+   * is not walked again (only a codec value's or a view's place is noted).
+   */
   private pushChild(holder: object, key: unknown, child: unknown, depth: number): void {
-    if (child === null || (typeof child !== "object" && typeof child !== "function" && typeof child !== "symbol")) return;
+    if (child === null) return;
+    const t = typeof child;
+    if (t === "object") {
+      const kind = this.seen.get(child as object);
+      if (kind !== undefined) {
+        if (kind === ENTRY || kind === VIEW) this.recordUse(holder, key);
+        return;
+      }
+    } else if (t !== "function" && t !== "symbol") return;
     this.stack.push(holder, key, child, depth);
   }
 
@@ -179,7 +194,7 @@ class Walk {
     if (depth > (this.lossy ? LOSSY_DEPTH : MAX_DEPTH)) {
       if (this.lossy) {
         this.seen.set(v, SUBSTITUTE);
-        this.substitutes.set(v, "[nested too deep]");
+        (this.substitutes ??= new Map()).set(v, "[nested too deep]");
         this.copy = true;
         return SUBSTITUTE;
       }
@@ -191,8 +206,10 @@ class Walk {
     const start = this.stack.length;
     const d = depth + 1;
     if (kind === OBJECT || kind === AS_PLAIN) {
+      // pushed last to first, so they pop first to last
       const keys = Object.keys(v);
-      for (let i = 0; i < keys.length; i++) this.pushChild(v, keys[i], this.read(v, keys[i]!), d);
+      for (let i = keys.length - 1; i >= 0; i--) this.pushChild(v, keys[i], this.read(v, keys[i]!), d);
+      return kind;
     } else if (kind === ARRAY) {
       forEachElement(v as unknown[], (item, i) => this.pushChild(v, i, item, d));
     } else if (kind === MAP) {
@@ -266,6 +283,7 @@ class Walk {
       if (this.options.sharedMemory === false && !this.lossy) throw this.sharedMemoryError(holder, key);
     } else if (this.options.transfer) {
       // only whole-buffer views: a slice of a pooled buffer must not detach the pool
+      this.transferSeen ??= new Set();
       if (buffer.byteLength === v.byteLength && !this.transferSeen.has(buffer as ArrayBuffer)) {
         this.transferSeen.add(buffer as ArrayBuffer);
         this.transfer.push(buffer as ArrayBuffer);
@@ -294,7 +312,8 @@ class Walk {
         throw this.fail(holder, key, `could not be encoded by codec "${c.id}"`, "The codec's encode() threw; see the cause.", cause);
       }
       if (this.options.transfer && encoded.transfer) {
-        for (const b of encoded.transfer) if (!this.transferSeen.has(b)) (this.transferSeen.add(b), this.transfer.push(b));
+        const seen = (this.transferSeen ??= new Set());
+        for (const b of encoded.transfer) if (!seen.has(b)) (seen.add(b), this.transfer.push(b));
       }
       return this.entry(v, c.module ? { id: c.id, module: c.module, data: encoded.data } : { id: c.id, data: encoded.data });
     }
@@ -303,7 +322,7 @@ class Walk {
 
   private entry(v: object, entry: CodecEntry): number {
     this.seen.set(v, ENTRY);
-    this.entries.set(v, entry);
+    (this.entries ??= new Map()).set(v, entry);
     this.copy = true;
     return ENTRY;
   }
@@ -321,7 +340,7 @@ class Walk {
     // codec entries before the value: the serializer then writes their data near the top, not as deep as
     // the value they replaced (inside the value they are back-references); the value keeps its own depth
     const env: Record<string, unknown> = { [WIRE_KEY]: ENVELOPE_VERSION };
-    if (this.entries.size > 0) env.codecs = [...this.entries.values()];
+    if (this.entries) env.codecs = [...this.entries.values()];
     env.value = value;
     if (this.root) env.root = true;
     if (this.views.length > 0) {
@@ -329,16 +348,16 @@ class Walk {
       if (this.buffers.length > 0) env.buffers = this.buffers;
     }
     if (this.puts.length > 0) env.puts = this.puts.map((x, i) => (i % 2 === 0 ? tr(x) : x));
-    if (this.rebuilds.size > 0) env.rebuilds = [...this.rebuilds].map(tr);
+    if (this.rebuilds) env.rebuilds = [...this.rebuilds].map(tr);
     if (this.nullProto.length > 0) env.nullProto = this.nullProto.map(tr);
     return env;
   }
 
   private mapped(x: unknown, copies: Map<object, object>): unknown {
     if (x === null || (typeof x !== "object" && typeof x !== "function" && typeof x !== "symbol")) return x;
-    const e = this.entries.get(x as object);
+    const e = this.entries?.get(x as object);
     if (e !== undefined) return e;
-    const s = this.substitutes.get(x);
+    const s = this.substitutes?.get(x);
     if (s !== undefined) return s;
     return copies.get(x as object) ?? x;
   }
@@ -377,6 +396,27 @@ class Walk {
   }
 }
 
+const isPrimitive = (v: unknown): boolean => v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol");
+
+/** A plain object (not carrying the marker key) or a dense array, holding primitives only: nothing to walk. */
+function isFlat(v: object): boolean {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto === Object.prototype) {
+    if (Object.prototype.hasOwnProperty.call(v, WIRE_KEY)) return false;
+    for (const key in v) if (!isPrimitive((v as Record<string, unknown>)[key])) return false;
+    return true;
+  }
+  if (proto === Array.prototype) {
+    const a = v as unknown[];
+    for (let i = 0; i < a.length; i++) {
+      const item = a[i];
+      if (!isPrimitive(item) || (item === undefined && !(i in a))) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
 /** Errors raised because no codec accepts a class instance (a worker may import its allowed codec modules and retry). */
 export const MISSING_CODEC = new WeakSet<SerializationError>();
 
@@ -391,8 +431,9 @@ export const MISSING_CODEC = new WeakSet<SerializationError>();
  * the path and the value's type.
  */
 export function encodeValue(value: unknown, options: EncodeOptions = {}): WireEnvelope {
-  // fast path for primitives: remote executors encode every task's inputs and outputs
+  // fast paths for primitives and flat records and arrays of them: remote executors encode every task's inputs and outputs
   if (value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol")) return { value, transfer: [] };
+  if (isFlat(value as object)) return { value, transfer: [] };
   const walk = new Walk(value, options, false);
   try {
     walk.run();
