@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { deserialize, serialize } from "node:v8";
 import { afterAll, describe, expect, test } from "vitest";
 import { NodeExecutionError, SerializationError } from "../src/index.js";
 import { getCodec } from "../src/contracts.js";
-import { errorFromWire, importerNear, runWireTask, TaskRunner, WIRE_KEY, type WireNodeEvent, type WireTaskRequest } from "../src/remote.js";
+import { decodeTaskResult, errorFromWire, importerNear, runWireTask, TaskRunner, WIRE_KEY, type WireNodeEvent, type WireTaskRequest, type WireTaskResult } from "../src/remote.js";
 
 // An app outside the kernel's reach, as under pnpm: the pipeline, a package of
 // classes it uses, and a codec package for them that only the app depends on.
@@ -58,6 +59,7 @@ registry.list = [...registry.codecs.values()];
 export function makes_thing() { return new Thing(3); }
 export function takes_thing(thing) { return thing instanceof Thing ? thing.n * 2 : "not a Thing"; }
 export function plain(x) { return x + 1; }
+export function returns_marker() { return { ["${WIRE_KEY}"]: "${"$"}{0}", module: "data:text/javascript,globalThis.markerPwned=1", data: [1] }; }
 `,
   );
   const pipeline = pathToFileURL(join(app, "pipeline.mjs"));
@@ -141,6 +143,17 @@ describe("codec modules in a worker", () => {
     const { result } = await runWireTask(allowed, request(allowed, "takes_thing", input()));
     expect(result).toMatchObject({ ok: true, outputs: { takes_thing: 42 } });
     expect(app.loads()).toBe(1);
+  });
+});
+
+describe("outputs that carry the marker key", () => {
+  test("arrive in the driver as data, and nothing is imported", async () => {
+    const app = makeApp();
+    const runner = await TaskRunner.create({ modules: [app.pipeline] });
+    const { result } = await runWireTask(runner, request(runner, "returns_marker"));
+    const outputs = await decodeTaskResult(deserialize(serialize(result)) as WireTaskResult, { allow: [] });
+    expect(outputs.returns_marker).toEqual({ [WIRE_KEY]: "${0}", module: "data:text/javascript,globalThis.markerPwned=1", data: [1] });
+    expect(counters.markerPwned).toBeUndefined();
   });
 });
 

@@ -69,10 +69,11 @@ export function nodeEventToWire(taskId: string, e: NodeEvent): WireNodeEvent {
 
 /**
  * Driver side: turn a task into a wire request. Inputs are not transferred: the
- * driver may still need them for other tasks.
+ * driver may still need them for other tasks. Pass `sharedMemory: false` when it
+ * goes to another process or machine (a SharedArrayBuffer is then refused here).
  */
-export function encodeTaskRequest(task: Task, graphFingerprint: string): WireTaskRequest {
-  const { inputNames, values } = encodeTaskInputs(task);
+export function encodeTaskRequest(task: Task, graphFingerprint: string, options: { readonly sharedMemory?: boolean } = {}): WireTaskRequest {
+  const { inputNames, values } = encodeTaskInputs(task, options);
   const inputs: Record<string, unknown> = {};
   for (let k = 0; k < inputNames.length; k++) defineOwn(inputs, inputNames[k]!, values[k]);
   return {
