@@ -6,10 +6,10 @@
 //
 // Values: a 2^20-shared-reference value (20 levels of { l: x, r: x }: 21
 // objects, 2^20 paths) and a 1,000,000-node cyclic graph (every node points
-// back to the graph and to earlier nodes). Each measurement runs in its own
-// child process (a hung one is stopped after TIMEOUT_MS and reported as such),
-// one after the other in one run; figures are medians. Prints a table and a
-// JSON line.
+// back to the graph and to earlier nodes). The floor and this kernel run
+// interleaved in one child process per row (medians of 5, or 3 for the graph); the old kernel, if
+// given, in its own child, stopped after TIMEOUT_MS (a hang is reported as
+// such). Prints a table and a JSON line.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { deserialize, serialize } from "node:v8";
@@ -37,38 +37,43 @@ const crossings = {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function child([, , , impl, valueName, crossingName, repsText]) {
-  const make = values[valueName];
+/** Child: round trips of one value through one crossing, for each implementation named, interleaved (A, B, A, B, …). */
+async function child([, , , implsText, valueName, crossingName, repsText]) {
   const cross = crossings[crossingName];
-  let roundTrip;
-  if (impl === "floor") roundTrip = (v) => cross(v);
-  else {
-    const { encodeValue, decodeValue } = await import(impl);
-    roundTrip = (v) => decodeValue(cross(encodeValue(v, { nodeName: "bench" }).value));
+  const trips = [];
+  for (const impl of implsText.split(",")) {
+    if (impl === "floor") trips.push((v) => cross(v));
+    else {
+      const { encodeValue, decodeValue } = await import(impl);
+      trips.push((v) => decodeValue(cross(encodeValue(v, { nodeName: "bench" }).value)));
+    }
   }
-  const value = make();
+  const value = values[valueName]();
   const reps = Number(repsText);
-  const times = [];
-  let check;
+  const times = trips.map(() => []);
+  const kept = trips.map(() => true);
+  // one warm-up round, then `reps` interleaved rounds (a single round when reps is 1: the old code may take minutes)
   for (let r = 0; r <= reps; r++) {
-    globalThis.gc?.();
-    const t = performance.now();
-    const back = roundTrip(value);
-    const ms = performance.now() - t;
-    if (r > 0 || reps === 1) times.push(ms); // the first of several is a warm-up
-    check = valueName.startsWith("2^20") ? back.l === back.r && back.l.l === back.l.r : back.nodes[5].graph === back && back.nodes[5].prev === back.nodes[4];
+    trips.forEach((trip, i) => {
+      globalThis.gc?.();
+      const t = performance.now();
+      const back = trip(value);
+      const ms = performance.now() - t;
+      if (r > 0 || reps === 1) times[i].push(ms);
+      kept[i] &&= valueName.startsWith("2^20") ? back.l === back.r && back.l.l === back.l.r : back.nodes[5].graph === back && back.nodes[5].prev === back.nodes[4];
+    });
     if (reps === 1) break;
   }
-  process.stdout.write(JSON.stringify({ ms: median(times), sharingKept: check }));
+  process.stdout.write(JSON.stringify(times.map((t, i) => ({ ms: median(t), sharingKept: kept[i] }))));
 }
 
-function measure(impl, valueName, crossingName, reps) {
-  const r = spawnSync(process.execPath, ["--expose-gc", "--max-old-space-size=4096", self, "--child", impl, valueName, crossingName, String(reps)], {
-    timeout: TIMEOUT_MS,
+function measure(impls, valueName, crossingName, reps, timeout) {
+  const r = spawnSync(process.execPath, ["--expose-gc", "--max-old-space-size=4096", self, "--child", impls.join(","), valueName, crossingName, String(reps)], {
+    timeout,
     encoding: "utf8",
   });
-  if (r.error?.code === "ETIMEDOUT" || r.signal === "SIGTERM") return { timedOut: true };
-  if (r.status !== 0) return { failed: (r.stderr || "").split("\n").find((l) => /Error/.test(l)) ?? `exit ${r.status}` };
+  if (r.error?.code === "ETIMEDOUT" || r.signal === "SIGTERM") return impls.map(() => ({ timedOut: true }));
+  if (r.status !== 0) return impls.map(() => ({ failed: (r.stderr || "").split("\n").find((l) => /Error/.test(l)) ?? `exit ${r.status}` }));
   return JSON.parse(r.stdout);
 }
 
@@ -79,9 +84,9 @@ async function main() {
   const results = {};
   for (const valueName of Object.keys(values)) {
     for (const crossingName of Object.keys(crossings)) {
-      const floor = measure("floor", valueName, crossingName, 5);
-      const now = measure(after, valueName, crossingName, 5);
-      const old = before ? measure(before, valueName, crossingName, 1) : undefined;
+      const reps = valueName.startsWith("1M") ? 3 : 5;
+      const [floor, now] = measure(["floor", after], valueName, crossingName, reps, 10 * 60_000);
+      const old = before ? measure([before], valueName, crossingName, 1, TIMEOUT_MS)[0] : undefined;
       const key = `${valueName} / ${crossingName}`;
       results[key] = { floor, after: now, ...(old ? { before: old } : {}) };
       const fmt = (m) => (m === undefined ? "—" : m.timedOut ? `> ${TIMEOUT_MS / 1000} s (stopped)` : m.failed ? `failed: ${m.failed}` : `${m.ms.toFixed(m.ms < 10 ? 2 : 0)} ms`);

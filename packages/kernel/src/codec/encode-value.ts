@@ -76,9 +76,8 @@ function isError(v: object): boolean {
 
 /** One walk over a value: what it holds, and what the receiver must fix. */
 class Walk {
+  /** Every object met, with what it is (in first-visit order: the copy walks it again). */
   readonly seen = new Map<object, number>();
-  /** Plain objects, arrays, Maps and Sets (and lossy class copies), in first-visit order. */
-  readonly containers: object[] = [];
   // (created when first needed: most values have no codec value, substitute or Map to rebuild)
   entries: Map<object, CodecEntry> | undefined;
   substitutes: Map<unknown, string> | undefined;
@@ -202,7 +201,6 @@ class Walk {
         "Flatten it (e.g. a linked list into an array) or run this node with a local executor.");
     }
     this.seen.set(v, kind);
-    this.containers.push(v);
     const start = this.stack.length;
     const d = depth + 1;
     if (kind === OBJECT || kind === AS_PLAIN) {
@@ -365,8 +363,8 @@ class Walk {
   /** Copy every container (so the sender's value is untouched), with codec values replaced by their entries. */
   private copyContainers(): Map<object, object> {
     const copies = new Map<object, object>();
-    for (const c of this.containers) {
-      const kind = this.seen.get(c);
+    for (const [c, kind] of this.seen) {
+      if (kind !== OBJECT && kind !== ARRAY && kind !== MAP && kind !== SET && kind !== AS_PLAIN) continue;
       const shell =
         kind === ARRAY ? new Array<unknown>((c as unknown[]).length)
         : kind === MAP ? new Map()
@@ -375,9 +373,9 @@ class Walk {
         : {};
       copies.set(c, shell as object);
     }
-    for (const c of this.containers) {
-      const kind = this.seen.get(c);
-      const out = copies.get(c)!;
+    for (const [c, kind] of this.seen) {
+      const out = copies.get(c);
+      if (out === undefined) continue;
       if (kind === OBJECT || kind === AS_PLAIN) {
         for (const k of Object.keys(c)) {
           const item = this.mapped(this.read(c, k), copies);
