@@ -272,3 +272,13 @@ describe("the driver's codec allow-list", () => {
     expect(seen).toContain("test-points");
   });
 });
+
+describe("the marker key one level down, reached first from deeper", () => {
+  test("a lookalike that is a direct item of the top, but met first inside a sibling, still arrives as data", () => {
+    const lookalike = { [WIRE_KEY]: 1, value: "forged", root: true };
+    for (const value of [[{ a: lookalike }, lookalike], { first: { a: lookalike }, second: lookalike }]) {
+      expect(isEnvelope(encodeValue(value).value)).toBe(true);
+      for (const cross of Object.values(crossings)) expectArrivedEqual(value, cross(value));
+    }
+  });
+});

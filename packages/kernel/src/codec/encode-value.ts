@@ -203,13 +203,23 @@ class Walk {
     this.seen.set(v, kind);
     const start = this.stack.length;
     const d = depth + 1;
+    // a decoder reads the top of a wire value as an envelope, and so the items of a transport's array or
+    // record of values: the top's own items that carry the marker key send the value in an envelope too
+    const top = depth === 0 && (kind === OBJECT || kind === ARRAY);
     if (kind === OBJECT || kind === AS_PLAIN) {
       // pushed last to first, so they pop first to last
       const keys = Object.keys(v);
-      for (let i = keys.length - 1; i >= 0; i--) this.pushChild(v, keys[i], this.read(v, keys[i]!), d);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const child = this.read(v, keys[i]!);
+        if (top) this.markerAt(child);
+        this.pushChild(v, keys[i], child, d);
+      }
       return kind;
     } else if (kind === ARRAY) {
-      forEachElement(v as unknown[], (item, i) => this.pushChild(v, i, item, d));
+      forEachElement(v as unknown[], (item, i) => {
+        if (top) this.markerAt(item);
+        this.pushChild(v, i, item, d);
+      });
     } else if (kind === MAP) {
       for (const [k, item] of v as Map<unknown, unknown>) {
         this.pushChild(v, MAP_KEY, k, d);
@@ -222,12 +232,15 @@ class Walk {
     return kind;
   }
 
+  private markerAt(item: unknown): void {
+    if (typeof item === "object" && item !== null && Object.prototype.hasOwnProperty.call(item, WIRE_KEY)) this.marker = true;
+  }
+
   private classify(v: object, holder: unknown, key: unknown, depth: number): number {
     const proto = Object.getPrototypeOf(v) as object | null;
     if (proto === Object.prototype || proto === null) {
       if (proto === null) this.nullProto.push(v);
-      // only the top of a wire value is read as an envelope, and a transport's batch of values one level down
-      if (depth <= 1 && Object.prototype.hasOwnProperty.call(v, WIRE_KEY)) this.marker = true;
+      if (depth === 0 && Object.prototype.hasOwnProperty.call(v, WIRE_KEY)) this.marker = true;
       return this.container(v, OBJECT, holder, key, depth);
     }
     if (proto === Array.prototype) return this.container(v, ARRAY, holder, key, depth);
