@@ -148,6 +148,8 @@ export interface DecodeAsyncOptions extends DecodeOptions, CodecModulesOptions {
  * registered, if they are allowed (`options.allow`, plus the modules of codecs
  * registered here); any other module is a SerializationError.
  */
-export function decodeValueAsync(wire: unknown, options: DecodeAsyncOptions = {}): Promise<unknown> {
-  return new CodecModules(options).decode(wire, options);
+export function decodeValueAsync(wire: unknown, options: DecodeAsyncOptions | ModuleImporter = {}): Promise<unknown> {
+  // (an importer alone: the form of earlier versions)
+  const opts: DecodeAsyncOptions = typeof options === "function" ? { importModule: options } : options;
+  return new CodecModules(opts).decode(wire, opts);
 }
