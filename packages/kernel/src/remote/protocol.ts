@@ -174,13 +174,16 @@ export interface RunWireTaskOptions {
  * buffers are listed for transfer (the worker no longer needs them). Codec
  * modules are imported only from the runner's allow-list, and only when a
  * value needs one. Never throws: every failure becomes a `{ ok: false }`
- * result naming the node.
+ * result naming the node. Node events go to `options.onNodeEvent` (a function
+ * alone receives every event).
  */
 export async function runWireTask(
   runner: TaskRunner,
   req: WireTaskRequest,
-  options: RunWireTaskOptions = {},
+  optionsOrSink: RunWireTaskOptions | ((event: WireNodeEvent) => void) = {},
 ): Promise<{ result: WireTaskResult; transfer: ArrayBuffer[] }> {
+  // a sink alone: every event (pre, post and validation)
+  const options: RunWireTaskOptions = typeof optionsOrSink === "function" ? { events: true, onNodeEvent: optionsOrSink } : optionsOrSink;
   try {
     const inputs = await decodeRecord(req.inputs, runner.codecs);
     const sink = options.onNodeEvent;

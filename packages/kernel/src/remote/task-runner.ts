@@ -95,9 +95,12 @@ export class TaskRunner {
 
   /**
    * Run a task; iterables returned by parallelizable nodes come back as arrays
-   * (an error while drawing the items names the expander).
+   * (an error while drawing the items names the expander). Node events go to
+   * `options.onNodeEvent` (a function alone receives every event).
    */
-  async run(req: RemoteTaskRequest, options: RunTaskOptions = {}): Promise<Record<string, unknown>> {
+  async run(req: RemoteTaskRequest, optionsOrSink: RunTaskOptions | ((event: NodeEvent) => void) = {}): Promise<Record<string, unknown>> {
+    // a sink alone: every event (pre, post and validation)
+    const options: RunTaskOptions = typeof optionsOrSink === "function" ? { events: true, onNodeEvent: optionsOrSink } : optionsOrSink;
     this.check(req);
     const nodes = req.nodes.map((n) => this.graph.get(n)!);
     const sink = options.onNodeEvent;
