@@ -107,8 +107,6 @@ async function runBatch(msg: PackedBatch): Promise<void> {
       continue;
     }
     const onEvent = (e: WireNodeEvent) => {
-      // packed events carry pre/post only: a validation event would be misread as a post event
-      if (e.type === "validation") return;
       events.add(index, shape, e);
       if (msg.live) send({ type: "events", batchId: msg.batchId, events: events.take() });
     };
