@@ -63,12 +63,16 @@ describe("batch codec", () => {
 
     const packer = new EventPacker();
     packer.add(1, tasks[1]!.shape, { taskId: "t[1]", type: "pre", nodeName: "b" });
+    const results = [{ nodeName: "b", taskId: "t[1]", runId: "r", passed: false, importance: "warn" as const, validator: "v", message: "low", issues: [] }];
+    packer.add(1, tasks[1]!.shape, { taskId: "t[1]", type: "validation", nodeName: "b", results });
     packer.add(1, tasks[1]!.shape, { taskId: "t[1]", type: "post", nodeName: "b", success: false, durationMs: 2, error: { name: "Error", message: "no" } });
     const seen: Array<[number, NodeEvent]> = [];
-    forEachEvent(packer.take(), (i) => [nodes, nodes][i], (i, e) => seen.push([i, e]));
+    forEachEvent(structuredClone(packer.take()), (i) => [nodes, nodes][i], (i, e) => seen.push([i, e]));
     expect(seen[0]).toEqual([1, { type: "pre", nodeName: "b" }]);
-    expect(seen[1]![1]).toMatchObject({ type: "post", nodeName: "b", success: false, durationMs: 2 });
-    expect((seen[1]![1].error as Error).message).toBe("no");
+    // validation events cross too (a worker always sends them)
+    expect(seen[1]).toEqual([1, { type: "validation", nodeName: "b", results }]);
+    expect(seen[2]![1]).toMatchObject({ type: "post", nodeName: "b", success: false, durationMs: 2 });
+    expect((seen[2]![1] as { error: Error }).error.message).toBe("no");
   });
 });
 

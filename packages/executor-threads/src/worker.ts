@@ -76,18 +76,17 @@ async function runBatch(batch: BatchMessage): Promise<void> {
   for (const { index: i, request: req } of unpackTaskBatch(batch)) {
     Atomics.store(state, STATE_TASK, i);
     Atomics.store(state, STATE_NODE, -1);
-    // node events cost a hook call per node: only when the caller has node hooks
-    // (they also tell which node of a multi-node task was running if the worker dies)
-    const onEvent = batch.events
-      ? (e: WireNodeEvent) => {
-          if (e.type === "pre") Atomics.store(state, STATE_NODE, req.nodes.indexOf(e.nodeName));
-          events.push([i, e]);
-          // a node starting after a long gap is news worth sending now (progress bars)
-          if (e.type === "pre" && performance.now() - last >= FLUSH_INTERVAL_MS) flush();
-        }
-      : undefined;
+    // pre/post events cost a hook call per node: only when the caller has node hooks
+    // (they also tell which node of a multi-node task was running if the worker dies);
+    // validation events always come back
+    const onEvent = (e: WireNodeEvent) => {
+      if (e.type === "pre") Atomics.store(state, STATE_NODE, req.nodes.indexOf(e.nodeName));
+      events.push([i, e]);
+      // a node starting after a long gap is news worth sending now (progress bars)
+      if (e.type === "pre" && performance.now() - last >= FLUSH_INTERVAL_MS) flush();
+    };
     const started = performance.now();
-    const { result, transfer: buffers } = await runWireTask(runner, req, onEvent);
+    const { result, transfer: buffers } = await runWireTask(runner, req, { events: batch.events, onNodeEvent: onEvent });
     const now = performance.now();
     busyMs += now - started;
     if (result.ok) {

@@ -1,6 +1,30 @@
 const MARKER = Symbol.for("hamilton-ts.error");
 
 /**
+ * A thrown value in words, for a message: an error's message, a string as it
+ * is, anything else as JSON where it can be (a null-prototype object has no
+ * `toString`, so `String(value)` would throw).
+ */
+export function describeThrown(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && value !== null) {
+    try {
+      const json = JSON.stringify(value);
+      if (typeof json === "string") return json.length > 500 ? `${json.slice(0, 500)}…` : json;
+    } catch {
+      // cyclic, or holds a BigInt: fall through
+    }
+    return Object.prototype.toString.call(value);
+  }
+  try {
+    return String(value);
+  } catch {
+    return typeof value;
+  }
+}
+
+/**
  * Base class of every error hamilton-ts throws. `HamiltonError.isInstance(e)`
  * works across two copies of the kernel in `node_modules`, where `instanceof`
  * would not.
@@ -60,8 +84,7 @@ export class NodeExecutionError extends HamiltonError {
   readonly nodeName: string;
   readonly taskId: string;
   constructor(nodeName: string, taskId: string, cause: unknown, detail?: string) {
-    const causeMessage = cause instanceof Error ? cause.message : String(cause);
-    super(`Node "${nodeName}" (task ${taskId}) failed: ${detail ?? causeMessage}`, { cause });
+    super(`Node "${nodeName}" (task ${taskId}) failed: ${detail ?? describeThrown(cause)}`, { cause });
     this.name = "NodeExecutionError";
     this.nodeName = nodeName;
     this.taskId = taskId;
@@ -216,6 +239,19 @@ export const ERROR_CLASSES = {
   UnsupportedSpecificationVersionError,
   DataValidationError,
 } as const;
+
+/**
+ * An error of a kernel class, rebuilt from its name without running its
+ * constructor (the caller restores its fields): what a boundary uses so a
+ * worker's `GraphError` is a `GraphError` in the driver. Undefined when the
+ * name is no kernel class.
+ */
+export function blankHamiltonError(name: string, message: string): HamiltonError | undefined {
+  if (!Object.prototype.hasOwnProperty.call(ERROR_CLASSES, name)) return undefined;
+  const error = Reflect.construct(Error, [message], ERROR_CLASSES[name as keyof typeof ERROR_CLASSES]) as HamiltonError;
+  (error as unknown as Record<symbol, unknown>)[MARKER] = true;
+  return error;
+}
 
 /** Turn an aborted signal's reason into an AbortError (keeping the reason as `cause`). */
 export function abortErrorFrom(signal: AbortSignal): AbortError {

@@ -2,33 +2,38 @@
 // processes, machines): the wire protocol, the worker-side TaskRunner, module
 // locations and value encoding.
 
-export {
-  encodeValue,
-  decodeValue,
-  decodeValueAsync,
-  missingCodecModules,
-  loadCodecModules,
-  serializeError,
-  deserializeError,
-  WIRE_KEY,
-} from "./codec/codec-registry.js";
-export type { EncodeOptions, WireEnvelope, SerializedError, ModuleImporter } from "./codec/codec-registry.js";
+// Values that cross
+export { encodeValue, MAX_DEPTH } from "./codec/encode-value.js";
+export type { EncodeOptions, WireEnvelope } from "./codec/encode-value.js";
+export { decodeValue, missingCodecs, missingCodecModules } from "./codec/decode-value.js";
+export type { DecodeOptions, NeededCodec } from "./codec/decode-value.js";
+export { WIRE_KEY, isEnvelope } from "./codec/wire-format.js";
+export { serializeError, deserializeError, deserializeThrown } from "./codec/error-data.js";
+export type { SerializedError, SerializedErrorRecord } from "./codec/error-data.js";
+export { CodecModules, decodeValueAsync, loadCodecModules } from "./remote/codec-modules.js";
+export type { CodecModulesOptions, DecodeAsyncOptions } from "./remote/codec-modules.js";
+export { importerNear } from "./remote/module-importer.js";
+export type { ModuleImporter } from "./remote/module-importer.js";
+
+// The worker side
 export { TaskRunner } from "./remote/task-runner.js";
-export type { RemoteTaskRequest, TaskRunnerOptions } from "./remote/task-runner.js";
+export type { RemoteTaskRequest, TaskRunnerOptions, RunTaskOptions } from "./remote/task-runner.js";
 export { toModuleUrl, loadModules } from "./remote/module-location.js";
 export type { ModuleLocation, ModuleNamespace } from "./remote/module-location.js";
+
+// The wire protocol
 export {
   encodeTaskRequest,
   decodeTaskResult,
-  errorFromWire,
   reportWireNodeEvent,
   nodeEventFromWire,
   nodeEventToWire,
   cachedTaskRunner,
   workerSetupOf,
   runWireTask,
-  failureFor,
 } from "./remote/protocol.js";
-export type { WireTaskRequest, WireTaskResult, WireNodeEvent, WorkerSetup } from "./remote/protocol.js";
+export type { WireTaskRequest, WireTaskResult, WireNodeEvent, WorkerSetup, RunWireTaskOptions } from "./remote/protocol.js";
+export { failureFor, errorFromWire, executorFailure, taskNodeName } from "./remote/task-failure.js";
+export type { WireTaskFailure } from "./remote/task-failure.js";
 export { encodeTaskInputs, packTaskBatch, unpackTaskBatch } from "./remote/task-batch.js";
 export type { EncodedInputs, FlatTask, WireTaskShape, WireTaskBatch } from "./remote/task-batch.js";

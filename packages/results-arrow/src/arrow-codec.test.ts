@@ -35,9 +35,10 @@ describe("Arrow codecs", () => {
     const table = sample(3);
     const vector = vectorFromArray([1.5, 2.5], new Float64());
     const wire = encodeValue({ out: [table, vector] }, { transfer: true });
-    const [tw, vw] = (wire.value as { out: Record<string, unknown>[] }).out;
-    expect(tw[WIRE_KEY]).toBe("apache-arrow/table");
-    expect(vw[WIRE_KEY]).toBe("apache-arrow/vector");
+    // one envelope at the top lists the codec values inside, in the order they were met
+    const env = wire.value as { [WIRE_KEY]: number; codecs: { id: string }[] };
+    expect(env[WIRE_KEY]).toBe(1);
+    expect(env.codecs.map((c) => c.id)).toEqual(["apache-arrow/table", "apache-arrow/vector"]);
     expect(wire.transfer).toHaveLength(2);
     const back = decodeValue(structuredClone(wire.value, { transfer: wire.transfer })) as { out: [Table, Vector] };
     expect(back.out[0].getChild("x")!.toArray()).toEqual(new Float64Array([0, 1, 2]));

@@ -46,9 +46,9 @@ describe("danfo codecs", () => {
     const derived = sample().head(2);
     const column = sample().column("count");
     expect(derived instanceof DataFrame).toBe(false);
-    const wire = encodeValue({ derived, column }).value as Record<string, Record<string, unknown>>;
-    expect(wire.derived[WIRE_KEY]).toBe("danfojs/dataframe");
-    expect(wire.column[WIRE_KEY]).toBe("danfojs/series");
+    const wire = encodeValue({ derived, column }).value as { [WIRE_KEY]: number; codecs: { id: string }[] };
+    expect(wire[WIRE_KEY]).toBe(1);
+    expect(wire.codecs.map((c) => c.id)).toEqual(["danfojs/dataframe", "danfojs/series"]);
     const back = decodeValue(wire) as { derived: DataFrame; column: Series };
     expect(back.derived.shape).toEqual([2, 5]);
     expect(back.column.index).toEqual(["r1", "r2", "r3"]);

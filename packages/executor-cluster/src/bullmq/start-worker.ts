@@ -1,7 +1,7 @@
 import { Worker, type Job, type WorkerOptions } from "bullmq";
 import { cachedTaskRunner, failureFor, runWireTask, type ModuleLocation, type TaskRunner, type WireNodeEvent, type WireTaskResult } from "@hamilton-ts/kernel/remote";
 import { toConnectionOptions, type RedisConnection } from "./connection.js";
-import { DEFAULT_CODEC_MODULES, fromBase64, importAllowedCodecs, toBase64, validateRequests, type JobData, type JobOutcome } from "./payload.js";
+import { DEFAULT_CODEC_MODULES, fromBase64, toBase64, validateRequests, type JobData, type JobOutcome } from "./payload.js";
 
 /** Options of `startWorker`. */
 export interface StartWorkerOptions {
@@ -48,10 +48,11 @@ export interface BullMQWorkerHandle {
  * process.on("SIGTERM", () => w.close());
  */
 export async function startWorker(options: StartWorkerOptions): Promise<BullMQWorkerHandle> {
-  const runnerOptions = { modules: options.modules, config: options.config ?? {}, allowModuleOverrides: options.allowModuleOverrides ?? false };
-  const runner = await cachedTaskRunner(runnerOptions);
   const allowed = options.codecModules ?? DEFAULT_CODEC_MODULES;
-  const worker = new Worker<JobData, string>(options.queueName, (job) => processJob(runner, job, allowed), {
+  // a job is not trusted: it may use only this worker's own codec allow-list
+  const runnerOptions = { modules: options.modules, config: options.config ?? {}, allowModuleOverrides: options.allowModuleOverrides ?? false, codecModules: allowed };
+  const runner = await cachedTaskRunner(runnerOptions);
+  const worker = new Worker<JobData, string>(options.queueName, (job) => processJob(runner, job), {
     ...options.workerOptions,
     connection: toConnectionOptions(options.connection),
     concurrency: options.concurrency ?? 1,
@@ -76,14 +77,13 @@ function shouldRetry(job: Job<JobData, string>, result: WireTaskResult): boolean
   return job.attemptsMade + 1 < attempts;
 }
 
-async function processJob(runner: TaskRunner, job: Job<JobData, string>, allowed: readonly string[]): Promise<string> {
+async function processJob(runner: TaskRunner, job: Job<JobData, string>): Promise<string> {
   const data = job.data;
   const taskIds = Array.isArray(data?.taskIds) ? data.taskIds.map(String) : [String(job.id)];
   let requests;
   try {
     if (data?.v !== 1 || typeof data.payload !== "string") throw new Error(`Job ${job.id} is not a hamilton-ts task (payload format ${String(data?.v)}).`);
     requests = validateRequests(fromBase64(data.payload));
-    for (const r of requests) await importAllowedCodecs(r.inputs, allowed);
   } catch (error) {
     const outcome: JobOutcome = { results: taskIds.map((id) => failureFor(id, error)), events: taskIds.map(() => []) };
     return toBase64(outcome);
@@ -92,7 +92,7 @@ async function processJob(runner: TaskRunner, job: Job<JobData, string>, allowed
   const events: WireNodeEvent[][] = [];
   for (const req of requests) {
     const mine: WireNodeEvent[] = [];
-    const { result } = await runWireTask(runner, req, data.events === false ? undefined : (e) => mine.push(e));
+    const { result } = await runWireTask(runner, req, { events: data.events !== false, onNodeEvent: (e) => mine.push(e), sharedMemory: false });
     if (shouldRetry(job, result)) {
       const failure = result as Extract<WireTaskResult, { ok: false }>;
       throw new Error(`Node "${failure.nodeName}" (task ${failure.taskId}) failed: ${failure.error.message}`);

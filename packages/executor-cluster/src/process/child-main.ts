@@ -4,9 +4,6 @@
  * runs batches of tasks by node name, and sends results and node events back.
  * Code never travels: only task requests and values do.
  */
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { serialize } from "node:v8";
 import { SerializationError } from "@hamilton-ts/kernel";
 import { cachedTaskRunner, failureFor, runWireTask, serializeError, unpackTaskBatch } from "@hamilton-ts/kernel/remote";
@@ -77,34 +74,12 @@ function sendResults(msg: PackedResults, layout: BatchLayout): void {
 
 type Failure = Extract<WireTaskResult, { ok: false }>;
 
-/**
- * Codec modules (e.g. `@hamilton-ts/results-arrow`) are imported by the kernel,
- * which may not see them from where it is installed; resolve them from the
- * pipeline modules and the working directory instead.
- */
-function importNear(modules: readonly string[]): (specifier: string) => Promise<unknown> {
-  const bases = [...modules.filter((m) => m.startsWith("file:")).map((m) => fileURLToPath(m)), join(process.cwd(), "noop.js")];
-  return async (specifier) => {
-    for (const base of bases) {
-      let resolved: string;
-      try {
-        resolved = createRequire(base).resolve(specifier);
-      } catch {
-        continue;
-      }
-      return import(pathToFileURL(resolved).href);
-    }
-    return import(specifier);
-  };
-}
-
 function runnerOptions(setup: ChildSetup): TaskRunnerOptions {
   const options = {
     modules: setup.modules,
     config: setup.config,
     allowModuleOverrides: setup.allowModuleOverrides,
     codecModules: setup.codecModules,
-    importModule: importNear(setup.modules),
   };
   return options;
 }
@@ -131,13 +106,12 @@ async function runBatch(msg: PackedBatch): Promise<void> {
       failures.push([index, failureFor(request.taskId, setupError) as Failure]);
       continue;
     }
-    const onEvent = msg.events
-      ? (e: WireNodeEvent) => {
-          events.add(index, shape, e);
-          if (msg.live) send({ type: "events", batchId: msg.batchId, events: events.take() });
-        }
-      : undefined;
-    const { result } = await runWireTask(runner, request, onEvent);
+    const onEvent = (e: WireNodeEvent) => {
+      events.add(index, shape, e);
+      if (msg.live) send({ type: "events", batchId: msg.batchId, events: events.take() });
+    };
+    // pre/post events only when the parent has node hooks; validation events always
+    const { result } = await runWireTask(runner, request, { events: msg.events, onNodeEvent: onEvent, sharedMemory: false });
     if (result.ok) {
       const out = result.outputs as Record<string, unknown>;
       for (const name of shape.outputs) values.push(out[name]);

@@ -1,3 +1,4 @@
+import type { ValidationResult } from "@hamilton-ts/kernel";
 import type { SerializedError, WireTaskBatch, WireTaskResult, WorkerSetup } from "@hamilton-ts/kernel/remote";
 
 /**
@@ -37,11 +38,14 @@ export interface PackedBatch extends WireTaskBatch {
 export interface PackedEvents {
   readonly codes: Float64Array;
   readonly errors: readonly SerializedError[];
+  /** The results of each `EVENT_VALIDATION`, in order. */
+  readonly validations?: readonly (readonly ValidationResult[])[];
 }
 
 export const EVENT_PRE = 0;
 export const EVENT_POST_OK = 1;
 export const EVENT_POST_FAILED = 2;
+export const EVENT_VALIDATION = 3;
 
 /** A batch's outcome. */
 export interface PackedResults {

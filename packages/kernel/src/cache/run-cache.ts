@@ -1,4 +1,5 @@
-import { decodeValue, decodeValueAsync, encodeValue, missingCodecModules } from "../codec/codec-registry.js";
+import { decodeValue } from "../codec/decode-value.js";
+import { encodeValue } from "../codec/encode-value.js";
 import { abortErrorFrom } from "../errors.js";
 import type { GraphNode } from "../graph/function-graph.js";
 import type { CacheEngine, Claim } from "./cache-engine.js";
@@ -280,8 +281,8 @@ export class RunCache {
     if (!entry) return undefined;
     let value: unknown;
     try {
-      // synchronously when every codec it needs is registered (the usual case), else import them first
-      value = missingCodecModules(entry.value).length === 0 ? decodeValue(entry.value) : await decodeValueAsync(entry.value);
+      // a codec it needs that is not registered here is a store-error: data (a file) never decides what to import
+      value = decodeValue(entry.value, { single: true });
     } catch (error) {
       this.emit(task, node, "store-error", `the entry cannot be decoded, so the node runs again: ${message(error)}`, key);
       return undefined;

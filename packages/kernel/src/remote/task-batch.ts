@@ -1,4 +1,5 @@
-import { encodeValue } from "../codec/codec-registry.js";
+import { encodeValue, type EncodeOptions } from "../codec/encode-value.js";
+import { defineOwn } from "../codec/wire-format.js";
 import type { Task } from "../executors/task-executor.js";
 import type { WireTaskRequest } from "./protocol.js";
 
@@ -44,11 +45,14 @@ export interface WireTaskBatch {
 /**
  * Driver side: encode a task's inputs. Inputs are not transferred (the driver may
  * still need them); a value that cannot cross is a SerializationError naming it.
+ * Pass `sharedMemory: false` when the task goes to another process or machine.
  */
-export function encodeTaskInputs(task: Pick<Task, "inputs">): EncodedInputs {
+export function encodeTaskInputs(task: Pick<Task, "inputs">, options: Pick<EncodeOptions, "sharedMemory"> = {}): EncodedInputs {
   const inputNames = Object.keys(task.inputs);
   const values = new Array<unknown>(inputNames.length);
-  for (let k = 0; k < inputNames.length; k++) values[k] = encodeValue(task.inputs[inputNames[k]!], { nodeName: inputNames[k] }).value;
+  for (let k = 0; k < inputNames.length; k++) {
+    values[k] = encodeValue(task.inputs[inputNames[k]!], { nodeName: inputNames[k], sharedMemory: options.sharedMemory }).value;
+  }
   return { inputNames, values };
 }
 
@@ -92,7 +96,7 @@ export function* unpackTaskBatch(batch: WireTaskBatch): Generator<{ index: numbe
   for (let i = 0; i < batch.taskIds.length; i++) {
     const shape = batch.shapes[batch.shapeOf[i]!]!;
     const inputs: Record<string, unknown> = {};
-    for (let k = 0; k < shape.inputs.length; k++) inputs[shape.inputs[k]!] = batch.values[offset + k];
+    for (let k = 0; k < shape.inputs.length; k++) defineOwn(inputs, shape.inputs[k]!, batch.values[offset + k]);
     offset += shape.inputs.length;
     yield {
       index: i,

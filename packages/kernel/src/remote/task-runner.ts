@@ -1,23 +1,12 @@
-import { GraphError, type ValidationResult } from "../errors.js";
-import { loadCodecModules, type ModuleImporter } from "../codec/codec-registry.js";
+import { GraphError, NodeExecutionError, type ValidationResult } from "../errors.js";
 import type { NodeEvent } from "../executors/task-executor.js";
 import { FunctionGraph } from "../graph/function-graph.js";
 import { nodesFromModules } from "../node/from-modules.js";
 import { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import { materialize, runNodes } from "../execution/run-task.js";
+import { CodecModules } from "./codec-modules.js";
+import { importerNear, type ModuleImporter } from "./module-importer.js";
 import { loadModules, type ModuleLocation } from "./module-location.js";
-
-/** Import by name; if that fails, through `fallback` (when given). */
-function importerFor(fallback: ModuleImporter | undefined): ModuleImporter {
-  if (!fallback) return (s) => import(/* @vite-ignore */ s);
-  return async (s) => {
-    try {
-      return await import(/* @vite-ignore */ s);
-    } catch {
-      return fallback(s);
-    }
-  };
-}
 
 /** A task as it reaches a worker: plain data only. */
 export interface RemoteTaskRequest {
@@ -37,13 +26,29 @@ export interface TaskRunnerOptions {
   readonly modules: readonly ModuleLocation[];
   readonly config?: Readonly<Record<string, unknown>>;
   readonly allowModuleOverrides?: boolean;
-  /** Codec modules to import before any task (from `ExecutorContext.codecModules`). */
+  /**
+   * The codec modules this worker may import, each only when a value needs it
+   * (never at start): the driver's `ExecutorContext.codecModules` for a worker
+   * the driver set up, plus those the user names; for a BullMQ worker, only its
+   * own list (a job is not trusted to extend it).
+   */
   readonly codecModules?: readonly string[];
   /**
-   * How to import a codec module that the kernel cannot resolve by itself, e.g.
-   * `(s) => import(pathToFileURL(createRequire(pipelinePath).resolve(s)).href)`.
+   * How to import a codec module. Default: `importerNear(modules)`, which
+   * resolves it from the pipeline modules' folders and the working directory.
    */
   readonly importModule?: ModuleImporter;
+}
+
+/** Options of `TaskRunner.run`. */
+export interface RunTaskOptions {
+  /**
+   * Report `pre`/`post` node events (when the driver has node hooks). `validation`
+   * events are always reported.
+   */
+  readonly events?: boolean;
+  /** Where node events go. */
+  readonly onNodeEvent?: (event: NodeEvent) => void;
 }
 
 /**
@@ -55,24 +60,23 @@ export interface TaskRunnerOptions {
 export class TaskRunner {
   readonly graph: FunctionGraph;
   readonly fingerprint: string;
-
-  /** Imports codec modules for this worker: by name first, then through the worker's own importer. */
+  /** The codec modules this worker may import, and imports when a value needs them. */
+  readonly codecs: CodecModules;
+  /** Imports modules for this worker, resolved from the pipeline's location. */
   readonly importModule: ModuleImporter;
 
-  private constructor(graph: FunctionGraph, importModule: ModuleImporter) {
+  private constructor(graph: FunctionGraph, codecs: CodecModules, importModule: ModuleImporter) {
     this.graph = graph;
     this.fingerprint = graph.fingerprint();
+    this.codecs = codecs;
     this.importModule = importModule;
   }
 
   static async create(options: TaskRunnerOptions): Promise<TaskRunner> {
     const sources = await loadModules(options.modules);
     const specs = nodesFromModules(sources, options.config ?? {}, { allowModuleOverrides: options.allowModuleOverrides });
-    const runner = new TaskRunner(new FunctionGraph(specs), importerFor(options.importModule));
-    // best effort: a pipeline module may register its codecs itself, and a value
-    // that needs a missing codec still fails later with an error naming the module
-    for (const m of options.codecModules ?? []) await loadCodecModules([m], runner.importModule).catch(() => undefined);
-    return runner;
+    const importModule = options.importModule ?? importerNear(options.modules);
+    return new TaskRunner(new FunctionGraph(specs), new CodecModules({ allow: options.codecModules, importModule }), importModule);
   }
 
   /** Throw a GraphError if this worker cannot run the task as the driver meant it. */
@@ -89,23 +93,38 @@ export class TaskRunner {
     }
   }
 
-  /** Run a task; iterables returned by parallelizable nodes come back as arrays. */
-  async run(req: RemoteTaskRequest, onNodeEvent?: (event: NodeEvent) => void): Promise<Record<string, unknown>> {
+  /**
+   * Run a task; iterables returned by parallelizable nodes come back as arrays
+   * (an error while drawing the items names the expander). Node events go to
+   * `options.onNodeEvent` (a function alone receives every event).
+   */
+  async run(req: RemoteTaskRequest, optionsOrSink: RunTaskOptions | ((event: NodeEvent) => void) = {}): Promise<Record<string, unknown>> {
+    // a sink alone: every event (pre, post and validation)
+    const options: RunTaskOptions = typeof optionsOrSink === "function" ? { events: true, onNodeEvent: optionsOrSink } : optionsOrSink;
     this.check(req);
     const nodes = req.nodes.map((n) => this.graph.get(n)!);
-    const hooks = onNodeEvent
-      ? new LifecycleHooks([
-          {
-            preNodeExecute: (a: { nodeName: string }) => onNodeEvent({ type: "pre", nodeName: a.nodeName }),
-            postNodeExecute: (a: { nodeName: string; success: boolean; error?: unknown; durationMs?: number }) =>
-              onNodeEvent({ type: "post", nodeName: a.nodeName, success: a.success, error: a.error, durationMs: a.durationMs }),
-          },
-        ])
-      : LifecycleHooks.none;
-    // output checks report whatever node events the caller wants: their results always go back
-    const onValidation = onNodeEvent && ((nodeName: string, results: readonly ValidationResult[]) => onNodeEvent({ type: "validation", nodeName, results }));
+    const sink = options.onNodeEvent;
+    const hooks =
+      sink && options.events
+        ? new LifecycleHooks([
+            {
+              preNodeExecute: (a: { nodeName: string }) => sink({ type: "pre", nodeName: a.nodeName }),
+              postNodeExecute: (a: { nodeName: string; success: boolean; error?: unknown; durationMs?: number }) =>
+                sink({ type: "post", nodeName: a.nodeName, success: a.success, error: a.error, durationMs: a.durationMs }),
+            },
+          ])
+        : LifecycleHooks.none;
+    // output checks' results always go back, whatever node events the caller wants
+    const onValidation = sink && ((nodeName: string, results: readonly ValidationResult[]) => sink({ type: "validation", nodeName, results }));
     const out = await runNodes(nodes, req.inputs, req.outputs, { runId: req.runId, taskId: req.taskId, hooks, adapter: undefined, onValidation });
-    for (const e of req.expanders ?? []) if (e in out) out[e] = await materialize(out[e]);
+    for (const e of req.expanders ?? []) {
+      if (!Object.prototype.hasOwnProperty.call(out, e)) continue;
+      try {
+        out[e] = await materialize(out[e]);
+      } catch (error) {
+        throw new NodeExecutionError(e, req.taskId, error);
+      }
+    }
     return out;
   }
 }
