@@ -24,8 +24,13 @@ export interface ExtractOptions {
 
 type FieldSpec = readonly string[] | Readonly<Record<string, keyof FieldTypes>>;
 type FieldNames<S> = S extends readonly (infer N extends string)[] ? N : keyof S & string;
+// the function's result type where it names the field, else the type name given, else unknown
 type FieldType<Own, S, K extends string> = K extends keyof Own
-  ? Own[K]
+  ? string extends keyof Own
+    ? S extends Readonly<Record<K, infer T extends keyof FieldTypes>>
+      ? FieldTypes[T]
+      : Own[K]
+    : Own[K]
   : S extends Readonly<Record<K, infer T extends keyof FieldTypes>>
     ? FieldTypes[T]
     : unknown;

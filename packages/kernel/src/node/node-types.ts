@@ -26,13 +26,10 @@ export interface NodeTypes<Own, Extra extends object = {}, Variant extends boole
 type AnyFn = (...args: never[]) => unknown;
 
 /** The types a value exported from a pipeline module defines (plain functions: their awaited return type). */
-export type TypeInfoOf<F> =
-  NonNullable<F extends { readonly [NODE_TYPES]?: infer I } ? I : undefined> extends infer I
-    ? I extends NodeTypeInfo
-      ? I
-      : F extends (...args: never[]) => infer R
-        ? { readonly own: Awaited<R>; readonly extra: {}; readonly variant: false }
-        : never
+export type TypeInfoOf<F> = F extends { readonly [NODE_TYPES]?: infer I extends NodeTypeInfo }
+  ? I
+  : F extends (...args: never[]) => infer R
+    ? { readonly own: Awaited<R>; readonly extra: {}; readonly variant: false }
     : never;
 
 /** The type of the node an export key names (its function's awaited result). */
