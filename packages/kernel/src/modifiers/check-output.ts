@@ -49,7 +49,8 @@ export function outputCheckOf(options: CheckOutputOptions): OutputCheck {
   let judge: (out: unknown) => { passed: boolean; message?: string; issues?: readonly Issue[] };
   if (validator !== undefined) {
     if (typeof validator !== "function") throw fail("validator must be a function of the value");
-    name = validator.name ? `validator ${validator.name}` : "validator";
+    // (an inline `validator: (x) => …` is named "validator" by the object literal)
+    name = validator.name && validator.name !== "validator" ? `validator ${validator.name}` : "validator";
     run = validator;
     judge = (out) =>
       typeof out === "boolean"
@@ -68,14 +69,14 @@ export function outputCheckOf(options: CheckOutputOptions): OutputCheck {
     };
   }
   return (value, where) => {
-    const done = (out: unknown): readonly ValidationResult[] => {
-      const { passed, message, issues = [] } = judge(out);
+    const result = ({ passed, message, issues = [] }: ReturnType<typeof judge>): readonly ValidationResult[] => {
       const shown = issues.slice(0, 3).map((i) => (i.path ? `${i.path.join(".")}: ${i.message}` : i.message));
       const summary = `${name}: ${passed ? "passed" : shown.join("; ") || "failed"}${issues.length > 3 ? `; and ${issues.length - 3} more` : ""}`;
       const { nodeName, taskId, runId } = where;
       return [{ nodeName, taskId, runId, passed, importance, validator: name, message: message ?? summary, issues: issues.slice(0, 20) }];
     };
-    const threw = (e: unknown) => done({ passed: false, message: `${name}: threw ${errorMessage(e)}`, issues: [{ message: errorMessage(e) }] });
+    const done = (out: unknown) => result(judge(out));
+    const threw = (e: unknown) => result({ passed: false, message: `${name}: threw ${errorMessage(e)}`, issues: [{ message: errorMessage(e) }] });
     let out: unknown;
     try {
       out = run(value);

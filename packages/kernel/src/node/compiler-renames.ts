@@ -80,17 +80,29 @@ export function renameBase(param: string): string | undefined {
 }
 
 /**
- * The name `param` had in the source, when esbuild renamed it to avoid
- * shadowing a top-level name of the module (see the note at the top of this
- * file); `param` itself otherwise. `renamed` holds the compiled names of the
- * earlier parameters that were renamed: esbuild also renames a parameter that
- * would collide with one of those (`(path, path2)` → `(path2, path22)`).
+ * The names the parameters of `fn` had in the source, when esbuild renamed them
+ * to avoid shadowing a top-level name of the module (see the note at the top of
+ * this file). `params` are the compiled names, in order. A function that still
+ * has a parameter named like a top-level name, or uses the shadowed name itself,
+ * was not renamed: plain JavaScript may well say `(model, model2)`. esbuild also
+ * renames a parameter that would collide with an earlier renamed one
+ * (`(path, path2)` → `(path2, path22)`).
  */
-export function undoCompilerRename(param: string, exports: Readonly<Record<string, unknown>>, renamed: ReadonlySet<string>): string {
-  const candidates = renameCandidates(param);
-  if (candidates.length === 0) return param;
+export function undoCompilerRenames(fn: Function, params: readonly string[], exports: Readonly<Record<string, unknown>>): string[] {
+  if (!params.some((p) => renameCandidates(p).length > 0)) return [...params];
   const names = namesOf(exports);
-  if (isTopLevel(param, exports, names)) return param;
-  for (const base of candidates) if (renamed.has(base) || isTopLevel(base, exports, names)) return base;
-  return param;
+  if (params.some((p) => isTopLevel(p, exports, names))) return [...params];
+  const own: ModuleNames = { used: new Set(), declared: new Set() };
+  scanNames(Function.prototype.toString.call(fn), own);
+  const renamed = new Set<string>();
+  return params.map((param) => {
+    for (const base of renameCandidates(param)) {
+      if (own.used.has(base) && !own.declared.has(base)) break; // the function uses the name it would shadow
+      if (renamed.has(base) || isTopLevel(base, exports, names)) {
+        renamed.add(param);
+        return base;
+      }
+    }
+    return param;
+  });
 }

@@ -1,5 +1,5 @@
 import { GraphError } from "../errors.js";
-import { renameBase, undoCompilerRename } from "./compiler-renames.js";
+import { renameBase, undoCompilerRenames } from "./compiler-renames.js";
 import { IDENT_PART, Scanner } from "./source-scanner.js";
 
 /** One parameter of a node function, as read from its source. */
@@ -126,7 +126,7 @@ export interface ParameterContext {
  * Given the module's `exports`, names that esbuild (inside tsx, tsup, vite…)
  * renamed because they shadow a top-level name of the module (`path` → `path2`
  * next to an import of `path`) are read as they were written; see
- * `undoCompilerRename` for when a rename is recognised.
+ * `undoCompilerRenames` for when a rename is recognised.
  *
  * @param where names the node, for error messages.
  * @throws GraphError for destructured or rest parameters, native or bound functions and classes.
@@ -160,12 +160,8 @@ export function parseParameters(fn: Function, where: string, context: ParameterC
     params.push({ name: p.name, optional: p.optional });
   }
   if (!context.exports) return params;
-  const renamed = new Set<string>();
-  return params.map((p) => {
-    const name = undoCompilerRename(p.name, context.exports!, renamed);
-    if (name !== p.name) renamed.add(p.name);
-    return name === p.name ? p : { ...p, name };
-  });
+  const names = undoCompilerRenames(fn, params.map((p) => p.name), context.exports);
+  return params.map((p, i) => (names[i] === p.name ? p : { ...p, name: names[i]! }));
 }
 
 /**
