@@ -27,6 +27,7 @@ export { Driver } from "./driver/driver.js";
 export type { ExecuteOptions, Variable, DriverOptions } from "./driver/driver.js";
 export { Builder } from "./driver/builder.js";
 export type { DynamicExecutionOptions } from "./driver/builder.js";
+export type { NodeTypesOf, OutputsOf, ExecuteResult, ResultOf } from "./driver/typed-results.js";
 
 // Caching (Builder.withCache, dr.cache); stores and fingerprinters: @hamilton-ts/kernel/contracts
 export type { CacheOptions, CacheEvent, CacheEventType, CacheLogsOptions, DriverCache } from "./cache/cache-options.js";
