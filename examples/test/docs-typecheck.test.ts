@@ -137,6 +137,12 @@ describe("documentation compiles under tsc --strict", () => {
     expect(typecheck("kernel-jsdoc", blocks, [moduleJson, pipelineFile])).toEqual([]);
   });
 
+  it("examples/hello-world (typed results, no casts)", () => {
+    const dir = join(examples, "hello-world");
+    const files = ["my_functions.ts", "run.ts"].map((file) => ({ file, code: readFileSync(join(dir, file), "utf8") }));
+    expect(typecheck("hello-world", files, [moduleJson])).toEqual([]);
+  });
+
   it("a type error in the documentation would be caught", () => {
     const broken = { file: "broken.ts", code: asModule(`const dr = new Driver({}, { n: () => 1 });\nconst { n } = await dr.execute(["n"]);\nconst s: string = n;`) };
     expect(typecheck("broken", [broken], [moduleJson]).join("\n")).toMatch(/Type 'number' is not assignable to type 'string'/);

@@ -91,3 +91,14 @@ describe("examples/features", () => {
     expect(r.stdout).toContain("spend_scaled");
   });
 });
+
+describe("examples/hello-world (Hamilton's hello_world with function modifiers)", () => {
+  it("prints Hamilton's five columns with the values Hamilton computes", () => {
+    const r = node(["--import", "tsx", join(examples, "hello-world", "run.ts")]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const column of ["spend", "signups", "avg_3wk_spend", "spend_per_signup", "spend_zero_mean_unit_variance"]) expect(r.stdout).toContain(column);
+    // pandas: (spend - spend.mean()) / spend.std() and spend / signups
+    for (const v of ["-1.064405", "-0.483821", "0.677349", "1.257934", "13.333333", "43.333333", "0.125"]) expect(r.stdout).toContain(v);
+    expect(r.stdout).toContain("owned by growth: spend_zero_mean_unit_variance");
+  });
+});
