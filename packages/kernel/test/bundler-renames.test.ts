@@ -91,7 +91,7 @@ describe("TypeScript compiled by esbuild (tsx, tsup, vite)", () => {
     expect(String(mod.home)).toContain("os2");
     const err = await new Driver({}, mod).execute(["home"], { inputs: { os: "x" } }).catch((e: unknown) => e);
     expect(InputValidationError.isInstance(err)).toBe(true);
-    expect((err as Error).message).toMatch(/missing input "os2" \(needed by "home"; node "home": if the source says "os", a compiler such as esbuild \(tsx, tsup, vite\) renamed it because it shadows an import or constant of the module; rename the parameter or declare node\(fn, \{ deps: \[\.\.\.\] \}\)\)/);
+    expect((err as Error).message).toMatch(/missing input "os2" \(needed by "home"; node "home": if the source says "os", esbuild \(tsx, tsup, vite\) renamed it for shadowing a name of the module: rename it or declare node\(fn, \{ deps: \[\.\.\.\] \}\)\)/);
   });
 
   test("a minified bundle: the missing-input error says minification renamed the parameters and what to do", async () => {
@@ -105,7 +105,7 @@ describe("TypeScript compiled by esbuild (tsx, tsup, vite)", () => {
     });
     const mod = (await import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(out.outputFiles[0]!.text).toString("base64")}`)) as Record<string, unknown>;
     const err = await new Driver({}, mod).execute(["total"], { inputs: { numbers: [1], offset: 0 } }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/missing inputs "\w" \(needed by "total"; node "total": the function looks minified: minifiers rename parameters.*node\(fn, \{ deps: \[\.\.\.\] \}\)/);
+    expect((err as Error).message).toMatch(/missing inputs "\w" \(needed by "total"; node "total": the function looks minified, and minifiers rename parameters: declare node\(fn, \{ deps: \[\.\.\.\] \}\)/);
     // declared deps fix it, and then no note is given
     const fixed = new Driver({}, { total: node(mod.total as (...a: never[]) => unknown, { deps: ["numbers", "offset"] }) });
     expect(await fixed.execute(["total"], { inputs: { numbers: [1, 2], offset: 3 } })).toEqual({ total: 6 });

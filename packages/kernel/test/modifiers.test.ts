@@ -119,9 +119,11 @@ describe("parameterize", () => {
   });
 
   test("malformed specs are errors naming module, node and parameter", () => {
-    expect(() => parameterize({}, concat)).toThrow(/spec must be an object with one key per node/);
-    expect(() => parameterize({ a: { upstream_parameter: "foo" as never } }, concat)).toThrow(/"upstream_parameter" of node "a" must be bound with value\(x\) or source\("node"\).*value\("foo"\)/);
-    expect(() => parameterize({ a: null as never }, concat)).toThrow(/spec\.a must be an object/);
+    expect(() => parameterize({}, concat)).toThrow(/spec must map each node to create to its bindings/);
+    expect(() => specsOf({ c: parameterize({ a: { upstream_parameter: "foo" as never } }, concat) })).toThrow(
+      /parameterize in module #1 \(export c\): parameter "upstream_parameter" of node "a" must be bound with value\(x\) or source\("node"\), got the string "foo"/,
+    );
+    expect(() => specsOf({ c: parameterize({ a: null as never }, concat) })).toThrow(/node "a" needs an object of bindings/);
     expect(() => parameterize({ a: {} }, parameterize({ b: {} }, concat))).toThrow(/parameterized already/);
     expect(() => source("")).toThrow(/source\(name\) needs a node name/);
     // a parameter the function does not have

@@ -1,7 +1,7 @@
 import { GraphError } from "../errors.js";
 import { withMeta, type NodeMeta } from "../node/define.js";
 import type { IsVariant, OwnType, Retyped } from "../node/node-types.js";
-import { bindingKind, type Binding } from "./binding.js";
+import type { Binding } from "./binding.js";
 
 type AnyFn = (...args: never[]) => unknown;
 
@@ -25,21 +25,9 @@ export function parameterize<const S extends ParameterizeSpec, F extends AnyFn>(
   fn: F,
 ): Retyped<F, never, { -readonly [K in keyof S]: OwnType<F> }, IsVariant<F>> {
   const where = "parameterize(spec, fn)";
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec) || Object.keys(spec).length === 0) {
-    throw new GraphError(`${where}: spec must be an object with one key per node to create, e.g. { spend_per_visit: { denom: source("visits") } }.`);
-  }
-  for (const [nodeName, bindings] of Object.entries(spec)) {
-    if (typeof bindings !== "object" || bindings === null || Array.isArray(bindings)) {
-      throw new GraphError(`${where}: spec.${nodeName} must be an object of parameter → value(x) or source("node"); use {} to bind nothing.`);
-    }
-    for (const [param, b] of Object.entries(bindings)) {
-      if (!bindingKind(b)) {
-        throw new GraphError(
-          `${where}: parameter "${param}" of node "${nodeName}" must be bound with value(x) or source("node"), got ${b === null ? "null" : typeof b}. ` +
-            `Write { ${param}: value(${typeof b === "string" ? JSON.stringify(b) : "x"}) } for a constant or { ${param}: source("node") } for another node.`,
-        );
-      }
-    }
+  // bindings are checked where they are used (build), naming module and node
+  if (typeof spec !== "object" || spec === null || Object.keys(spec).length === 0) {
+    throw new GraphError(`${where}: spec must map each node to create to its bindings, e.g. { spend_per_visit: { denom: source("visits") } }.`);
   }
   return withMeta(fn, (meta: NodeMeta) => {
     if (meta.parameterize) throw new GraphError(`${where}: the function is parameterized already; give one spec with every node.`);

@@ -11,12 +11,6 @@ import { nodeMetaOf } from "./define.js";
 // functions is not top-level: that rules out locals and parameters such as `x`
 // in `(x1, x2) => …`.
 
-const NOT_BINDINGS = new Set(
-  ("break case catch class const continue default delete do else export extends false finally for function if import in instanceof " +
-    "let new null of return super switch this throw true try typeof var void while with yield async await get set static arguments undefined")
-    .split(" "),
-);
-
 interface ModuleNames {
   readonly used: Set<string>;
   readonly declared: Set<string>;
@@ -40,7 +34,8 @@ function scanNames(src: string, into: ModuleNames): void {
   for (const m of text.matchAll(DECLARED)) {
     for (const group of m.slice(1)) if (group) for (const w of group.match(/[A-Za-z_$][\w$]*/g) ?? []) into.declared.add(w);
   }
-  for (const [w] of text.matchAll(WORD)) if (!NOT_BINDINGS.has(w)) into.used.add(w);
+  // keywords count as words too: harmless, no parameter is called `return2`
+  for (const [w] of text.matchAll(WORD)) into.used.add(w);
 }
 
 function namesOf(exports: Readonly<Record<string, unknown>>): ModuleNames {

@@ -73,7 +73,8 @@ function isClass(value: unknown): boolean {
 
 function origin(c: Candidate): string {
   const s = c.spec;
-  return s.exportKey === s.name ? `export ${s.exportKey}` : `${s.modifier?.split("(")[0] ?? "variant"} of export ${s.exportKey}`;
+  const how = s.modifier?.split("(")[0] ?? (c.conditional ? "variant" : "parameterize");
+  return s.exportKey === s.name ? `export ${s.exportKey}` : `${how} of export ${s.exportKey}`;
 }
 
 /**
@@ -142,7 +143,7 @@ export function nodesFromModules(
   for (const r of refs) {
     if (candidates.has(r.source) || Object.prototype.hasOwnProperty.call(config, r.source)) continue;
     throw new GraphError(
-      `parameterize in ${r.module} (export ${r.exportKey}): node "${r.node}" binds parameter "${r.param}" to source("${r.source}"), ` +
+      `${r.where}: node "${r.node}" binds parameter "${r.param}" to source("${r.source}"), ` +
         `but no module defines a node "${r.source}" and the config has no such key. Fix the name, define the node, ` +
         `or write source("${r.source}", { input: true }) for an input given to execute().`,
     );

@@ -89,7 +89,7 @@ function scanParameters(fn: Function): Scan {
     const rest = text.startsWith("...");
     const body = rest ? text.slice(3).trimStart() : text;
     if (body.startsWith("{") || body.startsWith("[")) {
-      params.push({ text, name: undefined, optional: patternHasDefault(body), rest });
+      params.push({ text, name: undefined, optional: /[}\]]\s*=[^=>]/.test(body), rest }); // `{ a } = {}`
       continue;
     }
     const m = /^([A-Za-z_$\u00A0-\uFFFF][A-Za-z0-9_$\u00A0-\uFFFF]*)\s*(=)?/.exec(body);
@@ -97,19 +97,6 @@ function scanParameters(fn: Function): Scan {
     params.push({ text, name: m[1]!, optional: m[2] === "=", rest });
   }
   return { kind: "ok", params, source: src };
-}
-
-/** Whether a destructuring parameter (`{ a } = {}`) has a default of its own. */
-function patternHasDefault(text: string): boolean {
-  const sc = new Scanner(text);
-  sc.pos = 1;
-  try {
-    sc.skipBalanced(text[0] === "{" ? "}" : "]");
-  } catch {
-    return false;
-  }
-  sc.skipTrivia();
-  return text[sc.pos] === "=";
 }
 
 /** Where a function comes from, so renames made by compilers can be undone (see `parseParameters`). */
@@ -194,11 +181,11 @@ export function renameNote(fn: Function, param: string): string | undefined {
   if (scan.kind !== "ok") return undefined;
   const src = scan.source;
   if (!src.includes("\n") && scan.params.length > 0 && scan.params.every((p) => p.text.length <= 2) && !/,\s|\s=>\s/.test(src)) {
-    return `the function looks minified: minifiers rename parameters, so "${param}" is not the name in the source; declare the dependencies with node(fn, { deps: [...] })`;
+    return `the function looks minified, and minifiers rename parameters: declare node(fn, { deps: [...] })`;
   }
   const base = renameBase(param);
   if (base) {
-    return `if the source says "${base}", a compiler such as esbuild (tsx, tsup, vite) renamed it because it shadows an import or constant of the module; rename the parameter or declare node(fn, { deps: [...] })`;
+    return `if the source says "${base}", esbuild (tsx, tsup, vite) renamed it for shadowing a name of the module: rename it or declare node(fn, { deps: [...] })`;
   }
   return undefined;
 }
