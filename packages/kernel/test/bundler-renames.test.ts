@@ -3,7 +3,7 @@ import { build, transformSync } from "esbuild";
 import { tsImport } from "tsx/esm/api";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { Builder, Driver, InputValidationError, node } from "../src/index.js";
+import { Builder, Driver, InputValidationError, collect, node } from "../src/index.js";
 import { parseParameters } from "../src/contracts.js";
 import * as viaVitest from "./fixtures/shadowing.js";
 
@@ -106,6 +106,9 @@ describe("TypeScript compiled by esbuild (tsx, tsup, vite)", () => {
     const mod = (await import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(out.outputFiles[0]!.text).toString("base64")}`)) as Record<string, unknown>;
     const err = await new Driver({}, mod).execute(["total"], { inputs: { numbers: [1], offset: 0 } }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/missing inputs "\w" \(needed by "total"; node "total": the function looks minified, and minifiers rename parameters: declare node\(fn, \{ deps: \[\.\.\.\] \}\)/);
+    // a collect of a minified function fails at build, saying the same
+    const minifiedCollect = new Function("c", "return { total: c('squared', (n) => n.length) }")(collect) as Record<string, unknown>;
+    expect(() => new Driver({}, minifiedCollect)).toThrow(/collects "squared", but has no parameter of that name \(parameters: n\); the function looks minified/);
     // declared deps fix it, and then no note is given
     const fixed = new Driver({}, { total: node(mod.total as (...a: never[]) => unknown, { deps: ["numbers", "offset"] }) });
     expect(await fixed.execute(["total"], { inputs: { numbers: [1, 2], offset: 3 } })).toEqual({ total: 6 });

@@ -1,7 +1,7 @@
 import { GraphError } from "../errors.js";
 import { show, type NodeMeta, type OutputCheck } from "../node/define.js";
 import type { NodeSpec } from "../node/from-modules.js";
-import { explicitOptionalDeps, parseParameters } from "../node/parse-params.js";
+import { explicitOptionalDeps, minifiedNote, parseParameters } from "../node/parse-params.js";
 import { bindingKind, type Binding, type SourceBinding, type ValueBinding } from "./binding.js";
 import { columnAccessFor } from "./column-access.js";
 
@@ -52,7 +52,8 @@ function head(d: Definition, params: readonly { name: string; optional: boolean 
   if (typeof bindings !== "object" || bindings === null) throw new GraphError(`${where}: node "${name}" needs an object of bindings ({} binds nothing).`);
   const missing = Object.keys(bindings).find((p) => !params.some((q) => q.name === p));
   if (missing) {
-    throw new GraphError(`${where}: node "${name}" binds parameter "${missing}", which the function does not have (parameters: ${params.map((q) => q.name).join(", ") || "none"}).`);
+    const note = d.meta.deps ? undefined : minifiedNote(d.meta.fn);
+    throw new GraphError(`${where}: node "${name}" binds parameter "${missing}", which the function does not have (parameters: ${params.map((q) => q.name).join(", ") || "none"})${note ? `; ${note}` : ""}.`);
   }
   const deps: string[] = [];
   const required = new Set<string>();
@@ -136,7 +137,7 @@ export function expandDefinition(d: Definition, config: Readonly<Record<string, 
     ? ((optional) => meta.deps!.map((name) => ({ name, optional: optional.has(name) })))(explicitOptionalDeps(meta.fn, meta.deps))
     : parseParameters(meta.fn, d.name, { exports: d.exports });
   const names = params.map((p) => p.name);
-  const fail = (why: string) => new GraphError(`Node "${d.name}" (${module}) ${why}.`);
+  const fail = (why: string, note = meta.deps ? undefined : minifiedNote(meta.fn)) => new GraphError(`Node "${d.name}" (${module}) ${why}${note ? `; ${note}` : ""}.`);
   const dup = names.find((x, i) => names.indexOf(x) !== i);
   if (dup) throw fail(`names dependency "${dup}" twice`);
   const uncollected = meta.collect.find((p) => !names.includes(p));

@@ -173,21 +173,27 @@ export function explicitOptionalDeps(fn: Function, deps: readonly string[]): Set
 }
 
 /**
+ * What to tell a user whose function looks minified (one line, no newline
+ * after a comma, parameters of one or two letters): minifiers rename
+ * parameters, so the graph's names are not the source's.
+ */
+export function minifiedNote(fn: Function): string | undefined {
+  const scan = scanParameters(fn);
+  if (scan.kind !== "ok" || scan.params.length === 0) return undefined;
+  const minified = !scan.source.includes("\n") && scan.params.every((p) => p.text.length <= 2) && !/,\s|\s=>\s/.test(scan.source);
+  return minified ? `the function looks minified, and minifiers rename parameters: declare node(fn, { deps: [...] })` : undefined;
+}
+
+/**
  * A note for a missing input, when the parameter that names it was probably
  * renamed by a minifier or a compiler: what happened and what to do.
  */
 export function renameNote(fn: Function, param: string): string | undefined {
-  const scan = scanParameters(fn);
-  if (scan.kind !== "ok") return undefined;
-  const src = scan.source;
-  if (!src.includes("\n") && scan.params.length > 0 && scan.params.every((p) => p.text.length <= 2) && !/,\s|\s=>\s/.test(src)) {
-    return `the function looks minified, and minifiers rename parameters: declare node(fn, { deps: [...] })`;
-  }
   const base = renameBase(param);
-  if (base) {
-    return `if the source says "${base}", esbuild (tsx, tsup, vite) renamed it for shadowing a name of the module: rename it or declare node(fn, { deps: [...] })`;
-  }
-  return undefined;
+  return (
+    minifiedNote(fn) ??
+    (base && `if the source says "${base}", esbuild (tsx, tsup, vite) renamed it for shadowing a name of the module: rename it or declare node(fn, { deps: [...] })`)
+  );
 }
 
 function extractParameterList(sc: Scanner): string {
