@@ -107,7 +107,7 @@ describe("TypeScript compiled by esbuild (tsx, tsup, vite)", () => {
     const err = await new Driver({}, mod).execute(["total"], { inputs: { numbers: [1], offset: 0 } }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/missing inputs "\w" \(needed by "total"; node "total": the function looks minified, and minifiers rename parameters: declare node\(fn, \{ deps: \[\.\.\.\] \}\)/);
     // a collect of a minified function fails at build, saying the same
-    const minifiedCollect = new Function("c", "return { total: c('squared', (n) => n.length) }")(collect) as Record<string, unknown>;
+    const minifiedCollect = new Function("c", "return { total: c('squared', (n)=>n.length) }")(collect) as Record<string, unknown>;
     expect(() => new Driver({}, minifiedCollect)).toThrow(/collects "squared", but has no parameter of that name \(parameters: n\); the function looks minified/);
     // declared deps fix it, and then no note is given
     const fixed = new Driver({}, { total: node(mod.total as (...a: never[]) => unknown, { deps: ["numbers", "offset"] }) });
