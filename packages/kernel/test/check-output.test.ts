@@ -5,7 +5,7 @@
 import * as v from "valibot";
 import { describe, expect, test } from "vitest";
 import * as z from "zod";
-import { DISABLE_CHECKS_CONFIG_KEY, checkOutput, extractColumns, numberSchema, parameterize, tag, value, type StandardSchemaV1, type ValidationResult } from "../src/index.js";
+import { Builder, ConcurrentLocalTaskExecutor, DataValidationError, NodeExecutionError, DISABLE_CHECKS_CONFIG_KEY, checkOutput, extractColumns, numberSchema, parameterize, tag, value, type StandardSchemaV1, type ValidationResult } from "../src/index.js";
 import { nodesFromModules, outputCheckOf, type OutputCheck } from "../src/contracts.js";
 
 const where = { nodeName: "n", taskId: "t1", runId: "r1" };
@@ -177,5 +177,47 @@ describe("checkOutput options", () => {
     expect(off.get("total")!.checks).toHaveLength(0);
     expect(off.get("a")!.checks).toHaveLength(0);
     expect(specs(mod, { [DISABLE_CHECKS_CONFIG_KEY]: "yes" }).get("total")!.checks).toHaveLength(1);
+  });
+});
+
+describe("end to end: checks run where the node runs, and the driver lists their results", () => {
+  const mod = () => ({
+    raw: () => [0.2, 0.5, 1.5],
+    ratios: checkOutput({ range: [0, 1], importance: "warn" }, (raw: number[]) => raw),
+    total: checkOutput({ schema: positive, importance: "fail" }, (ratios: number[], offset: number) => ratios.reduce((a, b) => a + b, 0) + offset),
+  });
+
+  test.each([
+    ["classic", () => new Builder().withModules(mod()).build()],
+    ["dynamic", () => new Builder().withModules(mod()).enableDynamicExecution({ allowExperimentalMode: true }).withLocalExecutor(new ConcurrentLocalTaskExecutor({ maxTasks: 2 })).build()],
+  ])("warn records, fail raises DataValidationError naming node and issues (%s)", async (_name, make) => {
+    const dr = await make();
+    expect(await dr.execute(["total"], { inputs: { offset: 1 } })).toEqual({ total: 3.2 });
+    const results = dr.validationResults();
+    expect(results.map((r) => [r.nodeName, r.passed, r.importance, r.validator])).toEqual([
+      ["ratios", false, "warn", "numberSchema"],
+      ["total", true, "fail", "handmade"],
+    ]);
+    expect(results[0]!.issues).toEqual([{ message: "1.5 is outside [0, 1]", path: [2] }]);
+    const err = await dr.execute(["total"], { inputs: { offset: -10 } }).catch((e: unknown) => e);
+    expect(NodeExecutionError.isInstance(err) || DataValidationError.isInstance(err)).toBe(true);
+    const dve = DataValidationError.isInstance(err) ? err : (err as NodeExecutionError).cause;
+    expect(DataValidationError.isInstance(dve)).toBe(true);
+    expect((dve as DataValidationError).nodeName).toBe("total");
+    expect((dve as Error).message).toMatch(/Node "total" failed validation: handmade: root\.0: must be positive/);
+    expect(dr.validationResults().find((r) => r.nodeName === "total")!.passed).toBe(false);
+  });
+
+  test("parameterized and extracted nodes are checked as their own nodes; disable_checks skips them", async () => {
+    const m = {
+      per: checkOutput({ range: [0, 10] }, parameterize({ small: { k: value(1) }, big: { k: value(100) } }, (k: number) => k)),
+      df: checkOutput({ validator: (c) => Array.isArray(c) && c.length === 2, target: "a" }, extractColumns(["a"], () => ({ a: [1, 2, 3] }))),
+    };
+    const dr = await new Builder().withModules(m).build();
+    await dr.execute(["small", "big", "a"]);
+    expect(dr.validationResults().map((r) => [r.nodeName, r.passed])).toEqual([["small", true], ["big", false], ["a", false]]);
+    const off = await new Builder().withModules(m).withConfig({ [DISABLE_CHECKS_CONFIG_KEY]: true }).build();
+    await off.execute(["small", "big", "a"]);
+    expect(off.validationResults()).toEqual([]);
   });
 });
