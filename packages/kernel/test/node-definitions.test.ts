@@ -15,10 +15,7 @@ describe("node(fn, options) refuses malformed options, naming the option and wha
     [{ tags: ["a"] }, /tags must be an object of string values.*got an array/],
     [{ parallelizable: "yes" }, /parallelizable must be true or false/],
     [{ retry: 3 }, /retry must be an object such as \{ maxAttempts: 3 \}; got number 3/],
-    [{ retry: { maxAttempts: 0 } }, /retry\.maxAttempts must be an integer >= 1/],
-    [{ timeoutMs: -1 }, /timeoutMs must be a positive number of milliseconds; got number -1/],
-    [{ timeoutMs: Number.NaN }, /timeoutMs must be a positive number/],
-    [{ timeoutMs: "5" }, /timeoutMs must be a positive number.*got the string "5"/],
+    [{ timeoutMs: "5" }, /timeoutMs must be a number of milliseconds; got the string "5"/],
     [{ cache: "sometimes" }, /cache must be "default", "recompute", "disable", "ignore"/],
     [{ version: "" }, /version must be a non-empty string/],
     [{ dep: ["a"] }, /unknown option "dep" \(options: deps, collect, tags/],
@@ -35,6 +32,11 @@ describe("node(fn, options) refuses malformed options, naming the option and wha
     expect(() => collect([1] as never, fn)).toThrow(/collect\(params, fn\)/);
     expect(() => configWhen(5 as never, fn)).toThrow(/configWhen\(condition, fn\): condition must be/);
     expect(() => node(5 as never)).toThrow(/expected a function to define a node, got number/);
+  });
+
+  test("retry and timeout values are checked at build, naming the node", () => {
+    expect(() => new Driver({}, { a: node(() => 1, { retry: { maxAttempts: 0 } }) })).toThrow(/Node "a".*retry\.maxAttempts must be an integer >= 1/);
+    expect(() => new Driver({}, { a: node(() => 1, { timeoutMs: Number.NaN }) })).toThrow(/Node "a".*timeoutMs must be a positive number/);
   });
 
   test("valid options build", async () => {

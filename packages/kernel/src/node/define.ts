@@ -1,5 +1,5 @@
 import { GraphError, type ValidationResult } from "../errors.js";
-import { resolveRetryPolicy, type RetryPolicy } from "../execution/retryer.js";
+import type { RetryPolicy } from "../execution/retryer.js";
 import type { Binding } from "../modifiers/binding.js";
 import type { ExtraTypes, OwnType, Retyped } from "./node-types.js";
 
@@ -139,7 +139,7 @@ const OPTIONS: Record<string, [(v: unknown) => boolean, string]> = {
   tags: [isTags, 'an object of string values: tags: { owner: "growth" }'],
   parallelizable: [(v) => typeof v === "boolean", "true or false"],
   retry: [(v) => typeof v === "object" && v !== null, "an object such as { maxAttempts: 3 }"],
-  timeoutMs: [(v) => typeof v === "number" && v > 0 && v < Infinity, "a positive number of milliseconds"],
+  timeoutMs: [(v) => typeof v === "number", "a number of milliseconds"],
   cache: [(v) => CACHE.includes(v as string), CACHE.map((c) => `"${c}"`).join(", ")],
   version: [(v) => typeof v === "string" && v !== "", "a non-empty string"],
 };
@@ -157,9 +157,8 @@ function checkOptions(fn: unknown, options: unknown): NodeOptions {
     throw new GraphError(`${where}: options must be an object such as { deps: ["a", "b"] }; got ${show(options)}.`);
   }
   for (const [k, v] of Object.entries(options)) if (v !== undefined) checkOption(where, k, v);
-  const o = options as NodeOptions;
-  if (o.retry) resolveRetryPolicy(o.retry, where);
-  return o;
+  // the values of retry and timeoutMs are checked at build, where the node has a name
+  return options as NodeOptions;
 }
 
 /**
