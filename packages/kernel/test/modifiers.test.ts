@@ -141,6 +141,8 @@ describe("parameterize", () => {
     expect(await new Driver({ signups: "s" }, mod).execute(["a"], { inputs: { literal_parameter: "!" } })).toEqual({ a: "s!" });
     const asInput = { p: parameterize({ a: { upstream_parameter: source("signups", { input: true }) } }, concat) };
     expect(vars(new Driver({}, asInput)).get("signups")!.isInput).toBe(true);
+    // a near miss is suggested
+    expect(() => new Driver({}, { signups: () => "s", p: parameterize({ a: { upstream_parameter: source("signup") } }, concat) })).toThrow(/no such key \(did you mean "signups"\?\)/);
     // a node of another module counts
     expect(await new Driver({}, [{ signups: () => "from two" }, mod]).execute(["a"], { inputs: { literal_parameter: "" } })).toEqual({ a: "from two" });
   });

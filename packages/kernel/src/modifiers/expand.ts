@@ -1,4 +1,5 @@
 import { GraphError } from "../errors.js";
+import { hasOwn } from "../execution/own-record.js";
 import { show, type NodeMeta, type OutputCheck } from "../node/define.js";
 import type { NodeSpec } from "../node/from-modules.js";
 import { explicitOptionalDeps, minifiedNote, parseParameters } from "../node/parse-params.js";
@@ -29,7 +30,6 @@ export interface Definition {
 type AnyFn = (...args: unknown[]) => unknown;
 
 const EMPTY_SET: ReadonlySet<string> = new Set<string>();
-const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 /** A value in a node's code description (for cache code versions): JSON where possible, bounded. */
 function short(value: unknown): string {

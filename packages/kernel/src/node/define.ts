@@ -1,4 +1,5 @@
 import { GraphError, type ValidationResult } from "../errors.js";
+import { getOwn } from "../execution/own-record.js";
 import type { RetryPolicy } from "../execution/retryer.js";
 import type { Binding } from "../modifiers/binding.js";
 import type { ExtraTypes, OwnType, Retyped } from "./node-types.js";
@@ -230,6 +231,5 @@ export function configWhen<F extends AnyFn>(condition: ConfigCondition, fn: F): 
 export function conditionMatches(condition: ConfigCondition, config: Readonly<Record<string, unknown>>): boolean {
   if (typeof condition === "function") return condition(config) === true;
   // own properties only: a config without "constructor" does not match { constructor: Object }
-  const own = (key: string) => (Object.prototype.hasOwnProperty.call(config, key) ? config[key] : undefined);
-  return Object.entries(condition).every(([key, value]) => Object.is(own(key), value));
+  return Object.entries(condition).every(([key, value]) => Object.is(getOwn(config, key), value));
 }

@@ -1,4 +1,6 @@
 import { GraphError } from "../errors.js";
+import { hasOwn } from "../execution/own-record.js";
+import { didYouMean } from "../graph/suggest.js";
 import type { RetryPolicy } from "../execution/retryer.js";
 import { expandDefinition, type SourceReference } from "../modifiers/expand.js";
 import { conditionMatches, nodeMetaOf, type CacheBehavior, type OutputCheck } from "./define.js";
@@ -141,10 +143,11 @@ export function nodesFromModules(
     specs.push(chosen.spec);
   }
   for (const r of refs) {
-    if (candidates.has(r.source) || Object.prototype.hasOwnProperty.call(config, r.source)) continue;
+    if (candidates.has(r.source) || hasOwn(config, r.source)) continue;
+    const hint = didYouMean(r.source, candidates.keys());
     throw new GraphError(
       `${r.where}: node "${r.node}" binds parameter "${r.param}" to source("${r.source}"), ` +
-        `but no module defines a node "${r.source}" and the config has no such key. Fix the name, define the node, ` +
+        `but no module defines a node "${r.source}" and the config has no such key${hint ? ` (${hint})` : ""}. Fix the name, define the node, ` +
         `or write source("${r.source}", { input: true }) for an input given to execute().`,
     );
   }
