@@ -33,6 +33,7 @@ const AMBIENT: Record<string, string> = {
   avg: "declare function avg(xs: number[]): number;",
   sd: "declare function sd(xs: number[]): number;",
   fetchPage: "declare function fetchPage(url: string): Promise<string>;",
+  dr: 'declare const dr: import("@hamilton-ts/kernel").Driver;',
 };
 
 /** A fragment as a module: imports for the kernel names it uses and does not import or declare itself. */
