@@ -1,6 +1,6 @@
 import { threadId } from "node:worker_threads";
 import { afterAll, describe, expect, test } from "vitest";
-import { NodeExecutionError } from "@hamilton-ts/kernel";
+import { DataValidationError, NodeExecutionError } from "@hamilton-ts/kernel";
 import { type PostNodeExecuteArgs } from "@hamilton-ts/kernel/contracts";
 import { MultiThreadingExecutor } from "../src/index.js";
 import { driverFor, execArgv } from "./helpers.js";
@@ -34,10 +34,10 @@ describe("function modifiers under worker threads", () => {
       ["scaled_hi", "numberSchema: 90 is outside [0, 50]"],
     ]);
     const err = await dr.execute(["strict_all"], { inputs: { n: 3 } }).catch((e: unknown) => e);
-    expect(NodeExecutionError.isInstance(err)).toBe(true);
-    // the worker's DataValidationError, by name (its class and fields across the boundary are the codec's business)
-    const cause = (err as NodeExecutionError).cause as Error;
-    expect(cause.name).toBe("DataValidationError");
+    // the worker's DataValidationError keeps its class and fields across the boundary
+    const cause = NodeExecutionError.isInstance(err) ? (err.cause as Error) : (err as Error);
+    expect(DataValidationError.isInstance(cause)).toBe(true);
+    expect((cause as DataValidationError).nodeName).toBe("strict");
     expect(cause.message).toMatch(/Node "strict" failed validation: numberSchema: \d is outside \[0, 1\]/);
   });
 
