@@ -23,6 +23,7 @@ function exportedNames(file: string): Set<string> {
 const entries: Array<[string, Set<string>]> = [
   ["@hamilton-ts/kernel", exportedNames(join(kernelSrc, "index.ts"))],
   ["@hamilton-ts/kernel/contracts", exportedNames(join(kernelSrc, "contracts.ts"))],
+  ["@hamilton-ts/kernel/remote", exportedNames(join(kernelSrc, "remote.ts"))],
 ];
 
 // what the fragments refer to without defining it
@@ -34,6 +35,7 @@ const AMBIENT: Record<string, string> = {
   sd: "declare function sd(xs: number[]): number;",
   fetchPage: "declare function fetchPage(url: string): Promise<string>;",
   dr: 'declare const dr: import("@hamilton-ts/kernel").Driver;',
+  task: "declare const task: { taskId: string; reject(error: unknown): void };", // an executor's record of a submitted task
 };
 
 /** A fragment as a module: imports for the kernel names it uses and does not import or declare itself. */
