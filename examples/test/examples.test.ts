@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { readmeExample } from "./readme.js";
 
 const examples = fileURLToPath(new URL("..", import.meta.url));
 const root = join(examples, "..");
@@ -12,18 +13,6 @@ const TOTAL_WORDS = 3241;
 function node(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The README's example: the ```ts blocks under "A 15-line example", each starting with `// <file>`. */
-export function readmeExample(markdown: string): Array<{ file: string; code: string }> {
-  const section = markdown.split(/^## /m).find((s) => s.startsWith("A 15-line example"));
-  if (!section) throw new Error('README has no "## A 15-line example" section');
-  const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  return blocks.map((code) => {
-    const file = /^\/\/ (\S+\.ts)/.exec(code)?.[1];
-    if (!file) throw new Error(`README example block does not start with "// name.ts": ${code.slice(0, 40)}`);
-    return { file, code };
-  });
 }
 
 describe("README", () => {
@@ -100,5 +89,16 @@ describe("examples/features", () => {
     expect(r.stdout).toContain("Features with scaling=minmax");
     expect(r.stdout).toContain("override spend_mean = 1000");
     expect(r.stdout).toContain("spend_scaled");
+  });
+});
+
+describe("examples/hello-world (Hamilton's hello_world with function modifiers)", () => {
+  it("prints Hamilton's five columns with the values Hamilton computes", () => {
+    const r = node(["--import", "tsx", join(examples, "hello-world", "run.ts")]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const column of ["spend", "signups", "avg_3wk_spend", "spend_per_signup", "spend_zero_mean_unit_variance"]) expect(r.stdout).toContain(column);
+    // pandas: (spend - spend.mean()) / spend.std() and spend / signups
+    for (const v of ["-1.064405", "-0.483821", "0.677349", "1.257934", "13.333333", "43.333333", "0.125"]) expect(r.stdout).toContain(v);
+    expect(r.stdout).toContain("owned by growth: spend_zero_mean_unit_variance");
   });
 });

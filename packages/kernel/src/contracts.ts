@@ -51,7 +51,13 @@ export type { CacheStore, CacheEntry, InMemoryCacheStoreOptions } from "./cache/
 export { nodeMetaOf, NODE_META } from "./node/define.js";
 export type { NodeMeta, OutputCheck } from "./node/define.js";
 export { parseParameters } from "./node/parse-params.js";
-export type { ParsedParameter } from "./node/parse-params.js";
+export type { ParsedParameter, ParameterContext } from "./node/parse-params.js";
+export type { NodeTypes, NodeTypeInfo, TypeInfoOf } from "./node/node-types.js";
+
+// Function modifiers: how extractColumns reads a table type, checks as values
+export { registerColumnAccess } from "./modifiers/column-access.js";
+export type { ColumnAccess } from "./modifiers/column-access.js";
+export { outputCheckOf } from "./modifiers/check-output.js";
 export { nodesFromModules } from "./node/from-modules.js";
 export type { ModuleSource, NodeSpec } from "./node/from-modules.js";
 export { FunctionGraph } from "./graph/function-graph.js";

@@ -48,13 +48,18 @@ describe("building the graph", () => {
     expect(await dr.execute(["shared"])).toEqual({ shared: 2 });
   });
 
-  test("configWhen with zero or several matching variants names the node", () => {
+  test("configWhen: no matching variant leaves the node absent; several matching is an error naming the node", async () => {
     const mod = {
       model__a: configWhen({ kind: "a" }, () => "A"),
       model__b: configWhen({ kind: "b" }, () => "B"),
       model__any: configWhen((cfg) => cfg.loose === true, () => "ANY"),
     };
-    expect(() => new Driver({ kind: "c" }, mod)).toThrow(/No variant of node "model"/);
+    const absent = new Driver({ kind: "c" }, mod);
+    expect(absent.listAvailableVariables().map((v) => v.name)).toEqual([]);
+    expect(() => absent.validateExecution(["consumer"])).toThrow(/unknown output "consumer"/);
+    const downstream = new Driver({ kind: "c" }, { ...mod, uses: (model: string) => `${model}!` });
+    expect(() => downstream.validateExecution(["uses"])).toThrow(/missing input "model"/);
+    expect(await downstream.execute(["uses"], { inputs: { model: "given" } })).toEqual({ uses: "given!" });
     expect(() => new Driver({ kind: "a", loose: true }, mod)).toThrow(/Several variants of node "model".*model__a.*model__any/);
     expect(new Driver({ kind: "b" }, mod).listAvailableVariables().map((v) => v.name)).toEqual(["model"]);
   });

@@ -1,3 +1,4 @@
+import type { NodeSpec } from "../node/from-modules.js";
 import type { Unhashable } from "./fingerprint.js";
 import { sha256Sync, toBase64Url } from "./sha256.js";
 import { Kind, normalizeTokens, tokenize, type Token } from "./source-tokens.js";
@@ -51,6 +52,16 @@ function readSource(fn: Function): SourceInfo {
 export function codeVersionOf(fn: Function, version?: string): string | Unhashable {
   if (version !== undefined) return `version:${version}`;
   return readSource(fn).code;
+}
+
+/**
+ * The code version of a node: its user function's (for a node a modifier
+ * made, the function it wraps, since `spec.fn` is then the kernel's adapter),
+ * plus what the modifier adds (bound values, the field taken), or its `version`.
+ */
+export function nodeCodeVersion(spec: NodeSpec): string | Unhashable {
+  const code = codeVersionOf(spec.source ?? spec.fn, spec.version);
+  return spec.modifier === undefined || typeof code !== "string" ? code : `${code}|${spec.modifier}`;
 }
 
 /** Default values of a function's parameters, by position (undefined: no default, or unreadable source). */

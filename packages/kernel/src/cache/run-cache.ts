@@ -5,7 +5,7 @@ import type { GraphNode } from "../graph/function-graph.js";
 import type { CacheEngine, Claim } from "./cache-engine.js";
 import { cacheKey, explainKey, explainMiss, isKeyParts, type KeyParts } from "./cache-keys.js";
 import type { CacheEvent, CacheEventType } from "./cache-options.js";
-import { codeVersionOf } from "./code-version.js";
+import { nodeCodeVersion } from "./code-version.js";
 import { isUnhashable } from "./fingerprint.js";
 import { InputVersions, PENDING, type Blocked, type InTaskVersion, type Version } from "./input-versions.js";
 
@@ -118,7 +118,7 @@ export class RunCache {
           continue;
         }
         st.mode = Mode.Plain;
-        const code = codeVersionOf(node.spec!.fn, node.spec!.version);
+        const code = nodeCodeVersion(node.spec!);
         if (isUnhashable(code)) {
           this.emit(task, node, "unhashable", `not cached: ${code.reason}`);
           continue;
@@ -225,7 +225,7 @@ export class RunCache {
             this.emit(p.task, node, b.blocked, b.reason);
             continue;
           }
-          st.parts = await cacheKey(node.name, codeVersionOf(node.spec!.fn, node.spec!.version) as string, inputs);
+          st.parts = await cacheKey(node.name, nodeCodeVersion(node.spec!) as string, inputs);
           const exists = await this.engine.store.has(st.parts.key).catch(() => false);
           const reason = exists ? "ran with its task (its inputs were computed there); the entry already existed" : await this.missReason(p.task, node, st.parts);
           this.emit(p.task, node, "miss", reason, st.parts.key);

@@ -8,6 +8,7 @@ import { GroupByRepeatableBlocks, type GroupingStrategy } from "../grouping/grou
 import type { ModuleSource } from "../node/from-modules.js";
 import { loadModules, locationRequiredError, namespaceSources, type ModuleLocation, type ModuleNamespace } from "../remote/module-location.js";
 import { Driver } from "./driver.js";
+import type { DefaultResult, LastResultAdapter } from "./typed-results.js";
 
 /** Options of `enableDynamicExecution`. */
 export interface DynamicExecutionOptions {
@@ -17,7 +18,9 @@ export interface DynamicExecutionOptions {
 
 /**
  * Assembles a Driver step by step. `build()` is async because module locations
- * are imported.
+ * are imported. The Builder carries the types of its modules (`M`) and of the
+ * adapter that builds results (`R`) into the Driver, so `execute()` is typed;
+ * a module location is typed with `withModules<typeof import("./p.js")>(url)`.
  *
  * @example
  * const dr = await new Builder()
@@ -26,7 +29,7 @@ export interface DynamicExecutionOptions {
  *   .withRemoteExecutor(new ConcurrentLocalTaskExecutor({ maxTasks: 5 }))
  *   .build();
  */
-export class Builder {
+export class Builder<M extends ModuleNamespace = ModuleNamespace, R = DefaultResult> {
   private readonly moduleEntries: Array<ModuleNamespace | ModuleLocation> = [];
   private config: Record<string, unknown> = {};
   private adapters: object[] = [];
@@ -38,7 +41,13 @@ export class Builder {
   private overrides = false;
   private retryPolicy: RetryPolicy | undefined;
 
-  /** Add pipeline modules: namespace objects (`import * as p`) or locations (path, URL or package specifier). */
+  /**
+   * Add pipeline modules by location (path, URL or package specifier); the type
+   * argument, if given, types `execute()`: `withModules<typeof import("./p.js")>(url)`.
+   */
+  withModules<T extends ModuleNamespace = ModuleNamespace>(...modules: ModuleLocation[]): Builder<M | T, R>;
+  /** Add pipeline modules: namespace objects (`import * as p`, which type `execute()`) or locations. */
+  withModules<T extends readonly (ModuleNamespace | ModuleLocation)[]>(...modules: T): Builder<M | Exclude<T[number], ModuleLocation>, R>;
   withModules(...modules: Array<ModuleNamespace | ModuleLocation>): this {
     for (const m of modules) {
       if (m === null || m === undefined || (typeof m !== "object" && typeof m !== "string")) {
@@ -105,19 +114,21 @@ export class Builder {
     return this;
   }
 
-  /** Result builders, graph adapters and lifecycle adapters, called in the order given. */
+  /** Result builders, graph adapters and lifecycle adapters, called in the order given (the last result builder builds the result). */
+  withAdapters<const A extends readonly object[]>(...adapters: A): Builder<M, LastResultAdapter<A, R>>;
   withAdapters(...adapters: object[]): this {
     this.adapters.push(...adapters);
     return this;
   }
 
   /** A single graph adapter (e.g. `SimpleGraphAdapter` or `SimpleDataFrameGraphAdapter`). */
-  withAdapter(adapter: object): this {
+  withAdapter<A extends object>(adapter: A): Builder<M, LastResultAdapter<[A], R>>;
+  withAdapter(adapter: object): Builder<M, unknown> {
     return this.withAdapters(adapter);
   }
 
   /** Import module locations, build and check the graph, and return the Driver. */
-  async build(): Promise<Driver> {
+  async build(): Promise<Driver<M, R>> {
     const usesDynamic = this.localExecutor || this.remoteExecutor || this.executionManager || this.grouping;
     if (usesDynamic && !this.dynamic) {
       throw new GraphError(

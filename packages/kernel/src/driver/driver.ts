@@ -20,6 +20,7 @@ import { nodesFromModules, type ModuleSource } from "../node/from-modules.js";
 import { executesNodesPlainly, isGraphAdapter, type HamiltonGraphAdapter } from "../results/graph-adapter.js";
 import { DictResult, isResultBuilder, type ResultBuilder } from "../results/result-mixin.js";
 import { namespaceSources, type ModuleNamespace } from "../remote/module-location.js";
+import type { DefaultResult, ExecuteResult, OutputsOf } from "./typed-results.js";
 
 /** Options of `execute`, `rawExecute`, `validateExecution` and `visualizeExecution`. */
 export interface ExecuteOptions {
@@ -60,9 +61,9 @@ export interface DriverSetup {
 }
 
 /** Options of the classic `new Driver(config, modules, options)` constructor. */
-export interface DriverOptions {
-  /** A graph adapter (e.g. `SimpleGraphAdapter`) or a result builder (e.g. `DictResult`). */
-  readonly adapter?: HamiltonGraphAdapter | ResultBuilder | object;
+export interface DriverOptions<A = HamiltonGraphAdapter | ResultBuilder | object> {
+  /** A graph adapter (e.g. `SimpleGraphAdapter`) or a result builder (e.g. `DictResult`); its result type types `execute()`. */
+  readonly adapter?: A;
   /** Further lifecycle adapters. */
   readonly adapters?: readonly object[];
 }
@@ -79,11 +80,15 @@ function newRunId(): string {
  * Runs a graph of functions. Build one with `new Builder()...build()` or, for the
  * classic synchronous form, `new Driver(config, modules, { adapter })`.
  *
+ * Typed by its modules (`M`, the namespace types) and the adapter that builds
+ * its result (`R`): with `DictResult`, `execute(["total"])` resolves to
+ * `{ total: <total's awaited return type> }` (see `typed-results.ts`).
+ *
  * @example
  * const dr = new Driver({}, pipeline);
  * const { total } = await dr.execute(["total"], { inputs: { n: 10 } });
  */
-export class Driver {
+export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResult> {
   readonly config: Readonly<Record<string, unknown>>;
   readonly graph: FunctionGraph;
   private readonly setup: DriverSetup;
@@ -100,7 +105,7 @@ export class Driver {
   private readonly templateCache = new WeakMap<ExecutionPlan, TemplateSet>();
   private readonly staticFrames: ReadonlyMap<string, Frame>;
 
-  constructor(config: Readonly<Record<string, unknown>>, modules: ModuleNamespace | readonly ModuleNamespace[], options?: DriverOptions);
+  constructor(config: Readonly<Record<string, unknown>>, modules: M | readonly M[], options?: DriverOptions<R>);
   /** @internal */
   constructor(setup: typeof SETUP, value: DriverSetup);
   constructor(a: unknown, b: unknown, c?: DriverOptions) {
@@ -133,7 +138,7 @@ export class Driver {
   }
 
   /** @internal used by Builder */
-  static fromSetup(setup: DriverSetup): Driver {
+  static fromSetup<M extends ModuleNamespace = ModuleNamespace, R = DefaultResult>(setup: DriverSetup): Driver<M, R> {
     return new Driver(SETUP, setup);
   }
 
@@ -219,11 +224,17 @@ export class Driver {
   }
 
   /** Run and return the outputs as a plain object, whatever the result builder. */
+  rawExecute<const K extends string>(finalVars: readonly K[], options?: ExecuteOptions): Promise<OutputsOf<M, K>>;
   async rawExecute(finalVars: readonly string[], options: ExecuteOptions = {}): Promise<Record<string, unknown>> {
     return (await this.run(finalVars, options, false)) as Record<string, unknown>;
   }
 
-  /** Run and return the result builder's result (a plain object with `DictResult`). */
+  /**
+   * Run and return the result builder's result: with `DictResult` (the
+   * default), a plain object typed by the nodes, e.g. `{ total: number }`;
+   * names that are no node of the modules (inputs) are `unknown`.
+   */
+  execute<const K extends string>(finalVars: readonly K[], options?: ExecuteOptions): Promise<ExecuteResult<M, R, K>>;
   async execute(finalVars: readonly string[], options: ExecuteOptions = {}): Promise<unknown> {
     return this.run(finalVars, options, true);
   }

@@ -2,6 +2,7 @@ import { GraphError, InputValidationError } from "../errors.js";
 import { computeFrames, type Frame } from "../graph/frames.js";
 import type { FunctionGraph, GraphNode } from "../graph/function-graph.js";
 import { didYouMean } from "../graph/suggest.js";
+import { missingInputNote } from "../node/from-modules.js";
 
 /**
  * What one `execute` needs: the nodes to compute in dependency order, the fixed
@@ -66,8 +67,10 @@ export function planExecution(graph: FunctionGraph, req: PlanRequest): Execution
       const requiredBy = n.dependents.filter((d) => needed.has(d) && !stop.has(d) && !graph.get(d)!.spec!.optionalDeps.has(name));
       if (requiredBy.length > 0 || finalVars.includes(name)) {
         missing.push(name);
+        // a minifier or compiler may have renamed the parameter: say so next to the name
+        const note = requiredBy.map((d) => missingInputNote(graph.get(d)!.spec!, name)).find(Boolean);
         missingText.push(
-          `"${name}" (needed by ${requiredBy.length > 0 ? requiredBy.map((d) => `"${d}"`).join(", ") : "the requested outputs"}${suffix(didYouMean(name, spareNames()), "; ")})`,
+          `"${name}" (needed by ${requiredBy.length > 0 ? requiredBy.map((d) => `"${d}"`).join(", ") : "the requested outputs"}${suffix(didYouMean(name, spareNames()), "; ")}${note ? `; ${note}` : ""})`,
         );
       } else {
         defaulted.add(name);

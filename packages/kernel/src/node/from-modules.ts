@@ -1,7 +1,10 @@
 import { GraphError } from "../errors.js";
+import { hasOwn } from "../execution/own-record.js";
+import { didYouMean } from "../graph/suggest.js";
 import type { RetryPolicy } from "../execution/retryer.js";
-import { conditionMatches, describeCondition, nodeMetaOf, type CacheBehavior, type NodeMeta, type OutputCheck } from "./define.js";
-import { parseParameters } from "./parse-params.js";
+import { expandDefinition, type SourceReference } from "../modifiers/expand.js";
+import { conditionMatches, nodeMetaOf, type CacheBehavior, type OutputCheck } from "./define.js";
+import { renameNote } from "./parse-params.js";
 
 /** A pipeline module: its exports, a name for messages and, when known, its location. */
 export interface ModuleSource {
@@ -32,15 +35,22 @@ export interface NodeSpec {
   readonly version: string | undefined;
   /** Checks of the node's value (see `OutputCheck`); empty for most nodes. */
   readonly checks: readonly OutputCheck[];
+  /**
+   * The function the user wrote: `fn` itself, or for a node made by a
+   * modifier the function it wraps (`fn` then adapts its arguments or takes a
+   * field). With `modifier`, what a code version (cache) hashes.
+   */
+  readonly source: (...args: never[]) => unknown;
+  /** For nodes made by a modifier, what it adds to `source`, e.g. `parameterize(denom=source(visits), scale=value(100))`. */
+  readonly modifier: string | undefined;
+  /** Dependencies were given with `node(fn, { deps })`, not read from parameter names. */
+  readonly depsDeclared: boolean;
 }
 
-const EMPTY_SET: ReadonlySet<string> = new Set<string>();
-
 interface Candidate {
-  readonly exportKey: string;
-  readonly module: string;
+  readonly spec: NodeSpec;
   readonly moduleIndex: number;
-  readonly meta: NodeMeta;
+  readonly conditional: boolean;
 }
 
 /** Describe a namespace object for messages, e.g. `module #1 (a, b, c, …)`. */
@@ -59,10 +69,23 @@ export function describeNamespace(index: number, exports: Readonly<Record<string
   return `module #${index + 1} (${shown})`;
 }
 
+function isClass(value: unknown): boolean {
+  return typeof value === "function" && /^class\b/.test(Function.prototype.toString.call(value));
+}
+
+function origin(c: Candidate): string {
+  const s = c.spec;
+  const how = s.modifier?.split("(")[0] ?? (c.conditional ? "variant" : "parameterize");
+  return s.exportKey === s.name ? `export ${s.exportKey}` : `${how} of export ${s.exportKey}`;
+}
+
 /**
- * Turn modules into node specs under a config: export key = node name, `_` keys
- * and non-functions skipped, `configWhen` variants resolved (`name__suffix` →
- * `name`), dependencies read from parameter names or `node(fn, { deps })`.
+ * Turn modules into node specs under a config: export key = node name; `_`
+ * keys, non-functions and classes skipped (as Hamilton skips them);
+ * `configWhen` variants resolved (`name__suffix` → `name`; a node none of whose
+ * variants matches is absent, so an input or another module may supply it);
+ * modifiers expanded (`parameterize`, `extractFields`, `extractColumns`, checks,
+ * tags); dependencies read from parameter names or `node(fn, { deps })`.
  */
 export function nodesFromModules(
   modules: readonly ModuleSource[],
@@ -70,104 +93,74 @@ export function nodesFromModules(
   options: { allowModuleOverrides?: boolean } = {},
 ): NodeSpec[] {
   const candidates = new Map<string, Candidate[]>();
+  const refs: SourceReference[] = [];
   modules.forEach((mod, moduleIndex) => {
     for (const exportKey of Object.keys(mod.exports)) {
       if (exportKey.startsWith("_") || exportKey === "default") continue;
-      const meta = nodeMetaOf(mod.exports[exportKey]);
-      if (!meta) continue;
+      const value = mod.exports[exportKey];
+      const meta = nodeMetaOf(value);
+      if (!meta || (meta.fn === value && isClass(value))) continue;
+      const conditional = meta.conditions.length > 0;
+      if (conditional && !meta.conditions.every((cond) => conditionMatches(cond, config))) continue;
       const sep = exportKey.indexOf("__");
-      const name = meta.conditions.length > 0 && sep > 0 ? exportKey.slice(0, sep) : exportKey;
-      let list = candidates.get(name);
-      if (!list) candidates.set(name, (list = []));
-      list.push({ exportKey, module: mod.name, moduleIndex, meta });
+      const name = conditional && sep > 0 ? exportKey.slice(0, sep) : exportKey;
+      for (const spec of expandDefinition({ name, exportKey, module: mod.name, meta, exports: mod.exports }, config, refs)) {
+        let list = candidates.get(spec.name);
+        if (!list) candidates.set(spec.name, (list = []));
+        list.push({ spec, moduleIndex, conditional });
+      }
     }
   });
 
   const specs: NodeSpec[] = [];
   for (const [name, list] of candidates) {
-    const matching = list.filter((c) => c.meta.conditions.every((cond) => conditionMatches(cond, config)));
-    if (matching.length === 0) {
-      const variants = list.map((c) => `${c.exportKey} (when ${c.meta.conditions.map(describeCondition).join(" and ")})`);
-      throw new GraphError(
-        `No variant of node "${name}" matches the config ${JSON.stringify(config)}: ${variants.join("; ")}. ` +
-          `Set the config so exactly one matches, or add a variant for this config.`,
-      );
-    }
-    let chosen = matching[0]!;
-    if (matching.length > 1) {
-      const modulesInvolved = new Set(matching.map((c) => c.moduleIndex));
-      if (options.allowModuleOverrides && modulesInvolved.size === matching.length) {
-        chosen = matching[matching.length - 1]!; // later modules override earlier ones
-      } else if (modulesInvolved.size > 1 && matching.every((c) => c.meta.conditions.length === 0)) {
+    let chosen = list[0]!;
+    if (list.length > 1) {
+      const b = list.find((c, i) => list.some((o, j) => j < i && o.moduleIndex === c.moduleIndex));
+      if (b) {
+        const a = list.find((o) => o.moduleIndex === b.moduleIndex)!;
         throw new GraphError(
-          `Node "${name}" is defined in two modules: ${matching.map((c) => `${c.module} (export ${c.exportKey})`).join(" and ")}. ` +
+          a.conditional && b.conditional
+            ? `Several variants of node "${name}" match the config ${JSON.stringify(config)}: ` +
+                `${list.map((c) => `${c.spec.exportKey} in ${c.spec.module}`).join(", ")}. Exactly one must match.`
+            : `Node "${name}" is created twice in ${a.spec.module}: by ${origin(a)} and by ${origin(b)}. Rename one of them.`,
+        );
+      }
+      if (options.allowModuleOverrides) {
+        chosen = list[list.length - 1]!; // later modules override earlier ones
+      } else if (list.every((c) => !c.conditional)) {
+        throw new GraphError(
+          `Node "${name}" is defined in two modules: ${list.map((c) => `${c.spec.module} (${origin(c)})`).join(" and ")}. ` +
             `Rename one, or call allowModuleOverrides() on the Builder to let the later module win.`,
         );
       } else {
         throw new GraphError(
           `Several variants of node "${name}" match the config ${JSON.stringify(config)}: ` +
-            `${matching.map((c) => `${c.exportKey} in ${c.module}`).join(", ")}. Exactly one must match.`,
+            `${list.map((c) => `${c.spec.exportKey} in ${c.spec.module}`).join(", ")}. Exactly one must match.`,
         );
       }
     }
-    specs.push(toSpec(name, chosen, modules[chosen.moduleIndex]!.exports));
+    specs.push(chosen.spec);
+  }
+  for (const r of refs) {
+    if (candidates.has(r.source) || hasOwn(config, r.source)) continue;
+    const hint = didYouMean(r.source, candidates.keys());
+    throw new GraphError(
+      `${r.where}: node "${r.node}" binds parameter "${r.param}" to source("${r.source}"), ` +
+        `but no module defines a node "${r.source}" and the config has no such key${hint ? ` (${hint})` : ""}. Fix the name, define the node, ` +
+        `or write source("${r.source}", { input: true }) for an input given to execute().`,
+    );
   }
   return specs;
 }
 
 /**
- * esbuild (inside tsx, tsup, vite…) renames a parameter that shadows a top-level
- * binding of its module: `export function b(a)` next to `export function a`
- * compiles to `function b(a2)`. Parameter names are the graph's edges, so such a
- * name maps back to the exported function it shadowed, unless the module also
- * exports the renamed name itself.
+ * Why an input a node needs may be missing although the user thinks they gave
+ * it: its parameter was renamed by a minifier or compiler. For the planner's
+ * missing-input error; undefined when nothing points to a rename.
  */
-function undoShadowRename(param: string, exports: Readonly<Record<string, unknown>>): string {
-  if (Object.prototype.hasOwnProperty.call(exports, param)) return param;
-  for (let i = param.length - 1; i > 0 && param.charCodeAt(i) >= 48 && param.charCodeAt(i) <= 57; i--) {
-    const base = param.slice(0, i);
-    if (typeof exports[base] === "function") return base;
-  }
-  return param;
-}
-
-function toSpec(name: string, c: Candidate, exports: Readonly<Record<string, unknown>>): NodeSpec {
-  const { meta } = c;
-  let deps: string[];
-  let optionalDeps: ReadonlySet<string>;
-  if (meta.deps) {
-    deps = [...meta.deps];
-    // with explicit deps, parameters beyond fn.length are the ones with defaults
-    optionalDeps = deps.length > meta.fn.length ? new Set(deps.slice(meta.fn.length)) : EMPTY_SET;
-  } else {
-    const params = parseParameters(meta.fn, name).map((p) => ({ ...p, name: undoShadowRename(p.name, exports) }));
-    deps = params.map((p) => p.name);
-    optionalDeps = params.some((p) => p.optional) ? new Set(params.filter((p) => p.optional).map((p) => p.name)) : EMPTY_SET;
-  }
-  const dup = deps.find((d, i) => deps.indexOf(d) !== i);
-  if (dup) throw new GraphError(`Node "${name}" (${c.module}) names dependency "${dup}" twice.`);
-  if (deps.includes(name)) throw new GraphError(`Node "${name}" (${c.module}) depends on itself.`);
-  for (const p of meta.collect) {
-    if (!deps.includes(p)) {
-      throw new GraphError(
-        `Node "${name}" (${c.module}) collects "${p}", but has no parameter of that name (parameters: ${deps.join(", ") || "none"}).`,
-      );
-    }
-  }
-  return {
-    name,
-    exportKey: c.exportKey,
-    module: c.module,
-    fn: meta.fn,
-    deps,
-    optionalDeps,
-    tags: meta.tags,
-    collect: meta.collect.length > 0 ? new Set(meta.collect) : EMPTY_SET,
-    parallelizable: meta.parallelizable,
-    retry: meta.retry,
-    timeoutMs: meta.timeoutMs,
-    cache: meta.cache,
-    version: meta.version,
-    checks: meta.checks ?? [],
-  };
+export function missingInputNote(spec: NodeSpec, input: string): string | undefined {
+  if (spec.depsDeclared || spec.modifier?.startsWith("extract")) return undefined;
+  const note = renameNote(spec.source, input);
+  return note && `node "${spec.name}": ${note}`;
 }

@@ -1,116 +1,12 @@
 import { GraphError } from "../errors.js";
+import { renameBase, undoCompilerRenames } from "./compiler-renames.js";
+import { IDENT_PART, Scanner } from "./source-scanner.js";
 
 /** One parameter of a node function, as read from its source. */
 export interface ParsedParameter {
   readonly name: string;
   /** The parameter has a default value, so the input it names is optional. */
   readonly optional: boolean;
-}
-
-const IDENT_START = /[A-Za-z_$\u00A0-\uFFFF]/;
-const IDENT_PART = /[A-Za-z0-9_$\u00A0-\uFFFF]/;
-const REGEX_PRECEDERS = new Set(["(", ",", "=", ":", "[", "!", "&", "|", "?", "{", "}", ";", "+", "-", "*", "%", "<", ">", "~", "^"]);
-
-/**
- * A small scanner over function source. It understands exactly what is needed to
- * find the parameter list: whitespace, comments, strings, template literals and
- * regular expression literals, so parentheses inside any of those are ignored.
- */
-class Scanner {
-  pos = 0;
-  constructor(readonly src: string) {}
-
-  skipTrivia(): void {
-    const s = this.src;
-    for (;;) {
-      const c = s[this.pos];
-      if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f" || c === "\v" || c === "\uFEFF") this.pos++;
-      else if (c === "/" && s[this.pos + 1] === "/") {
-        const end = s.indexOf("\n", this.pos);
-        this.pos = end < 0 ? s.length : end + 1;
-      } else if (c === "/" && s[this.pos + 1] === "*") {
-        const end = s.indexOf("*/", this.pos + 2);
-        this.pos = end < 0 ? s.length : end + 2;
-      } else return;
-    }
-  }
-
-  peekIdent(): string | undefined {
-    const s = this.src;
-    if (!IDENT_START.test(s[this.pos] ?? "")) return undefined;
-    let end = this.pos + 1;
-    while (end < s.length && IDENT_PART.test(s[end]!)) end++;
-    return s.slice(this.pos, end);
-  }
-
-  readIdent(): string | undefined {
-    const id = this.peekIdent();
-    if (id !== undefined) this.pos += id.length;
-    return id;
-  }
-
-  startsWith(text: string): boolean {
-    return this.src.startsWith(text, this.pos);
-  }
-
-  /** Skip a string, template literal or regex starting at pos. */
-  skipLiteral(quote: string): void {
-    const s = this.src;
-    this.pos++;
-    while (this.pos < s.length) {
-      const c = s[this.pos]!;
-      if (c === "\\") {
-        this.pos += 2;
-        continue;
-      }
-      if (quote === "`" && c === "$" && s[this.pos + 1] === "{") {
-        this.pos += 2;
-        this.skipBalanced("}");
-        continue;
-      }
-      if (quote === "/" && c === "[") {
-        // a character class may contain an unescaped '/'
-        while (this.pos < s.length && s[this.pos] !== "]") this.pos += s[this.pos] === "\\" ? 2 : 1;
-      }
-      this.pos++;
-      if (c === quote) return;
-    }
-  }
-
-  /**
-   * Advance past the matching `close`, honouring nesting and literals. Calls
-   * `onTopLevelComma` with the position of each comma at depth 0.
-   */
-  skipBalanced(close: string, onTopLevelComma?: (pos: number) => void): void {
-    const s = this.src;
-    const stack: string[] = [close];
-    let lastSignificant = "(";
-    while (this.pos < s.length) {
-      this.skipTrivia();
-      const c = s[this.pos];
-      if (c === undefined) break;
-      if (c === '"' || c === "'" || c === "`") {
-        this.skipLiteral(c);
-        lastSignificant = "a";
-        continue;
-      }
-      if (c === "/" && REGEX_PRECEDERS.has(lastSignificant)) {
-        this.skipLiteral("/");
-        lastSignificant = "a";
-        continue;
-      }
-      this.pos++;
-      if (c === "(") stack.push(")");
-      else if (c === "[") stack.push("]");
-      else if (c === "{") stack.push("}");
-      else if (c === ")" || c === "]" || c === "}") {
-        stack.pop();
-        if (stack.length === 0) return;
-      } else if (c === "," && stack.length === 1) onTopLevelComma?.(this.pos - 1);
-      if (!/\s/.test(c)) lastSignificant = IDENT_PART.test(c) ? "a" : c;
-    }
-    throw new Error("unbalanced parameter list");
-  }
 }
 
 function stripComments(text: string): string {
@@ -156,53 +52,148 @@ function fastPath(src: string): ParsedParameter[] | undefined {
   return undefined;
 }
 
+/** One entry of a function's parameter list, before any policy is applied. */
+interface RawParameter {
+  readonly text: string;
+  /** The bound name; undefined for a destructuring pattern. */
+  readonly name: string | undefined;
+  readonly optional: boolean;
+  readonly rest: boolean;
+}
+
+type Scan =
+  | { readonly kind: "ok"; readonly params: readonly RawParameter[]; readonly source: string }
+  | { readonly kind: "native" }
+  | { readonly kind: "class" }
+  | { readonly kind: "unreadable"; readonly cause?: unknown; readonly text?: string };
+
+/** Read a function's parameter list without judging it (rest and patterns included). */
+function scanParameters(fn: Function): Scan {
+  const src = Function.prototype.toString.call(fn);
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) return { kind: "native" };
+  const fast = fastPath(src);
+  if (fast) return { kind: "ok", params: fast.map((p) => ({ ...p, text: p.name, rest: false })), source: src };
+  const sc = new Scanner(src);
+  sc.skipTrivia();
+  if (sc.startsWith("class") && !IDENT_PART.test(src[sc.pos + 5] ?? "")) return { kind: "class" };
+  let paramText: string;
+  try {
+    paramText = extractParameterList(sc);
+  } catch (cause) {
+    return { kind: "unreadable", cause };
+  }
+  const params: RawParameter[] = [];
+  for (const raw of splitTopLevel(paramText)) {
+    const text = stripComments(raw);
+    if (text === "") continue;
+    const rest = text.startsWith("...");
+    const body = rest ? text.slice(3).trimStart() : text;
+    if (body.startsWith("{") || body.startsWith("[")) {
+      params.push({ text, name: undefined, optional: /[}\]]\s*=[^=>]/.test(body), rest }); // `{ a } = {}`
+      continue;
+    }
+    const m = /^([A-Za-z_$\u00A0-\uFFFF][A-Za-z0-9_$\u00A0-\uFFFF]*)\s*(=)?/.exec(body);
+    if (!m) return { kind: "unreadable", text };
+    params.push({ text, name: m[1]!, optional: m[2] === "=", rest });
+  }
+  return { kind: "ok", params, source: src };
+}
+
+/** Where a function comes from, so renames made by compilers can be undone (see `parseParameters`). */
+export interface ParameterContext {
+  /** The exports of the function's module. */
+  readonly exports?: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Read the parameter names of a function from its source text: plain, async,
  * arrow (with or without parentheses), generator, method shorthand and
  * TypeScript-compiled functions; comments and default values are understood.
  *
+ * Given the module's `exports`, names that esbuild (inside tsx, tsup, vite…)
+ * renamed because they shadow a top-level name of the module (`path` → `path2`
+ * next to an import of `path`) are read as they were written; see
+ * `undoCompilerRenames` for when a rename is recognised.
+ *
  * @param where names the node, for error messages.
  * @throws GraphError for destructured or rest parameters, native or bound functions and classes.
  */
-export function parseParameters(fn: Function, where: string): ParsedParameter[] {
-  const src = Function.prototype.toString.call(fn);
-  const native = /\{\s*\[native code\]\s*\}\s*$/.test(src);
-  const fast = native ? undefined : fastPath(src);
-  if (fast) return fast;
+export function parseParameters(fn: Function, where: string, context: ParameterContext = {}): ParsedParameter[] {
   const hint = `declare its dependencies explicitly: export const ${where} = node(fn, { deps: ["a", "b"] })`;
-  if (native) {
+  const scan = scanParameters(fn);
+  if (scan.kind === "native") {
     throw new GraphError(`Cannot read the parameters of node "${where}": it is a native or bound function. ${hint}`);
   }
-  const sc = new Scanner(src);
-  sc.skipTrivia();
-  if (sc.startsWith("class") && !IDENT_PART.test(src[5] ?? "")) {
+  if (scan.kind === "class") {
     throw new GraphError(`Node "${where}" is a class, not a function. Export a function that returns an instance instead.`);
   }
-  let paramText: string;
-  try {
-    paramText = extractParameterList(sc);
-  } catch (cause) {
-    throw new GraphError(`Cannot read the parameters of node "${where}" from its source. ${hint}`, { cause });
+  if (scan.kind === "unreadable") {
+    if (scan.text !== undefined) throw new GraphError(`Cannot read parameter "${scan.text}" of node "${where}". ${hint}`);
+    throw new GraphError(`Cannot read the parameters of node "${where}" from its source. ${hint}`, { cause: scan.cause });
   }
   const params: ParsedParameter[] = [];
-  for (const raw of splitTopLevel(paramText)) {
-    const text = stripComments(raw);
-    if (text === "") continue;
-    if (text.startsWith("...")) {
+  for (const p of scan.params) {
+    if (p.rest) {
       throw new GraphError(
-        `Node "${where}" has a rest parameter (${text}); hamilton-ts reads dependencies from parameter names. ${hint}`,
+        `Node "${where}" has a rest parameter (${p.text}); hamilton-ts reads dependencies from parameter names. ${hint}`,
       );
     }
-    if (text.startsWith("{") || text.startsWith("[")) {
+    if (p.name === undefined) {
+      const text = p.text;
       throw new GraphError(
         `Node "${where}" has a destructured parameter (${text.length > 40 ? text.slice(0, 40) + "…" : text}); hamilton-ts reads dependencies from parameter names. ${hint}`,
       );
     }
-    const m = /^([A-Za-z_$\u00A0-\uFFFF][A-Za-z0-9_$\u00A0-\uFFFF]*)\s*(=)?/.exec(text);
-    if (!m) throw new GraphError(`Cannot read parameter "${text}" of node "${where}". ${hint}`);
-    params.push({ name: m[1]!, optional: m[2] === "=" });
+    params.push({ name: p.name, optional: p.optional });
   }
-  return params;
+  if (!context.exports) return params;
+  const names = undoCompilerRenames(fn, params.map((p) => p.name), context.exports);
+  return params.map((p, i) => (names[i] === p.name ? p : { ...p, name: names[i]! }));
+}
+
+/**
+ * Which of `deps` (given with `node(fn, { deps })`, in parameter order) are
+ * optional: those whose parameter has a default value. A rest parameter takes
+ * every remaining dependency, each required. When the source cannot be read, the
+ * parameters beyond `fn.length` count as defaulted, as JavaScript does.
+ */
+export function explicitOptionalDeps(fn: Function, deps: readonly string[]): Set<string> {
+  const scan = scanParameters(fn);
+  const optional = new Set<string>();
+  for (let i = 0; i < deps.length; i++) {
+    if (scan.kind !== "ok") {
+      if (i >= fn.length) optional.add(deps[i]!);
+      continue;
+    }
+    const p = scan.params[i];
+    if (!p || p.rest) break; // a rest parameter (or `arguments`): every remaining dependency is required
+    if (p.optional) optional.add(deps[i]!);
+  }
+  return optional;
+}
+
+/**
+ * What to tell a user whose function looks minified (one line, no newline
+ * after a comma, parameters of one or two letters): minifiers rename
+ * parameters, so the graph's names are not the source's.
+ */
+export function minifiedNote(fn: Function): string | undefined {
+  const scan = scanParameters(fn);
+  if (scan.kind !== "ok" || scan.params.length === 0) return undefined;
+  const minified = !scan.source.includes("\n") && scan.params.every((p) => p.text.length <= 2) && !/,\s|\s=>\s/.test(scan.source);
+  return minified ? `the function looks minified, and minifiers rename parameters: declare node(fn, { deps: [...] })` : undefined;
+}
+
+/**
+ * A note for a missing input, when the parameter that names it was probably
+ * renamed by a minifier or a compiler: what happened and what to do.
+ */
+export function renameNote(fn: Function, param: string): string | undefined {
+  const base = renameBase(param);
+  return (
+    minifiedNote(fn) ??
+    (base && `if the source says "${base}", esbuild (tsx, tsup, vite) renamed it for shadowing a name of the module: rename it or declare node(fn, { deps: [...] })`)
+  );
 }
 
 function extractParameterList(sc: Scanner): string {

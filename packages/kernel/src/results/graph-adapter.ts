@@ -1,4 +1,4 @@
-import { DictResult, ResultMixin, type ResultBuilder } from "./result-mixin.js";
+import { DictResult, ResultMixin, type DictResultBrand, type ResultBuilder } from "./result-mixin.js";
 
 /** What an adapter sees of a node when asked to execute it. */
 export interface NodeCall {
@@ -47,6 +47,8 @@ export class SimpleGraphAdapter extends HamiltonGraphAdapter {
 }
 
 /** `SimpleGraphAdapter` with `DictResult`: the kernel's default. */
+// type-only: execute() of a driver with this adapter is typed by its nodes
+export interface DefaultAdapter extends DictResultBrand {}
 export class DefaultAdapter extends SimpleGraphAdapter {
   constructor() {
     super(new DictResult());

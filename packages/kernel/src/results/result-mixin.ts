@@ -21,7 +21,16 @@ export abstract class ResultMixin {
   }
 }
 
+declare const DICT_RESULT: unique symbol;
+
+/** Type-only brand of result builders that return the outputs as they are: `execute()` is then typed by the nodes (see `typed-results.ts`). */
+export interface DictResultBrand {
+  readonly [DICT_RESULT]: true;
+}
+
 /** The kernel's default result: a plain object of output name → value. */
+// type-only: execute() of a driver with this result builder is typed by its nodes
+export interface DictResult extends DictResultBrand {}
 export class DictResult extends ResultMixin {
   static override buildResult(outputs: Record<string, unknown>): Record<string, unknown> {
     return { ...outputs };
