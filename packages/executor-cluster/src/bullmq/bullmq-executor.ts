@@ -1,9 +1,10 @@
 import { Job, type BackoffOptions, type JobsOptions } from "bullmq";
 import { abortErrorFrom, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel/contracts";
-import { decodeTaskResult, encodeTaskRequest, errorFromWire, reportWireNodeEvent, type WireTaskRequest } from "@hamilton-ts/kernel/remote";
-import { describeConnection, toConnectionOptions, type RedisConnection } from "./connection.js";
-import { DEFAULT_CODEC_MODULES, fromBase64, importAllowedCodecs, jobIdFor, JOB_NAME, toBase64, type JobData, type JobOutcome } from "./payload.js";
-import { closeSession, openSession, sessionUp, type Session } from "./session.js";
+import { describeConnection, type RedisConnection } from "./connection.js";
+import { JOB_NAME, jobIdFor, type JobData } from "./job-format.js";
+import { SETUP_TTL_SECONDS, setupKey, setupOf, type EncodedSetup } from "./run-setup.js";
+import { closeSession, openSession, sessionUp, workerCount, type Session } from "./session.js";
+import { decodeOutcome, decodeOutputs, encodeJob, executorFailure } from "./task-jobs.js";
 
 /** Options of `BullMQExecutor`. */
 export interface BullMQExecutorOptions {
@@ -22,10 +23,19 @@ export interface BullMQExecutorOptions {
   readonly attempts?: number;
   /** BullMQ backoff between attempts: ms, or `{ type: "exponential", delay }`. */
   readonly backoff?: number | BackoffOptions;
-  /** Longest a task may take from submission to result, queueing included (default 30 min; `Infinity` for none). */
+  /**
+   * Longest one attempt of a task may run in a worker (default: no bound). The
+   * worker stops an overrunning task (its thread is replaced) and the task
+   * fails with a `TimeoutError` naming the node. A node's own `timeoutMs` applies too.
+   */
   readonly taskTimeoutMs?: number;
-  /** How long Redis may be unreachable before in-flight tasks reject (default 10 s, at most `taskTimeoutMs`). */
+  /** How long Redis may be unreachable before in-flight tasks reject (default 10 s). */
   readonly connectionTimeoutMs?: number;
+  /**
+   * How long tasks wait while no worker listens on the queue before they fail
+   * (default 15 s). `Infinity` waits for workers that scale up from zero.
+   */
+  readonly noWorkerTimeoutMs?: number;
   /** Branch tasks of a parallel block sent together in one job (default 1). Larger chunks cut per-job overhead for small tasks. */
   readonly chunkSize?: number;
   /** Tasks in flight at once, queued or running (default 1000); the kernel waits beyond that. */
@@ -38,6 +48,9 @@ export interface BullMQExecutorOptions {
   readonly jobOptions?: Pick<JobsOptions, "priority" | "removeOnComplete" | "removeOnFail" | "lifo">;
 }
 
+/** The codec modules the default allow-list lets a result name (hamilton-ts's own). */
+export const DEFAULT_CODEC_MODULES: readonly string[] = ["@hamilton-ts/results-arrow", "@hamilton-ts/results-dataframe"];
+
 interface Slot {
   readonly task: Task;
   readonly resolve: (outputs: Record<string, unknown>) => void;
@@ -47,10 +60,9 @@ interface Slot {
 
 interface PendingJob {
   readonly id: string;
-  readonly runId: string;
   readonly slots: Slot[];
   readonly data: JobData;
-  readonly submittedAt: number;
+  readonly setup: EncodedSetup;
   lastChecked: number;
   added: boolean;
   cancelled: boolean;
@@ -59,13 +71,14 @@ interface PendingJob {
 
 const MAX_READDS = 3;
 const ADD_BATCH = 500;
+const WORKER_CHECK_MS = 1000;
 
 /**
  * Runs tasks on a pool of worker processes or machines through a BullMQ queue on
  * Redis (specification v1). Each task (or chunk of branch tasks) becomes a job
  * whose id is derived from the run id and task id; its outputs come back as the
  * job's return value. Start workers with `startWorker` (or `hamilton-ts worker`)
- * on the same modules and config.
+ * with the pipeline's modules among theirs. Works with BullMQ 5 and 6.
  *
  * Connections open at the start of each run and close when it ends, so a
  * program exits without calling `Driver.close()` (calling it is harmless).
@@ -79,9 +92,12 @@ const ADD_BATCH = 500;
 export class BullMQExecutor implements TaskExecutor {
   readonly specificationVersion = "v1" as const;
   readonly requiresModuleLocations = true;
+  /** Payload bytes (base64 job data) sent per task so far: `{ tasks, bytes }`. */
+  readonly payloadStats = { tasks: 0, bytes: 0 };
   private readonly opts: BullMQExecutorOptions;
-  private readonly taskTimeoutMs: number;
+  private readonly prefix: string;
   private readonly connectionTimeoutMs: number;
+  private readonly noWorkerTimeoutMs: number;
   private readonly sweepIntervalMs: number;
   private readonly chunkSize: number;
   private readonly maxInFlight: number;
@@ -90,8 +106,6 @@ export class BullMQExecutor implements TaskExecutor {
   private session: Session | undefined;
   private opening: Promise<Session> | undefined;
   private refs = 0;
-  private readonly fingerprints = new Map<string, string>();
-  private readonly wantsEvents = new Map<string, boolean>();
   private readonly pending = new Map<string, PendingJob>();
   private outbox: Slot[] = [];
   private flushScheduled = false;
@@ -102,13 +116,18 @@ export class BullMQExecutor implements TaskExecutor {
   private downSince: number | undefined;
   private lastSweep = 0;
   private sweeping = false;
+  private noWorkersSince: number | undefined;
+  private lastWorkerCheck = 0;
+  private checkingWorkers = false;
+  private warnedNoWorkers = false;
 
   constructor(options: BullMQExecutorOptions) {
     if (!options?.queueName) throw new Error("BullMQExecutor needs a queueName (the queue your workers listen on).");
     if (options.connection === undefined) throw new Error("BullMQExecutor needs a connection: a redis:// URL or ioredis options.");
     this.opts = options;
-    this.taskTimeoutMs = options.taskTimeoutMs ?? 30 * 60_000;
-    this.connectionTimeoutMs = Math.min(options.connectionTimeoutMs ?? 10_000, this.taskTimeoutMs);
+    this.prefix = options.prefix ?? "bull";
+    this.connectionTimeoutMs = options.connectionTimeoutMs ?? 10_000;
+    this.noWorkerTimeoutMs = options.noWorkerTimeoutMs ?? 15_000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 3000;
     this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? 1));
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1000);
@@ -118,30 +137,14 @@ export class BullMQExecutor implements TaskExecutor {
 
   async init(context: ExecutorContext): Promise<void> {
     this.refs++;
-    this.fingerprints.set(context.runId, context.graphFingerprint);
-    this.wantsEvents.set(context.runId, context.wantsNodeEvents ?? true);
-    if (this.session) return;
-    this.opening ??= openSession({
-      connection: toConnectionOptions(this.opts.connection),
-      queueName: this.opts.queueName,
-      prefix: this.opts.prefix,
-      timeoutMs: this.connectionTimeoutMs,
-      where: this.where,
-    })
-      .then((session) => {
-        this.session = session;
-        this.attach(session);
-        this.downSince = undefined;
-        this.ticker = setInterval(() => this.tick(), Math.max(50, Math.min(500, this.connectionTimeoutMs / 4)));
-        this.ticker.unref();
-        return session;
-      })
-      .finally(() => (this.opening = undefined));
     try {
-      await this.opening;
+      const setup = setupOf(context);
+      const session = this.session ?? (await this.open());
+      await this.writeSetup(session, setup);
     } catch (error) {
+      // this run never started: it will not call finalize() for us
       this.refs--;
-      this.fingerprints.delete(context.runId);
+      if (this.refs === 0) await this.shutdown(new Error("BullMQExecutor could not start the run."));
       throw error;
     }
   }
@@ -151,12 +154,12 @@ export class BullMQExecutor implements TaskExecutor {
   }
 
   submitTask(task: Task): Promise<Record<string, unknown>> {
-    if (!this.session) return Promise.reject(new Error("BullMQExecutor.submitTask was called before init() (or after finalize())."));
+    if (!this.session) return Promise.reject(executorFailure(task, "closed", "BullMQExecutor was closed (or not initialised) before this task was sent."));
     if (task.signal.aborted) return Promise.reject(abortErrorFrom(task.signal));
     if (!this.watched.has(task.signal)) {
       this.watched.add(task.signal);
       const signal = task.signal;
-      signal.addEventListener("abort", () => this.abortRun(task.runId, signal), { once: true });
+      signal.addEventListener("abort", () => this.abortRun(signal), { once: true });
     }
     return new Promise((resolve, reject) => {
       this.inFlight++;
@@ -177,11 +180,43 @@ export class BullMQExecutor implements TaskExecutor {
     if (this.refs === 0) await this.shutdown(new Error("BullMQExecutor was finalized while this task was in flight."));
   }
 
-  /** Close the Redis connections for good (nothing stays open between runs, so this is only needed mid-run). */
+  /**
+   * Close the Redis connections now (nothing stays open between runs, so this
+   * is only needed mid-run): in-flight tasks fail with an ExecutorError
+   * (reason `closed`). The executor can be used again; a new run reconnects.
+   */
   async close(): Promise<void> {
-    this.refs = 0;
     await this.settleRemovals();
-    await this.shutdown(new Error("BullMQExecutor was closed while this task was in flight."));
+    await this.shutdown(new Error("BullMQExecutor was closed while this task was in flight."), "closed");
+  }
+
+  // --- session -------------------------------------------------------------------
+
+  private open(): Promise<Session> {
+    this.opening ??= openSession({
+      connection: this.opts.connection,
+      queueName: this.opts.queueName,
+      prefix: this.prefix,
+      timeoutMs: this.connectionTimeoutMs,
+      where: this.where,
+    })
+      .then((session) => {
+        this.session = session;
+        this.attach(session);
+        this.downSince = undefined;
+        this.noWorkersSince = undefined;
+        this.ticker = setInterval(() => this.tick(), Math.max(50, Math.min(500, this.connectionTimeoutMs / 4)));
+        this.ticker.unref();
+        return session;
+      })
+      .finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  private async writeSetup(session: Session, setup: EncodedSetup, force = false): Promise<void> {
+    if (!force && session.setups.has(setup.id)) return;
+    await session.client.set(setupKey(this.prefix, this.opts.queueName, setup.id), setup.blob, "EX", SETUP_TTL_SECONDS);
+    session.setups.add(setup.id);
   }
 
   // --- sending -------------------------------------------------------------------
@@ -191,48 +226,47 @@ export class BullMQExecutor implements TaskExecutor {
     const slots = this.outbox;
     this.outbox = [];
     if (!session) {
-      for (const s of slots) this.settle(s, undefined, new Error("BullMQExecutor was finalized before this task was sent."));
+      for (const s of slots) this.settle(s, undefined, executorFailure(s.task, "closed", "BullMQExecutor was closed before this task was sent."));
       return;
     }
     const groups: Slot[][] = [];
-    const open = new Map<string, Slot[]>();
+    const open = new Map<ExecutorContext, Slot[]>();
     for (const slot of slots) {
       if (slot.settled) continue;
       if (this.chunkSize > 1 && slot.task.isBlock) {
-        let g = open.get(slot.task.runId);
-        if (!g) open.set(slot.task.runId, (g = []));
+        let g = open.get(slot.task.context);
+        if (!g) open.set(slot.task.context, (g = []));
         g.push(slot);
-        if (g.length >= this.chunkSize) (groups.push(g), open.delete(slot.task.runId));
+        if (g.length >= this.chunkSize) (groups.push(g), open.delete(slot.task.context));
       } else groups.push([slot]);
     }
     for (const g of open.values()) groups.push(g);
 
     const jobs: PendingJob[] = [];
     for (const group of groups) {
-      const requests: WireTaskRequest[] = [];
-      const kept: Slot[] = [];
-      for (const slot of group) {
-        try {
-          requests.push(encodeTaskRequest(slot.task, this.fingerprints.get(slot.task.runId) ?? ""));
-          kept.push(slot);
-        } catch (error) {
-          this.settle(slot, undefined, error);
-        }
+      const first = group[0]!.task;
+      let setup: EncodedSetup;
+      try {
+        setup = setupOf(first.context);
+      } catch (error) {
+        for (const s of group) this.settle(s, undefined, error);
+        continue;
       }
-      if (kept.length === 0) continue;
-      const runId = kept[0]!.task.runId;
-      const taskIds = kept.map((s) => s.task.taskId);
-      const id = jobIdFor(runId, taskIds);
+      const events = first.context.wantsNodeEvents ?? true;
+      const job = encodeJob(group, setup.id, events, this.opts.taskTimeoutMs, (s, error) => this.settle(s, undefined, error));
+      if (!job) continue;
+      const kept = job.items;
+      this.payloadStats.tasks += kept.length;
+      this.payloadStats.bytes += job.bytes;
+      const id = jobIdFor(first.runId, kept[0]!.task.taskId, kept.length, first.attempt);
       const existing = this.pending.get(id);
       if (existing) {
         existing.slots.push(...kept); // the same task submitted again: wait for the one job
         continue;
       }
-      const data: JobData = { v: 1, runId, taskIds, events: this.wantsEvents.get(runId) ?? true, payload: toBase64({ requests }) };
-      const now = Date.now();
-      const job: PendingJob = { id, runId, slots: kept, data, submittedAt: now, lastChecked: now, added: false, cancelled: false, readds: 0 };
-      this.pending.set(id, job);
-      jobs.push(job);
+      const pending: PendingJob = { id, slots: kept, data: job.data, setup, lastChecked: Date.now(), added: false, cancelled: false, readds: 0 };
+      this.pending.set(id, pending);
+      jobs.push(pending);
     }
     for (let i = 0; i < jobs.length; i += ADD_BATCH) this.add(session, jobs.slice(i, i + ADD_BATCH));
   }
@@ -259,7 +293,7 @@ export class BullMQExecutor implements TaskExecutor {
       },
       (error: unknown) => {
         const msg = error instanceof Error ? error.message : String(error);
-        for (const j of jobs) this.failJob(j, new Error(`BullMQExecutor could not add job ${j.id} to queue "${this.opts.queueName}" at ${this.where}: ${msg}`));
+        for (const j of jobs) this.failJob(j, (t) => executorFailure(t, "transport", `BullMQExecutor could not add job ${j.id} to queue "${this.opts.queueName}" at ${this.where}: ${msg}`));
       },
     );
   }
@@ -279,38 +313,32 @@ export class BullMQExecutor implements TaskExecutor {
     const job = this.pending.get(jobId);
     if (!job) return; // another driver's job, or one already answered: never counted twice
     this.pending.delete(jobId);
-    let outcome: JobOutcome;
+    let outcomes;
     try {
-      outcome = fromBase64(String(returnvalue)) as JobOutcome;
-      if (!Array.isArray(outcome?.results)) throw new Error("no results");
+      outcomes = decodeOutcome(returnvalue, job.slots.map((s) => s.task));
     } catch (error) {
-      this.failJob(job, new Error(`Job ${jobId} on queue "${this.opts.queueName}" returned something that is not a hamilton-ts result (${error instanceof Error ? error.message : String(error)}). Is another program using this queue?`));
+      const why = error instanceof Error ? error.message : String(error);
+      this.failJob(job, (t) => executorFailure(t, "transport", `Job ${jobId} on queue "${this.opts.queueName}" returned something that is not a hamilton-ts result (${why}). Is another program using this queue?`));
       return;
     }
     job.slots.forEach((slot, i) => {
-      const result = outcome.results[i];
-      if (!result || result.taskId !== slot.task.taskId) {
-        this.settle(slot, undefined, new Error(`Job ${jobId} returned no result for task ${slot.task.taskId}.`));
-        return;
-      }
-      if (!slot.task.signal.aborted) for (const e of outcome.events?.[i] ?? []) reportWireNodeEvent(slot.task, e);
-      if (!result.ok) {
-        this.settle(slot, undefined, errorFromWire(result));
-        return;
-      }
-      importAllowedCodecs(result.outputs, this.codecModules)
-        .then(() => decodeTaskResult(result))
-        .then(
-          (outputs) => this.settle(slot, outputs),
-          (error: unknown) => this.settle(slot, undefined, error),
-        );
+      const o = outcomes[i]!;
+      if (!o.ok) return this.settle(slot, undefined, o.error);
+      decodeOutputs(o.wire, this.codecModules).then(
+        (outputs) => this.settle(slot, outputs),
+        (error: unknown) => this.settle(slot, undefined, error),
+      );
     });
   }
 
   private onFailed(jobId: string, reason: string | undefined): void {
     const job = this.pending.get(jobId);
     if (!job) return;
-    this.failJob(job, new Error(`BullMQ job ${jobId} failed: ${reason ?? "no reason given"} (queue "${this.opts.queueName}").`));
+    const stalled = /stalled/i.test(reason ?? "");
+    const why = stalled
+      ? `the BullMQ worker running it stopped (killed, crashed or hung) more often than the workers' maxStalledCount allows: ${reason}`
+      : `BullMQ job ${jobId} failed: ${reason ?? "no reason given"}`;
+    this.failJob(job, (t) => executorFailure(t, stalled ? "worker-died" : "transport", `${why} (queue "${this.opts.queueName}").`));
   }
 
   /** Look a job up directly: answers missed events, and re-adds jobs Redis lost (a restart without persistence). */
@@ -321,10 +349,11 @@ export class BullMQExecutor implements TaskExecutor {
     if (this.pending.get(job.id) !== job) return;
     if (state === "unknown") {
       if (job.readds >= MAX_READDS) {
-        this.failJob(job, new Error(`BullMQ job ${job.id} vanished from Redis at ${this.where} ${MAX_READDS + 1} times (was Redis restarted or flushed?).`));
+        this.failJob(job, (t) => executorFailure(t, "transport", `BullMQ job ${job.id} vanished from Redis at ${this.where} ${MAX_READDS + 1} times (was Redis restarted or flushed?).`));
         return;
       }
       job.readds++;
+      await this.writeSetup(session, job.setup, true); // Redis may have lost it too
       await session.queue.add(JOB_NAME, job.data, this.jobOptions(job.id));
       return;
     }
@@ -344,18 +373,13 @@ export class BullMQExecutor implements TaskExecutor {
     if (!sessionUp(session)) {
       this.downSince ??= now;
       if (now - this.downSince >= this.connectionTimeoutMs) {
-        this.failAll(() => new Error(`BullMQExecutor lost Redis at ${this.where} for more than ${this.connectionTimeoutMs} ms (queue "${this.opts.queueName}"); the task's result cannot arrive.`));
+        this.failAll((t) => executorFailure(t, "transport", `BullMQExecutor lost Redis at ${this.where} for more than ${this.connectionTimeoutMs} ms (queue "${this.opts.queueName}"); the task's result cannot arrive.`));
       }
       return;
     }
     const reconnected = this.downSince !== undefined;
     this.downSince = undefined;
-    for (const job of this.pending.values()) {
-      if (now - job.submittedAt > this.taskTimeoutMs) {
-        this.failJob(job, new Error(`No result for job ${job.id} from queue "${this.opts.queueName}" within taskTimeoutMs (${this.taskTimeoutMs} ms). Are workers running on this queue, with the same prefix?`));
-        if (job.added) this.track(session.queue.remove(job.id));
-      }
-    }
+    if (this.pending.size > 0 && !this.checkingWorkers && now - this.lastWorkerCheck >= WORKER_CHECK_MS) this.checkWorkers(session, now);
     if (!this.sweeping && (reconnected || now - this.lastSweep >= this.sweepIntervalMs)) {
       this.lastSweep = now;
       const due = [...this.pending.values()].filter((j) => j.added && (reconnected || now - j.lastChecked >= this.sweepIntervalMs)).slice(0, 2000);
@@ -363,6 +387,33 @@ export class BullMQExecutor implements TaskExecutor {
       this.sweeping = true;
       Promise.allSettled(due.map((j) => this.check(session, j))).finally(() => (this.sweeping = false));
     }
+  }
+
+  /** A queue nobody serves: warn soon, fail after `noWorkerTimeoutMs` (a fleet that starts a moment later is fine). */
+  private checkWorkers(session: Session, now: number): void {
+    this.lastWorkerCheck = now;
+    this.checkingWorkers = true;
+    workerCount(session)
+      .then((n) => {
+        if (n === undefined || n > 0 || this.session !== session) {
+          this.noWorkersSince = undefined;
+          return;
+        }
+        const since = (this.noWorkersSince ??= now);
+        const waited = Date.now() - since;
+        const what = `No BullMQ worker is listening on queue "${this.opts.queueName}" (prefix "${this.prefix}") at ${this.where}`;
+        const hint = `Start one: hamilton-ts worker --redis redis://${this.where} --queue ${this.opts.queueName} --module <pipeline>, or startWorker({ queueName: "${this.opts.queueName}", modules })`;
+        if (waited >= this.noWorkerTimeoutMs) {
+          for (const job of [...this.pending.values()]) {
+            this.failJob(job, (t) => executorFailure(t, "unavailable", `${what} for ${Math.round(waited / 1000)} s. ${hint}; or raise noWorkerTimeoutMs (Infinity waits for workers that scale from zero).`));
+            if (job.added) this.track(session.queue.remove(job.id));
+          }
+        } else if (!this.warnedNoWorkers && waited >= 2000 && Number.isFinite(this.noWorkerTimeoutMs)) {
+          this.warnedNoWorkers = true;
+          process.emitWarning(`${what}; tasks fail in ${Math.round((this.noWorkerTimeoutMs - waited) / 1000)} s unless one starts. ${hint}.`, { code: "HAMILTON_BULLMQ_NO_WORKER" });
+        }
+      })
+      .finally(() => (this.checkingWorkers = false));
   }
 
   // --- settling ------------------------------------------------------------------
@@ -375,33 +426,34 @@ export class BullMQExecutor implements TaskExecutor {
     else slot.reject(error);
   }
 
-  private failJob(job: PendingJob, error: Error): void {
+  private failJob(job: PendingJob, error: (task: Task) => Error): void {
     if (this.pending.get(job.id) === job) this.pending.delete(job.id);
-    for (const s of job.slots) this.settle(s, undefined, error);
+    for (const s of job.slots) this.settle(s, undefined, error(s.task));
   }
 
-  private failAll(error: () => Error): void {
-    for (const job of [...this.pending.values()]) this.failJob(job, error());
+  private failAll(error: (task: Task) => Error): void {
+    for (const job of [...this.pending.values()]) this.failJob(job, error);
     const out = this.outbox;
     this.outbox = [];
-    for (const s of out) this.settle(s, undefined, error());
+    for (const s of out) this.settle(s, undefined, error(s.task));
   }
 
-  private abortRun(runId: string, signal: AbortSignal): void {
+  /** A run was aborted (or failed): its waiting jobs are removed; a job a worker already holds runs to its end, its result ignored. */
+  private abortRun(signal: AbortSignal): void {
     const error = abortErrorFrom(signal);
     const out = this.outbox;
-    this.outbox = out.filter((s) => s.task.runId !== runId);
-    for (const s of out) if (s.task.runId === runId) this.settle(s, undefined, error);
+    this.outbox = out.filter((s) => s.task.signal !== signal);
+    for (const s of out) if (s.task.signal === signal) this.settle(s, undefined, error);
     const ids: string[] = [];
     for (const job of [...this.pending.values()]) {
-      if (job.runId !== runId) continue;
+      if (job.slots.every((s) => s.task.signal !== signal)) continue;
+      for (const s of job.slots) if (s.task.signal === signal) this.settle(s, undefined, error);
+      if (job.slots.some((s) => !s.settled)) continue; // the same task of another run is waiting for it
       this.pending.delete(job.id);
       job.cancelled = true;
       if (job.added) ids.push(job.id);
-      for (const s of job.slots) this.settle(s, undefined, error);
     }
     const session = this.session;
-    // Waiting jobs are removed; a job a worker already holds (locked) runs to the end and its result is ignored.
     if (session && ids.length > 0) this.track(Promise.allSettled(ids.map((id) => session.queue.remove(id))));
   }
 
@@ -415,14 +467,13 @@ export class BullMQExecutor implements TaskExecutor {
     await Promise.race([Promise.allSettled([...this.removals]), new Promise((r) => setTimeout(r, this.connectionTimeoutMs).unref())]);
   }
 
-  private async shutdown(error: Error): Promise<void> {
+  private async shutdown(error: Error, reason: "closed" | "transport" = "closed"): Promise<void> {
     const session = this.session;
     this.session = undefined;
-    this.fingerprints.clear();
-    this.wantsEvents.clear();
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
-    this.failAll(() => error);
+    this.warnedNoWorkers = false;
+    this.failAll((t) => executorFailure(t, reason, error.message));
     if (session) await closeSession(session);
   }
 }

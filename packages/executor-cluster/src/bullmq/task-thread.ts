@@ -1,0 +1,187 @@
+// Entry of a BullMQ worker thread: builds (and caches) one graph per run setup,
+// decodes a job's payload, runs its tasks by node name and encodes the outcome.
+// Runs off the worker's main thread so a long or endless node never stops the
+// main thread from renewing job locks, and can be stopped by terminating us.
+import { serialize } from "node:v8";
+import { parentPort, workerData } from "node:worker_threads";
+import { GraphError, SerializationError } from "@hamilton-ts/kernel";
+import { failureFor, loadModules, missingCodecModules, runWireTask, TaskRunner, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
+import { fromBase64, toBase64, validatePayload, type JobOutcome, type WireFailure } from "./job-format.js";
+import {
+  PHASE_DECODE,
+  PHASE_GRAPH,
+  PHASE_IDLE,
+  FLOAT_SINCE,
+  FLOAT_TIMEOUT,
+  SINCE_OFFSET,
+  SLOT_NODE,
+  SLOT_PHASE,
+  type ThreadData,
+  type ThreadJob,
+  type ThreadReply,
+  type ThreadSetup,
+} from "./thread-protocol.js";
+
+const data = workerData as ThreadData;
+const ints = new Int32Array(data.state, 0, 2);
+const floats = new Float64Array(data.state, SINCE_OFFSET, 2);
+const port = parentPort!;
+
+function phase(p: number, timeoutMs = 0): void {
+  floats[FLOAT_SINCE] = Date.now();
+  floats[FLOAT_TIMEOUT] = timeoutMs;
+  Atomics.store(ints, SLOT_NODE, 0);
+  Atomics.store(ints, SLOT_PHASE, p);
+}
+
+// One graph per run setup; a bounded number, since setups come from the queue.
+const MAX_GRAPHS = 32;
+const runners = new Map<string, Promise<TaskRunner>>();
+
+async function runnerFor(id: string, setup: ThreadSetup): Promise<TaskRunner> {
+  let r = runners.get(id);
+  if (r) {
+    runners.delete(id);
+    runners.set(id, r); // most recently used last
+  } else {
+    r = TaskRunner.create({ modules: setup.modules, config: setup.config, allowModuleOverrides: setup.allowModuleOverrides });
+    r.catch(() => runners.delete(id));
+    runners.set(id, r);
+    if (runners.size > MAX_GRAPHS) runners.delete(runners.keys().next().value!);
+  }
+  const runner = await r;
+  if (runner.fingerprint !== setup.fingerprint) {
+    throw new GraphError(
+      `The job was sent by a driver whose graph differs from this worker's (fingerprint ${setup.fingerprint} vs ${runner.fingerprint}, ` +
+        `modules ${setup.modules.join(", ")}). Deploy the same code to the driver and the workers.`,
+    );
+  }
+  return runner;
+}
+
+const asFailure = (error: unknown): WireFailure => {
+  const { taskId: _, ...f } = failureFor("", error);
+  return f;
+};
+
+async function importAllowed(values: unknown): Promise<void> {
+  for (const m of missingCodecModules(values)) {
+    if (!data.codecModules.includes(m)) {
+      throw new SerializationError(
+        `The job needs a codec from module "${m}", which is not in this worker's codecModules allow-list (${data.codecModules.join(", ") || "empty"}). ` +
+          `Add it to startWorker({ codecModules }), or import it from a pipeline module.`,
+      );
+    }
+    await import(/* @vite-ignore */ m);
+  }
+}
+
+async function runJob(job: ThreadJob): Promise<ThreadReply> {
+  let runner: TaskRunner;
+  try {
+    phase(PHASE_GRAPH);
+    runner = await runnerFor(job.setupId, job.setup);
+  } catch (error) {
+    return { t: "refused", failure: asFailure(error) };
+  }
+  let payload;
+  try {
+    phase(PHASE_DECODE);
+    payload = validatePayload(fromBase64(job.payload, job.maxPayloadBytes));
+  } catch (error) {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    return { t: "refused", failure: asFailure(new SerializationError(`Job ${job.jobId} cannot be decoded: ${cause.message}`, undefined, { cause })) };
+  }
+  const skip = new Map(job.skip);
+  const outputs: unknown[] = [];
+  const failures: (readonly [number, WireFailure])[] = [];
+  const events: (readonly [number, readonly WireNodeEvent[]])[] = [];
+  const perTask: number[] = [];
+  let nodeFailed: string | undefined;
+  let offset = 0;
+  for (let i = 0; i < payload.count; i++) {
+    const shape = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
+    const inputs: Record<string, unknown> = {};
+    for (const name of shape.inputs) inputs[name] = payload.values[offset++];
+    const skipped = skip.get(i);
+    if (skipped) {
+      failures.push([i, skipped]);
+      continue;
+    }
+    phase(i, shape.timeoutMs ?? 0);
+    const mine: WireNodeEvent[] = [];
+    // node events say which node runs (for a timeout's message); a one-node task needs none
+    const watch = job.events || shape.nodes.length > 1;
+    const onEvent = watch
+      ? (e: WireNodeEvent) => {
+          if (e.type === "pre") Atomics.store(ints, SLOT_NODE, Math.max(0, shape.nodes.indexOf(e.nodeName)));
+          if (job.events || e.type === "validation") mine.push({ ...e, taskId: "" });
+        }
+      : undefined;
+    let result;
+    try {
+      await importAllowed(inputs);
+      ({ result } = await runWireTask(runner, { runId: job.jobId, taskId: `${job.jobId}#${i}`, nodes: shape.nodes, inputs, outputs: shape.outputs, expanders: shape.expanders, graphFingerprint: job.setup.fingerprint }, onEvent));
+    } catch (error) {
+      result = failureFor("", error);
+    }
+    if (mine.length > 0) events.push([i, mine]);
+    if (!result.ok) {
+      const { taskId: _, ...f } = result;
+      failures.push([i, f]);
+      if (f.kind === "NodeExecutionError") nodeFailed ??= `Node "${f.nodeName}" failed: ${f.error.message}`;
+      continue;
+    }
+    perTask.push(i, outputs.length);
+    for (const name of shape.outputs) outputs.push((result.outputs as Record<string, unknown>)[name]);
+  }
+  phase(PHASE_IDLE);
+  const outcome: JobOutcome = { outputs, ...(failures.length > 0 ? { failures } : {}), ...(events.length > 0 ? { events } : {}) };
+  try {
+    return { t: "done", out: toBase64(outcome), nodeFailed };
+  } catch {
+    return { t: "done", out: toBase64(refuseUnserializable(outcome, payload, perTask)), nodeFailed };
+  }
+}
+
+/** v8 refused an output (a SharedArrayBuffer, too deep a value): fail the tasks whose outputs it was, naming the node. */
+function refuseUnserializable(outcome: JobOutcome, payload: ReturnType<typeof validatePayload>, perTask: readonly number[]): JobOutcome {
+  const outputs: unknown[] = [];
+  const failures = [...(outcome.failures ?? [])];
+  for (let k = 0; k < perTask.length; k += 2) {
+    const i = perTask[k]!;
+    const at = perTask[k + 1]!;
+    const names = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!.outputs;
+    const values = outcome.outputs.slice(at, at + names.length);
+    const bad = names.findIndex((_, j) => {
+      try {
+        serialize(values[j]);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (bad < 0) outputs.push(...values);
+    else {
+      const error = new SerializationError(
+        `The value of node "${names[bad]}" cannot be sent back from a BullMQ worker (v8 cannot serialize it: a SharedArrayBuffer, or nested too deep). Return plain data.`,
+        names[bad],
+      );
+      failures.push([i, asFailure(error)]);
+    }
+  }
+  return { ...outcome, outputs, failures };
+}
+
+port.on("message", (job: ThreadJob) => {
+  runJob(job).then(
+    (reply) => port.postMessage(reply),
+    (error: unknown) => port.postMessage({ t: "refused", failure: asFailure(error) } satisfies ThreadReply),
+  );
+});
+phase(PHASE_IDLE);
+// import the worker's modules now: a module that fails to import fails startWorker, and jobs start warm
+loadModules(data.modules).then(
+  () => port.postMessage({ t: "up" } satisfies ThreadReply),
+  (error: unknown) => port.postMessage({ t: "start-failed", message: error instanceof Error ? error.message : String(error) } satisfies ThreadReply),
+);
