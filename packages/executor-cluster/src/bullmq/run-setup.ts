@@ -43,7 +43,13 @@ export function setupOf(context: ExecutorContext): EncodedSetup {
   let s = setups.get(context);
   if (s) return s;
   const w = workerSetupOf(context);
-  const setup: RunSetup = { modules: w.modules, config: w.config, allowModuleOverrides: w.allowModuleOverrides, fingerprint: context.graphFingerprint };
+  s = encodeSetup({ modules: w.modules, config: w.config, allowModuleOverrides: w.allowModuleOverrides, fingerprint: context.graphFingerprint });
+  setups.set(context, s);
+  return s;
+}
+
+/** A setup as stored in Redis, with its content id. */
+export function encodeSetup(setup: RunSetup): EncodedSetup {
   let bytes: Buffer;
   try {
     bytes = serialize(setup);
@@ -54,9 +60,7 @@ export function setupOf(context: ExecutorContext): EncodedSetup {
       { cause },
     );
   }
-  s = { id: idOf(bytes), blob: bytes.toString("base64"), setup };
-  setups.set(context, s);
-  return s;
+  return { id: idOf(bytes), blob: bytes.toString("base64"), setup };
 }
 
 /** Worker side: decode a setup record and check it is the one its id names. */
