@@ -57,7 +57,7 @@ export interface BullMQWorkerHandle {
 }
 
 const MAX_SETUPS = 256;
-const DECODE_TIMEOUT_MS = 30_000;
+const DECODE_TIMEOUT_MS = 10_000;
 
 /**
  * Start a worker that runs hamilton-ts tasks from a BullMQ queue, for every

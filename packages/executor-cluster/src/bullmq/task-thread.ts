@@ -5,7 +5,8 @@
 import { serialize } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { GraphError, SerializationError } from "@hamilton-ts/kernel";
-import { failureFor, loadModules, missingCodecModules, runWireTask, TaskRunner, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
+import type { NodeEvent } from "@hamilton-ts/kernel/contracts";
+import { decodeValue, encodeValue, failureFor, loadModules, missingCodecModules, nodeEventToWire, TaskRunner, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
 import { fromBase64, toBase64, validatePayload, type JobOutcome, type WireFailure } from "./job-format.js";
 import {
   PHASE_DECODE,
@@ -85,9 +86,13 @@ async function runJob(job: ThreadJob): Promise<ThreadReply> {
     return { t: "refused", failure: asFailure(error) };
   }
   let payload;
+  let values: unknown[];
   try {
     phase(PHASE_DECODE);
     payload = validatePayload(fromBase64(job.payload, job.maxPayloadBytes));
+    // every value decoded up front, in the decode phase: a hostile value is bounded by the decode timeout, not a node's
+    await importAllowed(payload.values);
+    values = decodeValue(payload.values) as unknown[];
   } catch (error) {
     const cause = error instanceof Error ? error : new Error(String(error));
     return { t: "refused", failure: asFailure(new SerializationError(`Job ${job.jobId} cannot be decoded: ${cause.message}`, undefined, { cause })) };
@@ -102,7 +107,7 @@ async function runJob(job: ThreadJob): Promise<ThreadReply> {
   for (let i = 0; i < payload.count; i++) {
     const shape = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
     const inputs: Record<string, unknown> = {};
-    for (const name of shape.inputs) inputs[name] = payload.values[offset++];
+    for (const name of shape.inputs) inputs[name] = values[offset++];
     const skipped = skip.get(i);
     if (skipped) {
       failures.push([i, skipped]);
@@ -113,27 +118,23 @@ async function runJob(job: ThreadJob): Promise<ThreadReply> {
     // node events say which node runs (for a timeout's message); a one-node task needs none
     const watch = job.events || shape.nodes.length > 1;
     const onEvent = watch
-      ? (e: WireNodeEvent) => {
+      ? (e: NodeEvent) => {
           if (e.type === "pre") Atomics.store(ints, SLOT_NODE, Math.max(0, shape.nodes.indexOf(e.nodeName)));
-          if (job.events || e.type === "validation") mine.push({ ...e, taskId: "" });
+          if (job.events || e.type === "validation") mine.push(nodeEventToWire("", e));
         }
       : undefined;
-    let result;
+    const taskId = `${job.jobId}#${i}`;
     try {
-      await importAllowed(inputs);
-      ({ result } = await runWireTask(runner, { runId: job.jobId, taskId: `${job.jobId}#${i}`, nodes: shape.nodes, inputs, outputs: shape.outputs, expanders: shape.expanders, graphFingerprint: job.setup.fingerprint }, onEvent));
+      const out = await runner.run({ runId: job.jobId, taskId, nodes: shape.nodes, inputs, outputs: shape.outputs, expanders: shape.expanders }, onEvent);
+      const encoded = shape.outputs.map((name) => encodeValue(out[name], { nodeName: name }).value);
+      perTask.push(i, outputs.length);
+      outputs.push(...encoded);
     } catch (error) {
-      result = failureFor("", error);
-    }
-    if (mine.length > 0) events.push([i, mine]);
-    if (!result.ok) {
-      const { taskId: _, ...f } = result;
+      const { taskId: _, ...f } = failureFor(taskId, error);
       failures.push([i, f]);
       if (f.kind === "NodeExecutionError") nodeFailed ??= `Node "${f.nodeName}" failed: ${f.error.message}`;
-      continue;
     }
-    perTask.push(i, outputs.length);
-    for (const name of shape.outputs) outputs.push((result.outputs as Record<string, unknown>)[name]);
+    if (mine.length > 0) events.push([i, mine]);
   }
   phase(PHASE_IDLE);
   const outcome: JobOutcome = { outputs, ...(failures.length > 0 ? { failures } : {}), ...(events.length > 0 ? { events } : {}) };
