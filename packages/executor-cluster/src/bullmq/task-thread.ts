@@ -182,7 +182,10 @@ port.on("message", (job: ThreadJob) => {
 });
 phase(PHASE_IDLE);
 // import the worker's modules now: a module that fails to import fails startWorker, and jobs start warm
-loadModules(data.modules).then(
+const registered = data.tsx
+  ? import(data.tsx).then((api: { register?: () => unknown; default?: { register?: () => unknown } }) => (api.register ?? api.default?.register)?.())
+  : Promise.resolve();
+registered.then(() => loadModules(data.modules)).then(
   () => port.postMessage({ t: "up" } satisfies ThreadReply),
   (error: unknown) => port.postMessage({ t: "start-failed", message: error instanceof Error ? error.message : String(error) } satisfies ThreadReply),
 );

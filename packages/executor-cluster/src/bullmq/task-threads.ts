@@ -2,8 +2,11 @@
 // thread only holds BullMQ's locks and watches the threads: a task past its
 // timeout, or a thread that dies, has its thread terminated and replaced, and
 // the job's other tasks run again on the fresh thread.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import * as threads from "node:worker_threads";
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import { ExecutorError, SerializationError, TimeoutError } from "@hamilton-ts/kernel";
 import { failureFor } from "@hamilton-ts/kernel/remote";
@@ -34,6 +37,28 @@ function scriptUrl(): URL {
     if (existsSync(fileURLToPath(u))) return u;
   }
   throw new Error("@hamilton-ts/executor-cluster: cannot find dist/bullmq/task-thread.js. Reinstall the package, or build it with `tsup`.");
+}
+
+/**
+ * Node 20's worker threads do not inherit tsx's loader (it registers in the
+ * main thread only), so a worker serving `.ts` pipelines under tsx has each
+ * thread register tsx's ESM API itself. Newer Nodes share the loader.
+ * (The thread executor does the same in executor-threads' worker-thread.ts.)
+ */
+function tsxApiForThreads(): string | undefined {
+  if ("isInternalThread" in threads) return undefined;
+  const flag = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].find((f) => /\btsx\b/.test(f));
+  if (!flag) return undefined;
+  const root = /^(?:file:\/\/)?(.*[\\/]tsx)[\\/]dist[\\/]/.exec(flag)?.[1];
+  const base = root ? join(root.startsWith("/") || /^[A-Za-z]:/.test(root) ? root : fileURLToPath(`file://${root}`), "package.json") : join(process.cwd(), "noop.js");
+  try {
+    const pkg = createRequire(base).resolve("tsx/package.json");
+    const entry = (JSON.parse(readFileSync(pkg, "utf8")) as { exports?: Record<string, { import?: string | { default?: string } }> }).exports?.["./esm/api"]?.import;
+    const rel = typeof entry === "string" ? entry : entry?.default;
+    return rel ? pathToFileURL(join(dirname(pkg), rel)).href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Options of the thread pool. */
@@ -71,6 +96,7 @@ const asFailure = (error: unknown): WireFailure => {
 export class TaskThreads {
   private readonly threads = new Set<Thread>();
   private readonly script = scriptUrl();
+  private readonly tsx = tsxApiForThreads();
   private closed = false;
   private failing = false;
 
@@ -127,7 +153,7 @@ export class TaskThreads {
 
   private spawn(): Thread {
     const state = new SharedArrayBuffer(STATE_BYTES);
-    const data: ThreadData = { state, codecModules: this.options.codecModules, modules: this.options.modules };
+    const data: ThreadData = { state, codecModules: this.options.codecModules, modules: this.options.modules, tsx: this.tsx };
     const worker = new Worker(this.script, { workerData: data, ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}) });
     let started: () => void = () => undefined;
     let failed: (e: Error) => void = () => undefined;

@@ -47,6 +47,8 @@ export interface ThreadData {
   readonly codecModules: readonly string[];
   /** The worker's modules, imported at start (an import error fails the worker's start). */
   readonly modules: readonly string[];
+  /** tsx's ESM API, to register before importing `.ts` modules (Node 20 under tsx). */
+  readonly tsx: string | undefined;
 }
 
 /** Int32 slots of the state: the phase, the node index within the task. */
