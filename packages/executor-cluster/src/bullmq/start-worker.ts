@@ -39,8 +39,12 @@ export interface StartWorkerOptions {
   readonly codecModules?: readonly string[];
   /** Largest job payload accepted (default 64 MiB); a larger one is refused before it is decoded. */
   readonly maxPayloadBytes?: number;
+  /** Longest a job's payload may take to decode (default 10 s); then its thread is replaced and the job refused. */
+  readonly decodeTimeoutMs?: number;
   /** Limits of each worker thread, e.g. `{ maxOldGenerationSizeMb }`: a node past them kills its thread, not the worker. */
   readonly resourceLimits?: ResourceLimits;
+  /** Node flags of the worker threads (default: the process's own). */
+  readonly execArgv?: readonly string[];
   /**
    * Passed through to BullMQ's `Worker`, e.g. `lockDuration`, `stalledInterval`,
    * `maxStalledCount` (defaults in `DEFAULT_WORKER_OPTIONS`).
@@ -83,7 +87,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<BullMQWo
     modules: options.modules.map((m) => toModuleUrl(m)),
     codecModules: options.codecModules ?? DEFAULT_CODEC_MODULES,
     resourceLimits: options.resourceLimits,
-    decodeTimeoutMs: DECODE_TIMEOUT_MS,
+    execArgv: options.execArgv,
+    decodeTimeoutMs: options.decodeTimeoutMs ?? DECODE_TIMEOUT_MS,
   });
   await threads.start();
   const client = createClient(options.connection);

@@ -68,6 +68,7 @@ export interface TaskThreadsOptions {
   readonly modules: readonly string[];
   readonly codecModules: readonly string[];
   readonly resourceLimits?: ResourceLimits;
+  readonly execArgv?: readonly string[];
   /** Longest a payload may take to decode before the job is refused. */
   readonly decodeTimeoutMs: number;
 }
@@ -154,7 +155,12 @@ export class TaskThreads {
   private spawn(): Thread {
     const state = new SharedArrayBuffer(STATE_BYTES);
     const data: ThreadData = { state, codecModules: this.options.codecModules, modules: this.options.modules, tsx: this.tsx };
-    const worker = new Worker(this.script, { workerData: data, ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}) });
+    const o = this.options;
+    const worker = new Worker(this.script, {
+      workerData: data,
+      ...(o.resourceLimits ? { resourceLimits: o.resourceLimits } : {}),
+      ...(o.execArgv ? { execArgv: [...o.execArgv] } : {}),
+    });
     let started: () => void = () => undefined;
     let failed: (e: Error) => void = () => undefined;
     const t: Thread = {
