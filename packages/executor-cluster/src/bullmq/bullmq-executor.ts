@@ -80,8 +80,9 @@ const WORKER_CHECK_MS = 1000;
  * job's return value. Start workers with `startWorker` (or `hamilton-ts worker`)
  * with the pipeline's modules among theirs. Works with BullMQ 5 and 6.
  *
- * Connections open at the start of each run and close when it ends, so a
- * program exits without calling `Driver.close()` (calling it is harmless).
+ * Connections open when a run starts and close when the last run ends with
+ * nothing in flight, so a program exits without calling `Driver.close()`
+ * (calling it is harmless). Any number of runs may share one executor.
  *
  * @example
  * const dr = await new Builder().withModules(new URL("./pipeline.js", import.meta.url))
@@ -105,7 +106,6 @@ export class BullMQExecutor implements TaskExecutor {
   private readonly where: string;
   private session: Session | undefined;
   private opening: Promise<Session> | undefined;
-  private refs = 0;
   private readonly pending = new Map<string, PendingJob>();
   private outbox: Slot[] = [];
   private flushScheduled = false;
@@ -136,17 +136,9 @@ export class BullMQExecutor implements TaskExecutor {
   }
 
   async init(context: ExecutorContext): Promise<void> {
-    this.refs++;
-    try {
-      const setup = setupOf(context);
-      const session = this.session ?? (await this.open());
-      await this.writeSetup(session, setup);
-    } catch (error) {
-      // this run never started: it will not call finalize() for us
-      this.refs--;
-      if (this.refs === 0) await this.shutdown(new Error("BullMQExecutor could not start the run."));
-      throw error;
-    }
+    const setup = setupOf(context); // a config that cannot travel fails here, before anything is sent
+    const session = this.session ?? (await this.open());
+    await this.writeSetup(session, setup);
   }
 
   canSubmitTask(): boolean {
@@ -154,7 +146,6 @@ export class BullMQExecutor implements TaskExecutor {
   }
 
   submitTask(task: Task): Promise<Record<string, unknown>> {
-    if (!this.session) return Promise.reject(executorFailure(task, "closed", "BullMQExecutor was closed (or not initialised) before this task was sent."));
     if (task.signal.aborted) return Promise.reject(abortErrorFrom(task.signal));
     if (!this.watched.has(task.signal)) {
       this.watched.add(task.signal);
@@ -168,16 +159,20 @@ export class BullMQExecutor implements TaskExecutor {
         this.flushScheduled = true;
         setImmediate(() => {
           this.flushScheduled = false;
-          this.flush();
+          this.flush().catch((error: unknown) => this.failAll((t) => executorFailure(t, "transport", String(error))));
         });
       }
     });
   }
 
+  /**
+   * A run ended. Without a count of runs (Driver.close() finalizes too), the
+   * connections close when nothing is in flight; a run still going reopens
+   * them with its next task.
+   */
   async finalize(): Promise<void> {
-    if (this.refs > 0) this.refs--;
     await this.settleRemovals();
-    if (this.refs === 0) await this.shutdown(new Error("BullMQExecutor was finalized while this task was in flight."));
+    if (this.pending.size === 0 && this.outbox.length === 0 && this.inFlight === 0) await this.shutdown(new Error("unused"));
   }
 
   /**
@@ -221,14 +216,19 @@ export class BullMQExecutor implements TaskExecutor {
 
   // --- sending -------------------------------------------------------------------
 
-  private flush(): void {
-    const session = this.session;
+  private async flush(): Promise<void> {
+    let session = this.session;
+    if (!session) {
+      try {
+        session = await this.open();
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        this.failAll((t) => executorFailure(t, "transport", why));
+        return;
+      }
+    }
     const slots = this.outbox;
     this.outbox = [];
-    if (!session) {
-      for (const s of slots) this.settle(s, undefined, executorFailure(s.task, "closed", "BullMQExecutor was closed before this task was sent."));
-      return;
-    }
     const groups: Slot[][] = [];
     const open = new Map<ExecutorContext, Slot[]>();
     for (const slot of slots) {
@@ -284,7 +284,11 @@ export class BullMQExecutor implements TaskExecutor {
   }
 
   private add(session: Session, jobs: PendingJob[]): void {
-    session.queue.addBulk(jobs.map((j) => ({ name: JOB_NAME, data: j.data, opts: this.jobOptions(j.id) }))).then(
+    // setups first (once per session), so no job names a setup Redis lacks
+    const setups = new Map(jobs.map((j) => [j.setup.id, j.setup]));
+    Promise.all([...setups.values()].map((s) => this.writeSetup(session, s)))
+      .then(() => session.queue.addBulk(jobs.map((j) => ({ name: JOB_NAME, data: j.data, opts: this.jobOptions(j.id) }))))
+      .then(
       () => {
         for (const j of jobs) {
           j.added = true;

@@ -121,6 +121,7 @@ export class TaskThreads {
       const thread = await this.idle();
       const run = await this.dispatch(thread, { ...job, t: "job", skip });
       if (run.kind === "reply") return run.reply as JobReply;
+      if (run.phase === PHASE_IDLE) continue; // the thread died before it took the job
       if (run.phase === PHASE_GRAPH) {
         return { t: "refused", failure: asFailure(new ExecutorError("BullMQ worker", "worker-start", `The worker thread stopped while importing the pipeline's modules: ${run.why}`)) };
       }
@@ -226,6 +227,7 @@ export class TaskThreads {
         const phase = Atomics.load(t.ints, SLOT_PHASE);
         const node = Atomics.load(t.ints, SLOT_NODE);
         t.onDeath = undefined;
+        t.dead = true; // not to be picked again while it terminates; its exit spawns the replacement
         void t.worker.terminate();
         done({ kind: "stopped", phase, node, why, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
       };
