@@ -467,7 +467,7 @@ export class BullMQExecutor implements TaskExecutor {
   }
 
   private async settleRemovals(): Promise<void> {
-    if (this.removals.size === 0) return;
+    if (this.removals.size === 0 || !this.session || !sessionUp(this.session)) return;
     await Promise.race([Promise.allSettled([...this.removals]), new Promise((r) => setTimeout(r, this.connectionTimeoutMs).unref())]);
   }
 

@@ -83,6 +83,7 @@ export function describeConnection(connection: RedisConnection): string {
 /** Close a client we created: politely, then by dropping the socket if Redis is gone. */
 export async function closeClient(client: Redis | Cluster, politeMs = 1000): Promise<void> {
   if (client.status === "end") return;
+  if (client.status !== "ready") return client.disconnect();
   const polite = client.quit().then(
     () => true,
     () => false,

@@ -100,13 +100,13 @@ export async function workerCount(s: Session): Promise<number | undefined> {
 }
 
 async function closeParts(queue: Queue | undefined, events: QueueEvents | undefined, client: Redis | Cluster): Promise<void> {
-  const polite = Promise.allSettled([events?.close(), queue?.close()]);
-  const timedOut = await Promise.race([polite.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 1000).unref())]);
+  const sleep = (ms: number) => new Promise<boolean>((r) => setTimeout(() => r(true), ms).unref());
+  const closing = Promise.allSettled([events?.close(), queue?.close()]);
+  // Redis is gone: drop the sockets at once instead of waiting for it (closing goes on in the background)
+  const timedOut = client.status !== "ready" || (await Promise.race([closing.then(() => false), sleep(1000)]));
   if (timedOut) {
-    // Redis is gone and BullMQ waits for it: drop the sockets
     client.disconnect();
-    void events?.disconnect().catch(ignore);
-    await Promise.race([polite, new Promise((r) => setTimeout(r, 1000).unref())]);
+    await Promise.race([Promise.allSettled([events?.disconnect(), queue?.disconnect()]), sleep(300)]);
   }
   await closeClient(client);
 }
