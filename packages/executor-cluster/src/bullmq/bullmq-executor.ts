@@ -328,8 +328,15 @@ export class BullMQExecutor implements TaskExecutor {
     job.slots.forEach((slot, i) => {
       const o = outcomes[i]!;
       if (!o.ok) return this.settle(slot, undefined, o.error);
-      decodeOutputs(o.wire, this.codecModules).then(
-        (outputs) => this.settle(slot, outputs),
+      let outputs;
+      try {
+        outputs = decodeOutputs(o.wire, this.codecModules);
+      } catch (error) {
+        return this.settle(slot, undefined, error);
+      }
+      if (!(outputs instanceof Promise)) return this.settle(slot, outputs);
+      outputs.then(
+        (out) => this.settle(slot, out),
         (error: unknown) => this.settle(slot, undefined, error),
       );
     });
