@@ -90,6 +90,11 @@ describe.skipIf(!REDIS_BIN)("BullMQ: recovery, timeouts, closing, no worker", ()
     expect(Date.now() - t0).toBeLessThan(8000);
   });
 
+  it("a busy fleet is not taken for a missing one: long jobs outlast a short noWorkerTimeoutMs", async () => {
+    const dr = await driver("main", { noWorkerTimeoutMs: 500 });
+    expect(await dr.execute(["squares"], { inputs: { n: 3, delay_ms: 2500 } })).toEqual({ squares: [0, 1, 4] });
+  }, 15_000);
+
   it("a fleet that starts a moment after the driver is waited for", async () => {
     const dr = await driver("late", { noWorkerTimeoutMs: 15_000 });
     const run = dr.execute(["squares"], { inputs: { n: 3, delay_ms: 1 } });

@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { GraphError, SerializationError } from "@hamilton-ts/kernel";
 import type { NodeEvent } from "@hamilton-ts/kernel/contracts";
 import { decodeValue, encodeValue, failureFor, loadModules, missingCodecModules, nodeEventToWire, TaskRunner, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
-import { fromBase64, toBase64, validatePayload, type JobOutcome, type WireFailure } from "./job-format.js";
+import { fromBase64, toBase64, validatePayload, type JobOutcome, type JobShape, type WireFailure } from "./job-format.js";
 import {
   PHASE_DECODE,
   PHASE_GRAPH,
@@ -77,6 +77,18 @@ async function importAllowed(values: unknown): Promise<void> {
   }
 }
 
+const watched = new WeakMap<JobShape, boolean>();
+
+/** Whether a task of this shape must report node events even when the driver has no node hooks. */
+function needsEvents(runner: TaskRunner, shape: JobShape): boolean {
+  let w = watched.get(shape);
+  if (w === undefined) {
+    w = shape.nodes.length > 1 || shape.nodes.some((n) => (runner.graph.get(n)?.spec?.checks?.length ?? 0) > 0);
+    watched.set(shape, w);
+  }
+  return w;
+}
+
 async function runJob(job: ThreadJob): Promise<ThreadReply> {
   let runner: TaskRunner;
   try {
@@ -115,8 +127,8 @@ async function runJob(job: ThreadJob): Promise<ThreadReply> {
     }
     phase(i, shape.timeoutMs ?? 0);
     const mine: WireNodeEvent[] = [];
-    // node events say which node runs (for a timeout's message); a one-node task needs none
-    const watch = job.events || shape.nodes.length > 1;
+    // node events say which node runs (for a timeout's message) and carry checkOutput results; a plain one-node task needs none
+    const watch = job.events || needsEvents(runner, shape);
     const onEvent = watch
       ? (e: NodeEvent) => {
           if (e.type === "pre") Atomics.store(ints, SLOT_NODE, Math.max(0, shape.nodes.indexOf(e.nodeName)));
