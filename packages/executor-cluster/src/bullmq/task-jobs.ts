@@ -175,6 +175,15 @@ export function decodeOutcome(returnvalue: unknown, tasks: readonly Task[]): Tas
  * codec modules.
  */
 export function decodeOutputs(wire: Record<string, unknown>, allowed: readonly string[]): Record<string, unknown> | Promise<Record<string, unknown>> {
+  let plain = true;
+  for (const k in wire) {
+    const v = wire[k];
+    if (typeof v === "object" && v !== null) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return wire; // primitives only: nothing to decode (most tiny tasks)
   const missing = missingCodecModules(wire);
   if (missing.length === 0) return decodeValue(wire) as Record<string, unknown>;
   return decodeWithImports(wire, missing, allowed);
