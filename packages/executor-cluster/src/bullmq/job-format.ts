@@ -6,7 +6,7 @@
 // only the input values travel, and task ids not at all (the driver knows which
 // task is at which position).
 import { deserialize, serialize } from "node:v8";
-import type { WireNodeEvent, WireTaskResult } from "@hamilton-ts/kernel/remote";
+import { failureFor, type WireNodeEvent, type WireTaskResult } from "@hamilton-ts/kernel/remote";
 
 /** The BullMQ job name of every hamilton-ts job. */
 export const JOB_NAME = "hamilton-task";
@@ -58,6 +58,22 @@ export interface JobOutcome {
   readonly events?: readonly (readonly [number, readonly WireNodeEvent[]])[];
   /** The job was refused as a whole (not ours, wrong graph, undecodable): the failure of every task. */
   readonly refused?: WireFailure;
+}
+
+/** Any error as a task failure on the wire (the driver fills in the task id). */
+export function wireFailure(error: unknown): WireFailure {
+  const { taskId: _, ...f } = failureFor("", error);
+  return f;
+}
+
+/** Whether v8 refuses to serialize a value (a SharedArrayBuffer, a function, too deep a value). */
+export function v8Refuses(value: unknown): boolean {
+  try {
+    serialize(value);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** Bytes as base64 text for a JSON field. */

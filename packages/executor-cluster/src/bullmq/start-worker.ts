@@ -1,10 +1,10 @@
 import { Worker, type Job, type WorkerOptions } from "bullmq";
 import type { ResourceLimits } from "node:worker_threads";
 import { ExecutorError, GraphError } from "@hamilton-ts/kernel";
-import { failureFor, toModuleUrl, type ModuleLocation } from "@hamilton-ts/kernel/remote";
+import { toModuleUrl, type ModuleLocation } from "@hamilton-ts/kernel/remote";
 import { DEFAULT_CODEC_MODULES } from "./bullmq-executor.js";
 import { closeClient, createClient, type RedisConnection } from "./connection.js";
-import { isJobData, toBase64, type JobData, type JobOutcome, type WireFailure } from "./job-format.js";
+import { isJobData, toBase64, wireFailure, type JobData, type JobOutcome, type WireFailure } from "./job-format.js";
 import { decodeSetup, matchModules, setupKey, stableText } from "./run-setup.js";
 import { TaskThreads } from "./task-threads.js";
 import type { ThreadSetup } from "./thread-protocol.js";
@@ -122,10 +122,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<BullMQWo
   };
 
   const refused = (failure: WireFailure): string => toBase64({ outputs: [], refused: failure } satisfies JobOutcome);
-  const refuse = (error: unknown): string => {
-    const { taskId: _, ...failure } = failureFor("", error);
-    return refused(failure);
-  };
+  const refuse = (error: unknown): string => refused(wireFailure(error));
 
   const processJob = async (job: Job<JobData, string>): Promise<string> => {
     const data: unknown = job.data;

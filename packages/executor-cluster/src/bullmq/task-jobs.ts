@@ -1,7 +1,6 @@
 // Driver side of the job format: tasks into job data, job outcomes back into
 // task results. Nothing here throws outside its caller's try: a value that
 // cannot cross becomes a SerializationError naming the node, for that task only.
-import { serialize } from "node:v8";
 import { ExecutorError, GraphError, NodeExecutionError, SerializationError, TimeoutError } from "@hamilton-ts/kernel";
 import type { Task } from "@hamilton-ts/kernel/contracts";
 import {
@@ -15,7 +14,7 @@ import {
   reportWireNodeEvent,
   type FlatTask,
 } from "@hamilton-ts/kernel/remote";
-import { fromBase64, toBase64, validateOutcome, type JobData, type JobOutcome, type JobPayload, type JobShape, type WireFailure } from "./job-format.js";
+import { fromBase64, toBase64, v8Refuses, validateOutcome, type JobData, type JobOutcome, type JobPayload, type JobShape, type WireFailure } from "./job-format.js";
 
 /** The executor's name in ExecutorErrors. */
 export const EXECUTOR = "BullMQExecutor";
@@ -40,14 +39,7 @@ function serializationError(task: Task, cause: unknown): SerializationError {
   if (SerializationError.isInstance(cause)) return cause;
   const msg = cause instanceof Error ? cause.message : String(cause);
   const names = Object.keys(task.inputs);
-  const culprit = names.find((n) => {
-    try {
-      serialize(task.inputs[n]);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const culprit = names.find((n) => v8Refuses(task.inputs[n]));
   const what = culprit !== undefined ? `The value of node "${culprit}" (an input of task ${task.taskId})` : `An input of task ${task.taskId}`;
   return new SerializationError(
     `${what} cannot be sent to a BullMQ worker: ${msg}. Values must be plain data, nested less than a few thousand levels ` +
@@ -113,13 +105,8 @@ export function encodeJob<T extends { readonly task: Task }>(
       const fine: T[] = [];
       const fineFlats: FlatTask[] = [];
       kept.forEach((item, i) => {
-        try {
-          serialize(flats[i]!.values);
-          fine.push(item);
-          fineFlats.push(flats[i]!);
-        } catch (e) {
-          reject(item, serializationError(item.task, e));
-        }
+        if (!v8Refuses(flats[i]!.values)) (fine.push(item), fineFlats.push(flats[i]!));
+        else reject(item, serializationError(item.task, error));
       });
       if (fine.length === kept.length || round > 0) {
         for (const item of fine) reject(item, serializationError(item.task, error));

@@ -2,12 +2,11 @@
 // decodes a job's payload, runs its tasks by node name and encodes the outcome.
 // Runs off the worker's main thread so a long or endless node never stops the
 // main thread from renewing job locks, and can be stopped by terminating us.
-import { serialize } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { GraphError, SerializationError } from "@hamilton-ts/kernel";
 import type { NodeEvent } from "@hamilton-ts/kernel/contracts";
-import { decodeValue, encodeValue, failureFor, loadModules, missingCodecModules, nodeEventToWire, TaskRunner, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
-import { fromBase64, toBase64, validatePayload, type JobOutcome, type JobShape, type WireFailure } from "./job-format.js";
+import { decodeValue, encodeValue, loadModules, missingCodecModules, nodeEventToWire, TaskRunner, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
+import { fromBase64, toBase64, v8Refuses, validatePayload, wireFailure, type JobOutcome, type JobShape, type WireFailure } from "./job-format.js";
 import {
   PHASE_DECODE,
   PHASE_GRAPH,
@@ -60,10 +59,6 @@ async function runnerFor(id: string, setup: ThreadSetup): Promise<TaskRunner> {
   return runner;
 }
 
-const asFailure = (error: unknown): WireFailure => {
-  const { taskId: _, ...f } = failureFor("", error);
-  return f;
-};
 
 async function importAllowed(values: unknown): Promise<void> {
   for (const m of missingCodecModules(values)) {
@@ -95,7 +90,7 @@ async function runJob(job: ThreadJob): Promise<ThreadReply> {
     phase(PHASE_GRAPH);
     runner = await runnerFor(job.setupId, job.setup);
   } catch (error) {
-    return { t: "refused", failure: asFailure(error) };
+    return { t: "refused", failure: wireFailure(error) };
   }
   let payload;
   let values: unknown[];
@@ -107,7 +102,7 @@ async function runJob(job: ThreadJob): Promise<ThreadReply> {
     values = decodeValue(payload.values) as unknown[];
   } catch (error) {
     const cause = error instanceof Error ? error : new Error(String(error));
-    return { t: "refused", failure: asFailure(new SerializationError(`Job ${job.jobId} cannot be decoded: ${cause.message}`, undefined, { cause })) };
+    return { t: "refused", failure: wireFailure(new SerializationError(`Job ${job.jobId} cannot be decoded: ${cause.message}`, undefined, { cause })) };
   }
   const skip = new Map(job.skip);
   const outputs: unknown[] = [];
@@ -142,7 +137,7 @@ async function runJob(job: ThreadJob): Promise<ThreadReply> {
       perTask.push(i, outputs.length);
       outputs.push(...encoded);
     } catch (error) {
-      const { taskId: _, ...f } = failureFor(taskId, error);
+      const f = wireFailure(error);
       failures.push([i, f]);
       if (f.kind === "NodeExecutionError") nodeFailed ??= `Node "${f.nodeName}" failed: ${f.error.message}`;
     }
@@ -166,21 +161,14 @@ function refuseUnserializable(outcome: JobOutcome, payload: ReturnType<typeof va
     const at = perTask[k + 1]!;
     const names = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!.outputs;
     const values = outcome.outputs.slice(at, at + names.length);
-    const bad = names.findIndex((_, j) => {
-      try {
-        serialize(values[j]);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    const bad = names.findIndex((_, j) => v8Refuses(values[j]));
     if (bad < 0) outputs.push(...values);
     else {
       const error = new SerializationError(
         `The value of node "${names[bad]}" cannot be sent back from a BullMQ worker (v8 cannot serialize it: a SharedArrayBuffer, or nested too deep). Return plain data.`,
         names[bad],
       );
-      failures.push([i, asFailure(error)]);
+      failures.push([i, wireFailure(error)]);
     }
   }
   return { ...outcome, outputs, failures };
@@ -189,7 +177,7 @@ function refuseUnserializable(outcome: JobOutcome, payload: ReturnType<typeof va
 port.on("message", (job: ThreadJob) => {
   runJob(job).then(
     (reply) => port.postMessage(reply),
-    (error: unknown) => port.postMessage({ t: "refused", failure: asFailure(error) } satisfies ThreadReply),
+    (error: unknown) => port.postMessage({ t: "refused", failure: wireFailure(error) } satisfies ThreadReply),
   );
 });
 phase(PHASE_IDLE);

@@ -9,8 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import * as threads from "node:worker_threads";
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import { ExecutorError, SerializationError, TimeoutError } from "@hamilton-ts/kernel";
-import { failureFor } from "@hamilton-ts/kernel/remote";
-import { fromBase64, validatePayload, type WireFailure } from "./job-format.js";
+import { fromBase64, validatePayload, wireFailure, type WireFailure } from "./job-format.js";
 import {
   FLOAT_SINCE,
   FLOAT_TIMEOUT,
@@ -88,10 +87,6 @@ interface Thread {
 type Run = { readonly kind: "reply"; readonly reply: ThreadReply } | { readonly kind: "stopped"; readonly phase: number; readonly node: number; readonly why: string; readonly timeoutMs?: number };
 
 const POLL_MS = 100;
-const asFailure = (error: unknown): WireFailure => {
-  const { taskId: _, ...f } = failureFor("", error);
-  return f;
-};
 
 /** One worker thread per concurrency slot. */
 export class TaskThreads {
@@ -123,10 +118,10 @@ export class TaskThreads {
       if (run.kind === "reply") return run.reply as JobReply;
       if (run.phase === PHASE_IDLE) continue; // the thread died before it took the job
       if (run.phase === PHASE_GRAPH) {
-        return { t: "refused", failure: asFailure(new ExecutorError("BullMQ worker", "worker-start", `The worker thread stopped while importing the pipeline's modules: ${run.why}`)) };
+        return { t: "refused", failure: wireFailure(new ExecutorError("BullMQ worker", "worker-start", `The worker thread stopped while importing the pipeline's modules: ${run.why}`)) };
       }
       if (run.phase < 0) {
-        return { t: "refused", failure: asFailure(new SerializationError(`Job ${job.jobId} was refused: ${run.why} while its payload was decoded.`)) };
+        return { t: "refused", failure: wireFailure(new SerializationError(`Job ${job.jobId} was refused: ${run.why} while its payload was decoded.`)) };
       }
       const { shapeNodes } = this.describe(job.payload, job.maxPayloadBytes, run.phase);
       const nodeName = shapeNodes[run.node] ?? shapeNodes[0] ?? "(unknown)";
@@ -134,7 +129,7 @@ export class TaskThreads {
         run.timeoutMs !== undefined
           ? new TimeoutError(nodeName, `${job.jobId}#${run.phase}`, run.timeoutMs, "the BullMQ worker stopped it and replaced its thread")
           : new ExecutorError("BullMQ worker", "worker-died", `The worker thread running node "${nodeName}" died: ${run.why}`);
-      skip.push([run.phase, { ...asFailure(error), nodeName }]);
+      skip.push([run.phase, { ...wireFailure(error), nodeName }]);
     }
   }
 
