@@ -38,7 +38,7 @@ export interface BullMQExecutorOptions {
   readonly noWorkerTimeoutMs?: number;
   /** Branch tasks of a parallel block sent together in one job (default 1). Larger chunks cut per-job overhead for small tasks. */
   readonly chunkSize?: number;
-  /** Tasks in flight at once, queued or running (default 1000); the kernel waits beyond that. */
+  /** Tasks in flight at once, queued or running (default 1000 jobs' worth: `1000 × chunkSize`); the kernel waits beyond that. */
   readonly maxInFlight?: number;
   /** Codec modules a result may ask the driver to import (default: hamilton-ts's Arrow and DataFrame codecs). */
   readonly codecModules?: readonly string[];
@@ -130,7 +130,8 @@ export class BullMQExecutor implements TaskExecutor {
     this.noWorkerTimeoutMs = options.noWorkerTimeoutMs ?? 15_000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 3000;
     this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? 1));
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1000);
+    // in jobs' worth, so chunking does not shrink the pipeline of jobs in flight
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1000 * this.chunkSize);
     this.codecModules = options.codecModules ?? DEFAULT_CODEC_MODULES;
     this.where = describeConnection(options.connection);
   }
