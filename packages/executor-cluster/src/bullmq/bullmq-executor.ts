@@ -1,55 +1,14 @@
-import { Job, type BackoffOptions, type JobsOptions } from "bullmq";
+import { Job, type JobsOptions } from "bullmq";
 import { abortErrorFrom, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel/contracts";
-import { describeConnection, type RedisConnection } from "./connection.js";
-import { JOB_NAME, jobIdFor, type JobData } from "./job-format.js";
+import type { BullMQExecutorOptions } from "./bullmq-options.js";
+import { describeConnection } from "./connection.js";
+import { DEFAULT_CODEC_MODULES, JOB_NAME, jobIdFor, type JobData } from "./job-format.js";
 import { SETUP_TTL_SECONDS, setupKey, setupOf, type EncodedSetup } from "./run-setup.js";
 import { closeSession, openSession, sessionUp, workerCount, type Session } from "./session.js";
 import { decodeOutcome, decodeOutputs, encodeJob, executorFailure } from "./task-jobs.js";
+import { WorkerPresence } from "./worker-presence.js";
 
-/** Options of `BullMQExecutor`. */
-export interface BullMQExecutorOptions {
-  /** Redis: a `redis://`/`rediss://` URL, ioredis options (auth, TLS, db) or an ioredis instance. */
-  readonly connection: RedisConnection;
-  /** The queue workers listen on (`startWorker({ queueName })`). */
-  readonly queueName: string;
-  /** BullMQ key prefix (default `bull`); must match the workers'. */
-  readonly prefix?: string;
-  /**
-   * BullMQ attempts per job (default 1). With more than 1, a node that throws is
-   * retried (with `backoff`) until the last attempt, whose error is reported.
-   * A job whose worker died is handed to another worker by stalled-job recovery
-   * whatever this says (see the worker's `maxStalledCount`).
-   */
-  readonly attempts?: number;
-  /** BullMQ backoff between attempts: ms, or `{ type: "exponential", delay }`. */
-  readonly backoff?: number | BackoffOptions;
-  /**
-   * Longest one attempt of a task may run in a worker (default: no bound). The
-   * worker stops an overrunning task (its thread is replaced) and the task
-   * fails with a `TimeoutError` naming the node. A node's own `timeoutMs` applies too.
-   */
-  readonly taskTimeoutMs?: number;
-  /** How long Redis may be unreachable before in-flight tasks reject (default 10 s). */
-  readonly connectionTimeoutMs?: number;
-  /**
-   * How long tasks wait while no worker listens on the queue before they fail
-   * (default 15 s). `Infinity` waits for workers that scale up from zero.
-   */
-  readonly noWorkerTimeoutMs?: number;
-  /** Branch tasks of a parallel block sent together in one job (default 1). Larger chunks cut per-job overhead for small tasks. */
-  readonly chunkSize?: number;
-  /** Tasks in flight at once, queued or running (default 1000 jobs' worth: `1000 × chunkSize`); the kernel waits beyond that. */
-  readonly maxInFlight?: number;
-  /** Codec modules a result may ask the driver to import (default: hamilton-ts's Arrow and DataFrame codecs). */
-  readonly codecModules?: readonly string[];
-  /** How often unanswered jobs are looked up directly in Redis, in case an event was missed (default 3 s). */
-  readonly sweepIntervalMs?: number;
-  /** Extra BullMQ job options. Finished jobs are kept 10 min (completed) and 1 h (failed) by default. */
-  readonly jobOptions?: Pick<JobsOptions, "priority" | "removeOnComplete" | "removeOnFail" | "lifo">;
-}
-
-/** The codec modules the default allow-list lets a result name (hamilton-ts's own). */
-export const DEFAULT_CODEC_MODULES: readonly string[] = ["@hamilton-ts/results-arrow", "@hamilton-ts/results-dataframe"];
+export type { BullMQExecutorOptions } from "./bullmq-options.js";
 
 interface Slot {
   readonly task: Task;
@@ -71,7 +30,6 @@ interface PendingJob {
 
 const MAX_READDS = 3;
 const ADD_BATCH = 500;
-const WORKER_CHECK_MS = 1000;
 
 /**
  * Runs tasks on a pool of worker processes or machines through a BullMQ queue on
@@ -98,7 +56,6 @@ export class BullMQExecutor implements TaskExecutor {
   private readonly opts: BullMQExecutorOptions;
   private readonly prefix: string;
   private readonly connectionTimeoutMs: number;
-  private readonly noWorkerTimeoutMs: number;
   private readonly sweepIntervalMs: number;
   private readonly chunkSize: number;
   private readonly maxInFlight: number;
@@ -116,10 +73,7 @@ export class BullMQExecutor implements TaskExecutor {
   private downSince: number | undefined;
   private lastSweep = 0;
   private sweeping = false;
-  private noWorkersSince: number | undefined;
-  private lastWorkerCheck = 0;
-  private checkingWorkers = false;
-  private warnedNoWorkers = false;
+  private readonly presence: WorkerPresence;
 
   constructor(options: BullMQExecutorOptions) {
     if (!options?.queueName) throw new Error("BullMQExecutor needs a queueName (the queue your workers listen on).");
@@ -127,19 +81,23 @@ export class BullMQExecutor implements TaskExecutor {
     this.opts = options;
     this.prefix = options.prefix ?? "bull";
     this.connectionTimeoutMs = options.connectionTimeoutMs ?? 10_000;
-    this.noWorkerTimeoutMs = options.noWorkerTimeoutMs ?? 15_000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 3000;
     this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? 1));
     // in jobs' worth, so chunking does not shrink the pipeline of jobs in flight
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1000 * this.chunkSize);
     this.codecModules = options.codecModules ?? DEFAULT_CODEC_MODULES;
     this.where = describeConnection(options.connection);
+    this.presence = new WorkerPresence({ queueName: options.queueName, prefix: this.prefix, where: this.where, timeoutMs: options.noWorkerTimeoutMs ?? 15_000 });
   }
 
   async init(context: ExecutorContext): Promise<void> {
     const setup = setupOf(context); // a config that cannot travel fails here, before anything is sent
     const session = this.session ?? (await this.open());
-    await this.writeSetup(session, setup);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unreachable = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`BullMQExecutor: cannot reach Redis at ${this.where} within ${this.connectionTimeoutMs} ms (queue "${this.opts.queueName}").`)), this.connectionTimeoutMs);
+    });
+    await Promise.race([this.writeSetup(session, setup), unreachable]).finally(() => clearTimeout(timer));
   }
 
   canSubmitTask(): boolean {
@@ -200,7 +158,7 @@ export class BullMQExecutor implements TaskExecutor {
         this.session = session;
         this.attach(session);
         this.downSince = undefined;
-        this.noWorkersSince = undefined;
+        this.presence.reset();
         this.ticker = setInterval(() => this.tick(), Math.max(50, Math.min(500, this.connectionTimeoutMs / 4)));
         this.ticker.unref();
         return session;
@@ -391,7 +349,15 @@ export class BullMQExecutor implements TaskExecutor {
     }
     const reconnected = this.downSince !== undefined;
     this.downSince = undefined;
-    if (this.pending.size > 0 && !this.checkingWorkers && now - this.lastWorkerCheck >= WORKER_CHECK_MS) this.checkWorkers(session, now);
+    if (this.pending.size > 0) {
+      this.presence.check(session, now, (message) => {
+        if (this.session !== session) return;
+        for (const job of [...this.pending.values()]) {
+          this.failJob(job, (t) => executorFailure(t, "unavailable", message));
+          if (job.added) this.track(session.queue.remove(job.id));
+        }
+      });
+    }
     if (!this.sweeping && (reconnected || now - this.lastSweep >= this.sweepIntervalMs)) {
       this.lastSweep = now;
       const due = [...this.pending.values()].filter((j) => j.added && (reconnected || now - j.lastChecked >= this.sweepIntervalMs)).slice(0, 2000);
@@ -399,33 +365,6 @@ export class BullMQExecutor implements TaskExecutor {
       this.sweeping = true;
       Promise.allSettled(due.map((j) => this.check(session, j))).finally(() => (this.sweeping = false));
     }
-  }
-
-  /** A queue nobody serves: warn soon, fail after `noWorkerTimeoutMs` (a fleet that starts a moment later is fine). */
-  private checkWorkers(session: Session, now: number): void {
-    this.lastWorkerCheck = now;
-    this.checkingWorkers = true;
-    workerCount(session)
-      .then((n) => {
-        if (n === undefined || n > 0 || this.session !== session) {
-          this.noWorkersSince = undefined;
-          return;
-        }
-        const since = (this.noWorkersSince ??= now);
-        const waited = Date.now() - since;
-        const what = `No BullMQ worker is listening on queue "${this.opts.queueName}" (prefix "${this.prefix}") at ${this.where}`;
-        const hint = `Start one: hamilton-ts worker --redis redis://${this.where} --queue ${this.opts.queueName} --module <pipeline>, or startWorker({ queueName: "${this.opts.queueName}", modules })`;
-        if (waited >= this.noWorkerTimeoutMs) {
-          for (const job of [...this.pending.values()]) {
-            this.failJob(job, (t) => executorFailure(t, "unavailable", `${what} for ${Math.round(waited / 1000)} s. ${hint}; or raise noWorkerTimeoutMs (Infinity waits for workers that scale from zero).`));
-            if (job.added) this.track(session.queue.remove(job.id));
-          }
-        } else if (!this.warnedNoWorkers && waited >= 2000 && Number.isFinite(this.noWorkerTimeoutMs)) {
-          this.warnedNoWorkers = true;
-          process.emitWarning(`${what}; tasks fail in ${Math.round((this.noWorkerTimeoutMs - waited) / 1000)} s unless one starts. ${hint}.`, { code: "HAMILTON_BULLMQ_NO_WORKER" });
-        }
-      })
-      .finally(() => (this.checkingWorkers = false));
   }
 
   // --- settling ------------------------------------------------------------------
@@ -484,7 +423,7 @@ export class BullMQExecutor implements TaskExecutor {
     this.session = undefined;
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
-    this.warnedNoWorkers = false;
+    this.presence.reset();
     this.failAll((t) => executorFailure(t, reason, error.message));
     if (session) await closeSession(session);
   }

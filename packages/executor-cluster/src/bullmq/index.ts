@@ -1,4 +1,5 @@
-export { BullMQExecutor, DEFAULT_CODEC_MODULES } from "./bullmq-executor.js";
+export { BullMQExecutor } from "./bullmq-executor.js";
+export { DEFAULT_CODEC_MODULES } from "./job-format.js";
 export type { BullMQExecutorOptions } from "./bullmq-executor.js";
 export { startWorker, DEFAULT_WORKER_OPTIONS } from "./start-worker.js";
 export type { StartWorkerOptions, BullMQWorkerHandle } from "./start-worker.js";

@@ -8,6 +8,9 @@
 import { deserialize, serialize } from "node:v8";
 import { failureFor, type WireNodeEvent, type WireTaskResult } from "@hamilton-ts/kernel/remote";
 
+/** The codec modules the default allow-lists let a payload or a result name (hamilton-ts's own). */
+export const DEFAULT_CODEC_MODULES: readonly string[] = ["@hamilton-ts/results-arrow", "@hamilton-ts/results-dataframe"];
+
 /** The BullMQ job name of every hamilton-ts job. */
 export const JOB_NAME = "hamilton-task";
 

@@ -79,6 +79,7 @@ interface Thread {
   readonly up: Promise<void>;
   busy: boolean;
   dead: boolean;
+  started: boolean;
   onReply?: (reply: ThreadReply) => void;
   onDeath?: (why: string) => void;
 }
@@ -95,6 +96,9 @@ export class TaskThreads {
   private readonly tsx = tsxApiForThreads();
   private closed = false;
   private failing = false;
+  /** Threads that died before they were up, in a row: past a few, the pool gives up (something kills every thread). */
+  private startFailures = 0;
+  private broken: Error | undefined;
 
   constructor(private readonly options: TaskThreadsOptions) {}
 
@@ -112,13 +116,19 @@ export class TaskThreads {
   /** Run a job; never rejects (a stopped task becomes its failure, the rest run again). */
   async run(job: Omit<ThreadJob, "t" | "skip">): Promise<JobReply> {
     const skip: (readonly [number, WireFailure])[] = [];
-    for (;;) {
-      const thread = await this.idle();
+    for (let idleDeaths = 0; ; ) {
+      let thread: Thread;
+      try {
+        thread = await this.idle();
+      } catch (error) {
+        return { t: "refused", failure: wireFailure(new ExecutorError("BullMQ worker", "worker-start", (error as Error).message)) };
+      }
       const run = await this.dispatch(thread, { ...job, t: "job", skip });
       if (run.kind === "reply") return run.reply as JobReply;
-      if (run.phase === PHASE_IDLE) continue; // the thread died before it took the job
-      if (run.phase === PHASE_GRAPH) {
-        return { t: "refused", failure: wireFailure(new ExecutorError("BullMQ worker", "worker-start", `The worker thread stopped while importing the pipeline's modules: ${run.why}`)) };
+      if (run.phase === PHASE_IDLE && ++idleDeaths < 3) continue; // the thread died before it took the job
+      if (run.phase === PHASE_GRAPH || run.phase === PHASE_IDLE) {
+        const when = run.phase === PHASE_GRAPH ? "while importing the pipeline's modules" : "before it could take the job";
+        return { t: "refused", failure: wireFailure(new ExecutorError("BullMQ worker", "worker-start", `The worker thread stopped ${when}: ${run.why}`)) };
       }
       if (run.phase < 0) {
         return { t: "refused", failure: wireFailure(new SerializationError(`Job ${job.jobId} was refused: ${run.why} while its payload was decoded.`)) };
@@ -166,11 +176,16 @@ export class TaskThreads {
       up: new Promise<void>((resolve, reject) => ((started = resolve), (failed = reject))),
       busy: false,
       dead: false,
+      started: false,
     };
     t.up.catch(() => undefined);
     let error: unknown;
     worker.on("message", (m: ThreadReply) => {
-      if (m.t === "up") started();
+      if (m.t === "up") {
+        t.started = true;
+        this.startFailures = 0;
+        started();
+      }
       else if (m.t === "start-failed") {
         error = new Error(m.message);
         void worker.terminate();
@@ -181,10 +196,12 @@ export class TaskThreads {
       t.dead = true;
       this.threads.delete(t);
       const why = error instanceof Error ? error.message : `it exited with code ${code}`;
+      const started = t.started;
       failed(new Error(`A BullMQ worker thread could not start: ${why}`));
       t.onDeath?.(why);
+      if (!started && ++this.startFailures >= 3) this.broken ??= new Error(`BullMQ worker threads keep dying as they start (${why}); this worker cannot run jobs.`);
       // keep the pool full, unless threads cannot start at all (a module that fails to import)
-      if (!this.closed && !this.failing) this.spawn();
+      if (!this.closed && !this.failing && !this.broken) this.spawn();
     });
     this.threads.add(t);
     return t;
@@ -192,6 +209,7 @@ export class TaskThreads {
 
   private async idle(): Promise<Thread> {
     for (;;) {
+      if (this.broken) throw this.broken;
       const free = [...this.threads].find((t) => !t.busy && !t.dead);
       if (free) {
         free.busy = true; // taken: dispatch() frees it when the job is done
