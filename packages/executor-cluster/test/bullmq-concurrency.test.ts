@@ -6,12 +6,14 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Builder, NodeExecutionError, type Driver } from "@hamilton-ts/kernel";
+import { Builder, GroupByRepeatableBlocks, GroupNodesByLevel, NodeExecutionError, type Driver } from "@hamilton-ts/kernel";
+import { describeConcurrency } from "../../kernel/test/scenarios/concurrency.js";
 import { BullMQExecutor } from "../src/bullmq/index.js";
 import { BULLMQ_MAJOR_FLAGS, REDIS_BIN, spawnWorker, startRedis, type RedisServer, type WorkerProcess } from "./bullmq-redis.js";
 
 const FAULTS = new URL("./fixtures/bullmq-faults.mjs", import.meta.url);
 const queueName = "concurrent";
+const KERNEL_SUITE = new URL("../../kernel/test/scenarios/concurrent-runs.mjs", import.meta.url);
 
 /** A small seeded PRNG, so a failing mix can be replayed from its seed. */
 function prng(seed: number): () => number {
@@ -33,7 +35,8 @@ describe.skipIf(!REDIS_BIN)("BullMQ: concurrent runs on one executor", () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const spec = [{ queueName, modules: [FAULTS.href], concurrency: 2 }];
+    // one fleet for both pipelines: this file's and the kernel's concurrency suite's
+    const spec = [{ queueName, modules: [FAULTS.href, KERNEL_SUITE.href], concurrency: 2 }];
     workers.push(...(await Promise.all([spawnWorker(redis.url, spec), spawnWorker(redis.url, spec)])));
   }, 30_000);
 
@@ -42,8 +45,18 @@ describe.skipIf(!REDIS_BIN)("BullMQ: concurrent runs on one executor", () => {
     await redis?.stop();
   });
 
+  // the kernel's suite: many runs on one driver
+  describe("the kernel's concurrency suite on one driver", () => {
+    describeConcurrency((b) => b.withRemoteExecutor(new BullMQExecutor({ connection: redis.url, queueName, chunkSize: 2 })), {
+      groupings: [GroupByRepeatableBlocks, GroupNodesByLevel],
+      numRuns: 4,
+      timeoutMs: 60_000,
+    });
+  });
+
+  // and many drivers sharing one executor
   for (const count of [2, 7, 20]) {
-    it(`${count} overlapping runs with aborts and failures: each equals its sequential result; runIds never mix`, async () => {
+    it(`${count} overlapping runs of as many drivers on one executor, with aborts and failures: each equals its sequential result; runIds never mix`, async () => {
       const seed = 1000 + count;
       const rnd = prng(seed);
       const plans: Plan[] = Array.from({ length: count }, (_, i) => {
@@ -58,7 +71,6 @@ describe.skipIf(!REDIS_BIN)("BullMQ: concurrent runs on one executor", () => {
       };
       const build = (): Promise<Driver> =>
         new Builder().withModules(FAULTS).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(executor).withAdapters(hooks).build();
-      // one driver per run: the executor is what is shared (the kernel's own suite covers one driver's concurrent runs)
       const drivers = await Promise.all(plans.map(() => build()));
       const t0 = Date.now();
       const results = await Promise.all(
@@ -98,11 +110,14 @@ describe.skipIf(!REDIS_BIN)("BullMQ: concurrent runs on one executor", () => {
     }, 40_000);
   }
 
-  it("a driver process running 20 overlapping runs (some aborted) exits by itself", async () => {
+  it("a driver process running 20 overlapping runs (some aborted), on one driver or many, exits by itself", async () => {
     const script = fileURLToPath(new URL("./fixtures/bullmq-concurrent-exit.mjs", import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, [...BULLMQ_MAJOR_FLAGS, script, redis.url, queueName, FAULTS.href, "20"], { timeout: 20_000 });
-    const runs = JSON.parse(stdout) as Array<number | string>;
-    expect(runs).toHaveLength(20);
-    runs.forEach((r, i) => expect(r === "AbortError" || r === 2 + (i % 3), `run ${i}: ${r}`).toBe(true));
+    for (const oneDriver of ["", "1"]) {
+      const env = { ...process.env, CONCURRENT_ONE_DRIVER: oneDriver };
+      const { stdout } = await promisify(execFile)(process.execPath, [...BULLMQ_MAJOR_FLAGS, script, redis.url, queueName, FAULTS.href, "20"], { timeout: 20_000, env });
+      const runs = JSON.parse(stdout) as Array<number | string>;
+      expect(runs).toHaveLength(20);
+      runs.forEach((r, i) => expect(r === "AbortError" || r === 2 + (i % 3), `one driver: ${oneDriver}, run ${i}: ${r}`).toBe(true));
+    }
   }, 30_000);
 });
