@@ -99,6 +99,19 @@ describe.skipIf(!REDIS_BIN)("BullMQExecutor faults", () => {
     expect(out).toEqual({ flakies: [1000, 1001, 1002] });
   });
 
+  it("a node's retry policy: the kernel sends each attempt as a job of its own, hooks see the attempt", async () => {
+    const attempts: string[] = [];
+    const dr = await new Builder()
+      .withModules(FAULTS)
+      .enableDynamicExecution({ allowExperimentalMode: true })
+      .withRemoteExecutor(new BullMQExecutor({ connection: redis.url, queueName: "main" }))
+      .withAdapters({ preNodeExecute: (a: { nodeName: string; attempt?: number }) => void (a.nodeName === "flaky_retried" && attempts.push(String(a.attempt))) })
+      .build();
+    const out = await dr.execute(["retried"], { inputs: { n: 3, marker_dir: mkdtempSync(join(tmpdir(), "retried-")) } });
+    expect(out).toEqual({ retried: [2000, 2001, 2002] });
+    expect(attempts.sort()).toEqual(["1", "1", "1", "2", "2", "2"]);
+  });
+
   it("a worker pinned to a config refuses a driver built with another", async () => {
     const dr = await driver(redis.url, "variant-b", {}, { variant: "a" });
     const error = await dr.execute(["squares"], { inputs: { n: 2, delay_ms: 1 } }).catch((e: unknown) => e);
