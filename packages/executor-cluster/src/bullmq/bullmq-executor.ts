@@ -192,7 +192,8 @@ export class BullMQExecutor implements TaskExecutor {
     const open = new Map<ExecutorContext, Slot[]>();
     for (const slot of slots) {
       if (slot.settled) continue;
-      if (this.chunkSize > 1 && slot.task.isBlock) {
+      // a retried attempt travels alone: a chunk's job id names its first task, so its tasks are all first attempts
+      if (this.chunkSize > 1 && slot.task.isBlock && slot.task.attempt === 1) {
         let g = open.get(slot.task.context);
         if (!g) open.set(slot.task.context, (g = []));
         g.push(slot);
