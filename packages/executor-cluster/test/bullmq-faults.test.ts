@@ -8,7 +8,7 @@ import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Builder, GraphError, NodeExecutionError } from "@hamilton-ts/kernel";
 import { BullMQExecutor, parseRedisUrl, type BullMQExecutorOptions } from "../src/bullmq/index.js";
-import { BULLMQ_MAJOR_FLAGS, REDIS_BIN, freePort, spawnWorker, startRedis, type RedisServer, type WorkerProcess } from "./bullmq-redis.js";
+import { BULLMQ_MAJOR_FLAGS, REDIS_BIN, freePort, spawnWorker, startRedis, waitFor, type RedisServer, type WorkerProcess } from "./bullmq-redis.js";
 
 const FAULTS = new URL("./fixtures/bullmq-faults.mjs", import.meta.url);
 const fast = { lockDuration: 1000, stalledInterval: 500 };
@@ -23,14 +23,6 @@ function driver(url: string, queueName: string, opts: Partial<BullMQExecutorOpti
     .withRemoteExecutor(new BullMQExecutor({ connection: url, queueName, taskTimeoutMs: 20_000, connectionTimeoutMs: 2000, sweepIntervalMs: 500, ...opts }))
     .build();
 }
-
-const waitFor = async (cond: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe("parseRedisUrl", () => {
   it("reads auth, db and TLS", () => {

@@ -8,17 +8,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Builder, ExecutorError, NodeExecutionError, TimeoutError } from "@hamilton-ts/kernel";
 import { BullMQExecutor, type BullMQExecutorOptions } from "../src/bullmq/index.js";
-import { REDIS_BIN, spawnWorker, startRedis, type RedisServer, type WorkerProcess } from "./bullmq-redis.js";
+import { REDIS_BIN, spawnWorker, startRedis, waitFor, type RedisServer, type WorkerProcess } from "./bullmq-redis.js";
 
 const FAULTS = new URL("./fixtures/bullmq-faults.mjs", import.meta.url);
-
-const waitFor = async (cond: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe.skipIf(!REDIS_BIN)("BullMQ: recovery, timeouts, closing, no worker", () => {
   let redis: RedisServer;

@@ -110,3 +110,12 @@ export async function spawnWorker(url: string, specs: readonly WorkerSpec[], env
       }),
   };
 }
+
+/** Poll until `cond()` holds (a hang guard of `ms`). */
+export async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
