@@ -4,7 +4,7 @@ import type { BullMQExecutorOptions } from "./bullmq-options.js";
 import { describeConnection } from "./connection.js";
 import { DEFAULT_CODEC_MODULES, JOB_NAME, jobIdFor, type JobData } from "./job-format.js";
 import { SETUP_TTL_SECONDS, setupKey, setupOf, type EncodedSetup } from "./run-setup.js";
-import { closeSession, openSession, sessionUp, workerCount, type Session } from "./session.js";
+import { closeSession, openSession, sessionUp, type Session } from "./session.js";
 import { decodeOutcome, decodeOutputs, encodeJob, executorFailure } from "./task-jobs.js";
 import { WorkerPresence } from "./worker-presence.js";
 
