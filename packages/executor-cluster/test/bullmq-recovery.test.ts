@@ -56,6 +56,19 @@ describe.skipIf(!REDIS_BIN)("BullMQ: recovery, timeouts, closing, no worker", ()
     }
   });
 
+  it("a thread killed under a task (an uncaught exception in a timer) fails it with ExecutorError 'worker-died' naming the node; the worker goes on", async () => {
+    const dr = await driver("main", { chunkSize: 3 });
+    const error = await dr.execute(["all_doomed"], { inputs: { n: 3 } }).catch((e: unknown) => e);
+    expect(NodeExecutionError.isInstance(error), String(error)).toBe(true);
+    expect((error as NodeExecutionError).nodeName).toBe("doomed");
+    expect((error as NodeExecutionError).taskId).toContain("[1]");
+    const cause = (error as Error).cause as ExecutorError;
+    expect(ExecutorError.isInstance(cause)).toBe(true);
+    expect(cause.reason).toBe("worker-died");
+    expect(cause.message).toMatch(/thrown in a timer/);
+    expect(await dr.execute(["squares"], { inputs: { n: 3, delay_ms: 1 } })).toEqual({ squares: [0, 1, 4] });
+  });
+
   it("Driver.close() mid-run: the run fails with ExecutorError 'closed'; the next run is quick and right", async () => {
     const dr = await driver("main");
     const run = dr.execute(["squares"], { inputs: { n: 6, delay_ms: 500 } }).catch((e: unknown) => e);
