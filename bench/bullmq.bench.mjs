@@ -95,7 +95,10 @@ const connectionOf = (u) => ({ host: new URL(u).hostname, port: Number(new URL(u
 /** The floor: raw BullMQ moving N numbers, `perJob` per job, each returned plus one, summed by the producer. */
 async function rawBullmq(queueName, perJob) {
   const queue = new Queue(queueName, { connection: connectionOf(url) });
-  const events = new QueueEvents(queueName, { connection: connectionOf(url) });
+  // read the event stream from its last entry, or completions before QueueEvents' first read are missed (and the floor hangs)
+  const client = await queue.client;
+  const last = await client.xrevrange(queue.keys.events, "+", "-", "COUNT", 1);
+  const events = new QueueEvents(queueName, { connection: connectionOf(url), lastEventId: last[0]?.[0] ?? "0-0" });
   await events.waitUntilReady();
   let bytes = 0;
   const t = performance.now();
