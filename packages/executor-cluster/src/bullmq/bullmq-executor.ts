@@ -1,5 +1,6 @@
 import { Job, type JobsOptions } from "bullmq";
 import { abortErrorFrom, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel/contracts";
+import { CodecModules } from "@hamilton-ts/kernel/remote";
 import type { BullMQExecutorOptions } from "./bullmq-options.js";
 import { describeConnection } from "./connection.js";
 import { DEFAULT_CODEC_MODULES, JOB_NAME, jobIdFor, type JobData } from "./job-format.js";
@@ -59,7 +60,8 @@ export class BullMQExecutor implements TaskExecutor {
   private readonly sweepIntervalMs: number;
   private readonly chunkSize: number;
   private readonly maxInFlight: number;
-  private readonly codecModules: readonly string[];
+  /** The driver's codec allow-list: what a worker's result may make it import. */
+  private readonly codecs: CodecModules;
   private readonly where: string;
   private session: Session | undefined;
   private opening: Promise<Session> | undefined;
@@ -85,7 +87,7 @@ export class BullMQExecutor implements TaskExecutor {
     this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? 1));
     // in jobs' worth, so chunking does not shrink the pipeline of jobs in flight
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1000 * this.chunkSize);
-    this.codecModules = options.codecModules ?? DEFAULT_CODEC_MODULES;
+    this.codecs = new CodecModules({ allow: options.codecModules ?? DEFAULT_CODEC_MODULES });
     this.where = describeConnection(options.connection);
     this.presence = new WorkerPresence({ queueName: options.queueName, prefix: this.prefix, where: this.where, timeoutMs: options.noWorkerTimeoutMs ?? 15_000 });
   }
@@ -290,7 +292,7 @@ export class BullMQExecutor implements TaskExecutor {
       if (!o.ok) return this.settle(slot, undefined, o.error);
       let outputs;
       try {
-        outputs = decodeOutputs(o.wire, this.codecModules);
+        outputs = decodeOutputs(o.wire, this.codecs);
       } catch (error) {
         return this.settle(slot, undefined, error);
       }

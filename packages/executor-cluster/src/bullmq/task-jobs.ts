@@ -1,17 +1,18 @@
 // Driver side of the job format: tasks into job data, job outcomes back into
 // task results. Nothing here throws outside its caller's try: a value that
 // cannot cross becomes a SerializationError naming the node, for that task only.
-import { ExecutorError, GraphError, NodeExecutionError, SerializationError, TimeoutError } from "@hamilton-ts/kernel";
+import { ExecutorError, NodeExecutionError, SerializationError, TimeoutError } from "@hamilton-ts/kernel";
 import type { Task } from "@hamilton-ts/kernel/contracts";
 import {
   decodeValue,
-  decodeValueAsync,
   deserializeError,
   encodeTaskInputs,
   errorFromWire,
-  missingCodecModules,
   packTaskBatch,
   reportWireNodeEvent,
+  executorFailure as kernelExecutorFailure,
+  taskNodeName,
+  type CodecModules,
   type FlatTask,
 } from "@hamilton-ts/kernel/remote";
 import { fromBase64, toBase64, v8Refuses, validateOutcome, type JobData, type JobOutcome, type JobPayload, type JobShape, type WireFailure } from "./job-format.js";
@@ -21,12 +22,12 @@ export const EXECUTOR = "BullMQExecutor";
 
 /** The node to name for a task-level failure: its only node, or all of them. */
 export function nodeOf(task: Task): string {
-  return task.nodes.length === 1 ? task.nodes[0]! : task.nodes.join(", ");
+  return taskNodeName(task.nodes) ?? "(task)";
 }
 
 /** An infrastructure failure of a task: an ExecutorError as the cause of a NodeExecutionError naming the node. */
 export function executorFailure(task: Task, reason: ExecutorError["reason"], message: string): NodeExecutionError {
-  return new NodeExecutionError(nodeOf(task), task.taskId, new ExecutorError(EXECUTOR, reason, message));
+  return kernelExecutorFailure(nodeOf(task), task.taskId, EXECUTOR, reason, message);
 }
 
 /** The timeout of one attempt of a task in a worker: its nodes' and the executor's, whichever is shorter. */
@@ -131,8 +132,8 @@ export function errorOfFailure(task: Task, f: WireFailure): Error {
     const cause = new ExecutorError(EXECUTOR, reason, f.error.message, f.error.cause ? { cause: deserializeError(f.error.cause as never) } : undefined);
     return new NodeExecutionError(f.nodeName ?? nodeOf(task), task.taskId, cause);
   }
-  if (f.kind === "GraphError") return new GraphError(f.error.message, { cause: deserializeError(f.error) });
-  return errorFromWire({ ...f, nodeName: f.nodeName ?? nodeOf(task), taskId: task.taskId });
+  // other kernel errors (a worker's GraphError, a SerializationError) come back as their own class
+  return errorFromWire({ ...f, taskId: task.taskId }, task.nodes);
 }
 
 /** A job's decoded outcome: per task, its outputs (still codec-encoded) or its error. */
@@ -159,9 +160,9 @@ export function decodeOutcome(returnvalue: unknown, tasks: readonly Task[]): Tas
 /**
  * Decode a task's outputs: synchronously when every codec they need is here
  * (the usual case: no promise per task), else after importing the allowed
- * codec modules.
+ * codec modules they name (a module off the allow-list is a SerializationError).
  */
-export function decodeOutputs(wire: Record<string, unknown>, allowed: readonly string[]): Record<string, unknown> | Promise<Record<string, unknown>> {
+export function decodeOutputs(wire: Record<string, unknown>, codecs: CodecModules): Record<string, unknown> | Promise<Record<string, unknown>> {
   let plain = true;
   for (const k in wire) {
     const v = wire[k];
@@ -171,19 +172,6 @@ export function decodeOutputs(wire: Record<string, unknown>, allowed: readonly s
     }
   }
   if (plain) return wire; // primitives only: nothing to decode (most tiny tasks)
-  const missing = missingCodecModules(wire);
-  if (missing.length === 0) return decodeValue(wire) as Record<string, unknown>;
-  return decodeWithImports(wire, missing, allowed);
-}
-
-async function decodeWithImports(wire: Record<string, unknown>, missing: readonly string[], allowed: readonly string[]): Promise<Record<string, unknown>> {
-  for (const m of missing) {
-    if (!allowed.includes(m)) {
-      throw new SerializationError(
-        `A worker's result needs a codec from module "${m}", which is not in this driver's codecModules allow-list (${allowed.join(", ") || "empty"}). ` +
-          `Add it to codecModules, or import it before running.`,
-      );
-    }
-  }
-  return (await decodeValueAsync(wire)) as Record<string, unknown>;
+  if (!codecs.needsImport(wire)) return decodeValue(wire) as Record<string, unknown>;
+  return codecs.decode(wire) as Promise<Record<string, unknown>>;
 }

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { GraphError, SerializationError } from "@hamilton-ts/kernel";
 import type { NodeEvent } from "@hamilton-ts/kernel/contracts";
-import { decodeValue, encodeValue, loadModules, missingCodecModules, nodeEventToWire, TaskRunner, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
+import { decodeValue, loadModules, nodeEventToWire, TaskRunner, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
 import { fromBase64, toBase64, v8Refuses, validatePayload, wireFailure, type JobOutcome, type JobShape, type WireFailure } from "./job-format.js";
 import {
   PHASE_DECODE,
@@ -44,7 +44,8 @@ async function runnerFor(id: string, setup: ThreadSetup): Promise<TaskRunner> {
     runners.delete(id);
     runners.set(id, r); // most recently used last
   } else {
-    r = TaskRunner.create({ modules: setup.modules, config: setup.config, allowModuleOverrides: setup.allowModuleOverrides });
+    // codec modules: only this worker's allow-list (a job is not trusted), imported from near the pipeline when a value needs one
+    r = TaskRunner.create({ modules: setup.modules, config: setup.config, allowModuleOverrides: setup.allowModuleOverrides, codecModules: data.codecModules });
     r.catch(() => runners.delete(id));
     runners.set(id, r);
     if (runners.size > MAX_GRAPHS) runners.delete(runners.keys().next().value!);
@@ -59,18 +60,6 @@ async function runnerFor(id: string, setup: ThreadSetup): Promise<TaskRunner> {
   return runner;
 }
 
-
-async function importAllowed(values: unknown): Promise<void> {
-  for (const m of missingCodecModules(values)) {
-    if (!data.codecModules.includes(m)) {
-      throw new SerializationError(
-        `The job needs a codec from module "${m}", which is not in this worker's codecModules allow-list (${data.codecModules.join(", ") || "empty"}). ` +
-          `Add it to startWorker({ codecModules }), or import it from a pipeline module.`,
-      );
-    }
-    await import(/* @vite-ignore */ m);
-  }
-}
 
 const watched = new WeakMap<JobShape, boolean>();
 
@@ -98,8 +87,7 @@ async function runJob(job: ThreadJob): Promise<ThreadReply> {
     phase(PHASE_DECODE);
     payload = validatePayload(fromBase64(job.payload, job.maxPayloadBytes));
     // every value decoded up front, in the decode phase: a hostile value is bounded by the decode timeout, not a node's
-    await importAllowed(payload.values);
-    values = decodeValue(payload.values) as unknown[];
+    values = (runner.codecs.needsImport(payload.values) ? await runner.codecs.decode(payload.values) : decodeValue(payload.values)) as unknown[];
   } catch (error) {
     const cause = error instanceof Error ? error : new Error(String(error));
     return { t: "refused", failure: wireFailure(new SerializationError(`Job ${job.jobId} cannot be decoded: ${cause.message}`, undefined, { cause })) };
@@ -133,9 +121,10 @@ async function runJob(job: ThreadJob): Promise<ThreadReply> {
     const taskId = `${job.jobId}#${i}`;
     try {
       const out = await runner.run({ runId: job.jobId, taskId, nodes: shape.nodes, inputs, outputs: shape.outputs, expanders: shape.expanders }, onEvent);
-      const encoded = shape.outputs.map((name) => encodeValue(out[name], { nodeName: name }).value);
-      perTask.push(i, outputs.length);
-      outputs.push(...encoded);
+      const at = outputs.length;
+      // through the runner's codecs: a value of a type whose codec is not loaded yet imports an allowed module
+      for (const name of shape.outputs) outputs.push((await runner.codecs.encode(out[name], { nodeName: name })).value);
+      perTask.push(i, at);
     } catch (error) {
       const f = wireFailure(error);
       failures.push([i, f]);
