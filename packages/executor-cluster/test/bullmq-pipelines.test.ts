@@ -1,7 +1,7 @@
 // One worker fleet serving three pipelines whose node names overlap (issue 10):
 // each job names its modules and config, the workers build one graph per setup.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Builder, GraphError } from "@hamilton-ts/kernel";
+import { Builder, DataValidationError, GraphError, NodeExecutionError } from "@hamilton-ts/kernel";
 import { BullMQExecutor } from "../src/bullmq/index.js";
 import { REDIS_BIN, spawnWorker, startRedis, type RedisServer, type WorkerProcess } from "./bullmq-redis.js";
 
@@ -9,6 +9,7 @@ const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url)
 const A = fixture("bullmq-pipeline-a.mjs");
 const B = fixture("bullmq-pipeline-b.mjs");
 const C = fixture("bullmq-pipeline-c.mjs");
+const CHECKS = fixture("bullmq-checks.mjs");
 
 describe.skipIf(!REDIS_BIN)("BullMQ: one worker fleet, many pipelines", () => {
   let redis: RedisServer;
@@ -17,7 +18,7 @@ describe.skipIf(!REDIS_BIN)("BullMQ: one worker fleet, many pipelines", () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const spec = { queueName, modules: [A.href, B.href, C.href], concurrency: 2 };
+    const spec = { queueName, modules: [A.href, B.href, C.href, CHECKS.href], concurrency: 2 };
     workers.push(...(await Promise.all([spawnWorker(redis.url, [spec]), spawnWorker(redis.url, [spec])])));
   }, 30_000);
 
@@ -65,6 +66,19 @@ describe.skipIf(!REDIS_BIN)("BullMQ: one worker fleet, many pipelines", () => {
   it("a driver whose module sits at another path is served by the worker's module of that name", async () => {
     const moved = await driver([fixture("bullmq-moved/bullmq-pipeline-a.mjs")]);
     expect(await moved.execute(["final"], { inputs: { n: 3 } })).toEqual({ final: "a:6" });
+  });
+
+  it("checkOutput runs in the workers: results reach the driver with no node hooks, and a failed 'fail' check fails the node", async () => {
+    for (const chunkSize of [1, 3]) {
+      const dr = await driver([CHECKS], {}, chunkSize);
+      expect(await dr.execute(["checked_all"], { inputs: { n: 3 } })).toEqual({ checked_all: [1, 2, 3] });
+      const results = dr.validationResults();
+      expect(results.map((r) => [r.nodeName, r.passed]).sort()).toEqual([["checked", false], ["checked", true], ["checked", true]]);
+      const err = await dr.execute(["strict_all"], { inputs: { n: 3 } }).catch((e: unknown) => e);
+      const cause = NodeExecutionError.isInstance(err) ? (err.cause as Error) : (err as Error);
+      expect(DataValidationError.isInstance(cause), String(err)).toBe(true);
+      expect((cause as DataValidationError).nodeName).toBe("strict");
+    }
   });
 
   it("a job naming a module outside the worker's list is refused with a clear error", async () => {
