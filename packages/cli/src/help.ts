@@ -68,14 +68,15 @@ PNG needs Graphviz's \`dot\` installed (HAMILTON_TS_DOT names another binary, fo
   hamilton-ts worker --redis redis://host:port --queue name --module ./pipeline.js [options]
 
 Serves tasks that a driver with --executor bullmq (BullMQExecutor) puts on the queue.
-Start one or more on each machine; all must use the same modules and config as the driver.
+Start one or more on each machine. The modules are the ones this worker may run: one
+worker serves every pipeline built from them, each job with its driver's config.
 
 Options:
       --redis url           Redis to connect to (required)
       --queue name          queue name (required)
-  -m, --module path         pipeline module (repeatable; positional modules work too)
-  -c, --config k=v          config (repeatable), the same as the driver's
-      --concurrency N       tasks this worker runs at once (default 1)
+  -m, --module path         pipeline module it may run (repeatable; positional modules work too)
+  -c, --config k=v          pin the config (repeatable): refuse jobs built with another one
+      --concurrency N       jobs this worker runs at once, each in a thread (default 1)
       --verbose             stack traces on errors
   -h, --help                show this help
 

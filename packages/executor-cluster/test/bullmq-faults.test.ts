@@ -4,12 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Queue, QueueEvents } from "bullmq";
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Builder, NodeExecutionError } from "@hamilton-ts/kernel";
-import { BullMQExecutor, parseRedisUrl, startWorker, type BullMQExecutorOptions } from "../src/bullmq/index.js";
-import { fromBase64, toBase64, type JobOutcome } from "../src/bullmq/payload.js";
-import { REDIS_BIN, freePort, spawnWorker, startRedis, type RedisServer, type WorkerProcess } from "./bullmq-redis.js";
+import { Builder, GraphError, NodeExecutionError } from "@hamilton-ts/kernel";
+import { BullMQExecutor, parseRedisUrl, type BullMQExecutorOptions } from "../src/bullmq/index.js";
+import { BULLMQ_MAJOR_FLAGS, REDIS_BIN, freePort, spawnWorker, startRedis, waitFor, type RedisServer, type WorkerProcess } from "./bullmq-redis.js";
 
 const FAULTS = new URL("./fixtures/bullmq-faults.mjs", import.meta.url);
 const fast = { lockDuration: 1000, stalledInterval: 500 };
@@ -24,14 +23,6 @@ function driver(url: string, queueName: string, opts: Partial<BullMQExecutorOpti
     .withRemoteExecutor(new BullMQExecutor({ connection: url, queueName, taskTimeoutMs: 20_000, connectionTimeoutMs: 2000, sweepIntervalMs: 500, ...opts }))
     .build();
 }
-
-const waitFor = async (cond: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe("parseRedisUrl", () => {
   it("reads auth, db and TLS", () => {
@@ -100,29 +91,24 @@ describe.skipIf(!REDIS_BIN)("BullMQExecutor faults", () => {
     expect(out).toEqual({ flakies: [1000, 1001, 1002] });
   });
 
-  it("a graph that differs from the worker's is refused", async () => {
-    const dr = await driver(redis.url, "variant-b", {}, { variant: "a" });
-    const error = await dr.execute(["squares"], { inputs: { n: 2, delay_ms: 1 } }).catch((e: unknown) => e);
-    expect(String((error as Error).message)).toMatch(/graph differs from this worker's/);
+  it("a node's retry policy: the kernel sends each attempt as a job of its own, hooks see the attempt", async () => {
+    const attempts: string[] = [];
+    const dr = await new Builder()
+      .withModules(FAULTS)
+      .enableDynamicExecution({ allowExperimentalMode: true })
+      .withRemoteExecutor(new BullMQExecutor({ connection: redis.url, queueName: "main" }))
+      .withAdapters({ preNodeExecute: (a: { nodeName: string; attempt?: number }) => void (a.nodeName === "flaky_retried" && attempts.push(String(a.attempt))) })
+      .build();
+    const out = await dr.execute(["retried"], { inputs: { n: 3, marker_dir: mkdtempSync(join(tmpdir(), "retried-")) } });
+    expect(out).toEqual({ retried: [2000, 2001, 2002] });
+    expect(attempts.sort()).toEqual(["1", "1", "1", "2", "2", "2"]);
   });
 
-  it("a job naming an unknown node, or not a hamilton-ts job, is refused with a clear result", async () => {
-    const handle = await startWorker({ connection: redis.url, queueName: "raw", modules: [FAULTS] });
-    const queue = new Queue("raw", { connection: parseRedisUrl(redis.url) });
-    const events = new QueueEvents("raw", { connection: parseRedisUrl(redis.url) });
-    try {
-      await events.waitUntilReady();
-      const request = { runId: "r", taskId: "t", nodes: ["rm_rf"], inputs: {}, outputs: ["rm_rf"], expanders: [], graphFingerprint: handle.graphFingerprint };
-      const job = await queue.add("hamilton-task", { v: 1, runId: "r", taskIds: ["t"], payload: toBase64({ requests: [request] }) });
-      const outcome = fromBase64(await job.waitUntilFinished(events, 5000)) as JobOutcome;
-      expect(outcome.results[0]).toMatchObject({ ok: false, taskId: "t" });
-      expect((outcome.results[0] as { error: { message: string } }).error.message).toMatch(/names node "rm_rf", which this worker's modules do not define/);
-      const junk = await queue.add("hamilton-task", { v: 1, runId: "r", taskIds: ["u"], payload: Buffer.from("not v8").toString("base64") } as never);
-      const junkOutcome = fromBase64(await junk.waitUntilFinished(events, 5000)) as JobOutcome;
-      expect(junkOutcome.results[0]).toMatchObject({ ok: false, taskId: "u" });
-    } finally {
-      await Promise.all([handle.close(), queue.close(), events.close()]);
-    }
+  it("a worker pinned to a config refuses a driver built with another", async () => {
+    const dr = await driver(redis.url, "variant-b", {}, { variant: "a" });
+    const error = await dr.execute(["squares"], { inputs: { n: 2, delay_ms: 1 } }).catch((e: unknown) => e);
+    expect(GraphError.isInstance(error)).toBe(true);
+    expect(String((error as Error).message)).toMatch(/serves only config \{"variant":"b"\}/);
   });
 
   it("abort: queued jobs of the run are removed and the run rejects with AbortError", async () => {
@@ -161,7 +147,7 @@ describe.skipIf(!REDIS_BIN)("BullMQExecutor faults", () => {
   it("the driver process exits on its own after execute (no close() needed)", async () => {
     const script = fileURLToPath(new URL("./fixtures/bullmq-exit-check.mjs", import.meta.url));
     const t0 = Date.now();
-    const { stdout } = await promisify(execFile)(process.execPath, [script, redis.url, "main", FAULTS.href], { timeout: 10_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [...BULLMQ_MAJOR_FLAGS, script, redis.url, "main", FAULTS.href], { timeout: 10_000 });
     expect(JSON.parse(stdout)).toEqual({ squares: [0, 1, 4] });
     expect(Date.now() - t0).toBeLessThan(10_000);
   });

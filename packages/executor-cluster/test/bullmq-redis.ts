@@ -65,6 +65,12 @@ export async function startRedis(port?: number): Promise<RedisServer> {
 
 const WORKER_SCRIPT = fileURLToPath(new URL("./fixtures/bullmq-worker.mjs", import.meta.url));
 
+/** Node flags for a test process that uses BullMQ: picks the major under test (HAMILTON_BULLMQ). */
+export const BULLMQ_MAJOR_FLAGS = ["--import", new URL("./fixtures/bullmq-major.mjs", import.meta.url).href];
+
+/** The BullMQ major the suite runs against. */
+export const BULLMQ_MAJOR = process.env.HAMILTON_BULLMQ === "6" ? 6 : 5;
+
 export interface WorkerSpec {
   readonly queueName: string;
   readonly modules: readonly string[];
@@ -84,7 +90,7 @@ export async function spawnWorker(url: string, specs: readonly WorkerSpec[], env
   const dir = mkdtempSync(join(tmpdir(), "hamilton-bullmq-"));
   const file = join(dir, "specs.json");
   writeFileSync(file, JSON.stringify({ url, specs }));
-  const child = spawn(process.execPath, [WORKER_SCRIPT, file], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...BULLMQ_MAJOR_FLAGS, WORKER_SCRIPT, file], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
@@ -103,4 +109,13 @@ export async function spawnWorker(url: string, specs: readonly WorkerSpec[], env
         child.kill(signal);
       }),
   };
+}
+
+/** Poll until `cond()` holds (a hang guard of `ms`). */
+export async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

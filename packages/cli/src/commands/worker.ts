@@ -17,7 +17,7 @@ type StartWorker = (options: {
   connection: RedisConnection;
   queueName: string;
   modules: string[];
-  config: Record<string, unknown>;
+  config?: Record<string, unknown>;
   concurrency: number;
   workerOptions?: Record<string, unknown>;
 }) => Promise<{ close(): Promise<void> | void }> | { close(): Promise<void> | void };
@@ -32,7 +32,11 @@ export function workerModules(argv: readonly string[]): string[] {
   }
 }
 
-/** `hamilton-ts worker`: serve BullMQ tasks until SIGINT/SIGTERM. */
+/**
+ * `hamilton-ts worker`: serve BullMQ tasks until SIGINT/SIGTERM. The modules are
+ * an allow-list: one worker serves every pipeline built from them, each job
+ * with its driver's config, unless `--config` pins one.
+ */
 export async function workerCommand(
   argv: readonly string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
@@ -46,15 +50,16 @@ export async function workerCommand(
   if (!values.queue) throw new UsageError("worker needs --queue name (the driver's queueName)");
   const connection = await parseRedisUrl(values.redis, "hamilton-ts worker");
   const modules = resolveModules([...(values.module ?? []), ...positionals]);
-  const config = parsePairs("--config", values.config);
+  const config = values.config?.length ? parsePairs("--config", values.config) : undefined;
   const concurrency = parsePositiveInt("--concurrency", values.concurrency) ?? 1;
   const spec = "@hamilton-ts/executor-cluster/bullmq";
   const mod = await importPlugin(spec, "hamilton-ts worker");
   const startWorker = pluginExport<StartWorker>(mod, "startWorker", spec, "hamilton-ts worker");
-  const handle = await startWorker({ connection, queueName: values.queue, modules, config, concurrency });
+  const handle = await startWorker({ connection, queueName: values.queue, modules, ...(config ? { config } : {}), concurrency });
   io.stderr.write(
     `hamilton-ts worker: serving queue "${values.queue}" on ${connection.host}:${connection.port} ` +
-      `(concurrency ${concurrency}, ${modules.length} module${modules.length === 1 ? "" : "s"}); Ctrl-C to stop\n`,
+      `(concurrency ${concurrency}, pipelines of ${modules.length} module${modules.length === 1 ? "" : "s"}` +
+      `${config ? ", config pinned" : ""}); Ctrl-C to stop\n`,
   );
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

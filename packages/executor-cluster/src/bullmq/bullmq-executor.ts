@@ -1,42 +1,15 @@
-import { Job, type BackoffOptions, type JobsOptions } from "bullmq";
+import { Job, type JobsOptions } from "bullmq";
 import { abortErrorFrom, type ExecutorContext, type Task, type TaskExecutor } from "@hamilton-ts/kernel/contracts";
-import { decodeTaskResult, encodeTaskRequest, errorFromWire, reportWireNodeEvent, type WireTaskRequest } from "@hamilton-ts/kernel/remote";
-import { describeConnection, toConnectionOptions, type RedisConnection } from "./connection.js";
-import { DEFAULT_CODEC_MODULES, fromBase64, importAllowedCodecs, jobIdFor, JOB_NAME, toBase64, type JobData, type JobOutcome } from "./payload.js";
+import { CodecModules } from "@hamilton-ts/kernel/remote";
+import type { BullMQExecutorOptions } from "./bullmq-options.js";
+import { describeConnection } from "./connection.js";
+import { DEFAULT_CODEC_MODULES, JOB_NAME, jobIdFor, type JobData } from "./job-format.js";
+import { SETUP_TTL_SECONDS, setupKey, setupOf, type EncodedSetup } from "./run-setup.js";
 import { closeSession, openSession, sessionUp, type Session } from "./session.js";
+import { decodeOutcome, decodeOutputs, encodeJob, executorFailure } from "./task-jobs.js";
+import { WorkerPresence } from "./worker-presence.js";
 
-/** Options of `BullMQExecutor`. */
-export interface BullMQExecutorOptions {
-  /** Redis: a `redis://`/`rediss://` URL, ioredis options (auth, TLS, db) or an ioredis instance. */
-  readonly connection: RedisConnection;
-  /** The queue workers listen on (`startWorker({ queueName })`). */
-  readonly queueName: string;
-  /** BullMQ key prefix (default `bull`); must match the workers'. */
-  readonly prefix?: string;
-  /**
-   * BullMQ attempts per job (default 1). With more than 1, a node that throws is
-   * retried (with `backoff`) until the last attempt, whose error is reported.
-   * A job whose worker died is handed to another worker by stalled-job recovery
-   * whatever this says (see the worker's `maxStalledCount`).
-   */
-  readonly attempts?: number;
-  /** BullMQ backoff between attempts: ms, or `{ type: "exponential", delay }`. */
-  readonly backoff?: number | BackoffOptions;
-  /** Longest a task may take from submission to result, queueing included (default 30 min; `Infinity` for none). */
-  readonly taskTimeoutMs?: number;
-  /** How long Redis may be unreachable before in-flight tasks reject (default 10 s, at most `taskTimeoutMs`). */
-  readonly connectionTimeoutMs?: number;
-  /** Branch tasks of a parallel block sent together in one job (default 1). Larger chunks cut per-job overhead for small tasks. */
-  readonly chunkSize?: number;
-  /** Tasks in flight at once, queued or running (default 1000); the kernel waits beyond that. */
-  readonly maxInFlight?: number;
-  /** Codec modules a result may ask the driver to import (default: hamilton-ts's Arrow and DataFrame codecs). */
-  readonly codecModules?: readonly string[];
-  /** How often unanswered jobs are looked up directly in Redis, in case an event was missed (default 3 s). */
-  readonly sweepIntervalMs?: number;
-  /** Extra BullMQ job options. Finished jobs are kept 10 min (completed) and 1 h (failed) by default. */
-  readonly jobOptions?: Pick<JobsOptions, "priority" | "removeOnComplete" | "removeOnFail" | "lifo">;
-}
+export type { BullMQExecutorOptions } from "./bullmq-options.js";
 
 interface Slot {
   readonly task: Task;
@@ -47,10 +20,9 @@ interface Slot {
 
 interface PendingJob {
   readonly id: string;
-  readonly runId: string;
   readonly slots: Slot[];
   readonly data: JobData;
-  readonly submittedAt: number;
+  readonly setup: EncodedSetup;
   lastChecked: number;
   added: boolean;
   cancelled: boolean;
@@ -65,10 +37,11 @@ const ADD_BATCH = 500;
  * Redis (specification v1). Each task (or chunk of branch tasks) becomes a job
  * whose id is derived from the run id and task id; its outputs come back as the
  * job's return value. Start workers with `startWorker` (or `hamilton-ts worker`)
- * on the same modules and config.
+ * with the pipeline's modules among theirs. Works with BullMQ 5 and 6.
  *
- * Connections open at the start of each run and close when it ends, so a
- * program exits without calling `Driver.close()` (calling it is harmless).
+ * Connections open when a run starts and close when the last run ends with
+ * nothing in flight, so a program exits without calling `Driver.close()`
+ * (calling it is harmless). Any number of runs may share one executor.
  *
  * @example
  * const dr = await new Builder().withModules(new URL("./pipeline.js", import.meta.url))
@@ -79,19 +52,19 @@ const ADD_BATCH = 500;
 export class BullMQExecutor implements TaskExecutor {
   readonly specificationVersion = "v1" as const;
   readonly requiresModuleLocations = true;
+  /** Payload bytes (base64 job data) sent per task so far: `{ tasks, bytes }`. */
+  readonly payloadStats = { tasks: 0, bytes: 0 };
   private readonly opts: BullMQExecutorOptions;
-  private readonly taskTimeoutMs: number;
+  private readonly prefix: string;
   private readonly connectionTimeoutMs: number;
   private readonly sweepIntervalMs: number;
   private readonly chunkSize: number;
   private readonly maxInFlight: number;
-  private readonly codecModules: readonly string[];
+  /** The driver's codec allow-list: what a worker's result may make it import. */
+  private readonly codecs: CodecModules;
   private readonly where: string;
   private session: Session | undefined;
   private opening: Promise<Session> | undefined;
-  private refs = 0;
-  private readonly fingerprints = new Map<string, string>();
-  private readonly wantsEvents = new Map<string, boolean>();
   private readonly pending = new Map<string, PendingJob>();
   private outbox: Slot[] = [];
   private flushScheduled = false;
@@ -102,48 +75,31 @@ export class BullMQExecutor implements TaskExecutor {
   private downSince: number | undefined;
   private lastSweep = 0;
   private sweeping = false;
+  private readonly presence: WorkerPresence;
 
   constructor(options: BullMQExecutorOptions) {
     if (!options?.queueName) throw new Error("BullMQExecutor needs a queueName (the queue your workers listen on).");
     if (options.connection === undefined) throw new Error("BullMQExecutor needs a connection: a redis:// URL or ioredis options.");
     this.opts = options;
-    this.taskTimeoutMs = options.taskTimeoutMs ?? 30 * 60_000;
-    this.connectionTimeoutMs = Math.min(options.connectionTimeoutMs ?? 10_000, this.taskTimeoutMs);
+    this.prefix = options.prefix ?? "bull";
+    this.connectionTimeoutMs = options.connectionTimeoutMs ?? 10_000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 3000;
     this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? 1));
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1000);
-    this.codecModules = options.codecModules ?? DEFAULT_CODEC_MODULES;
+    // in jobs' worth, so chunking does not shrink the pipeline of jobs in flight
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1000 * this.chunkSize);
+    this.codecs = new CodecModules({ allow: options.codecModules ?? DEFAULT_CODEC_MODULES });
     this.where = describeConnection(options.connection);
+    this.presence = new WorkerPresence({ queueName: options.queueName, prefix: this.prefix, where: this.where, timeoutMs: options.noWorkerTimeoutMs ?? 15_000 });
   }
 
   async init(context: ExecutorContext): Promise<void> {
-    this.refs++;
-    this.fingerprints.set(context.runId, context.graphFingerprint);
-    this.wantsEvents.set(context.runId, context.wantsNodeEvents ?? true);
-    if (this.session) return;
-    this.opening ??= openSession({
-      connection: toConnectionOptions(this.opts.connection),
-      queueName: this.opts.queueName,
-      prefix: this.opts.prefix,
-      timeoutMs: this.connectionTimeoutMs,
-      where: this.where,
-    })
-      .then((session) => {
-        this.session = session;
-        this.attach(session);
-        this.downSince = undefined;
-        this.ticker = setInterval(() => this.tick(), Math.max(50, Math.min(500, this.connectionTimeoutMs / 4)));
-        this.ticker.unref();
-        return session;
-      })
-      .finally(() => (this.opening = undefined));
-    try {
-      await this.opening;
-    } catch (error) {
-      this.refs--;
-      this.fingerprints.delete(context.runId);
-      throw error;
-    }
+    const setup = setupOf(context); // a config that cannot travel fails here, before anything is sent
+    const session = this.session ?? (await this.open());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unreachable = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`BullMQExecutor: cannot reach Redis at ${this.where} within ${this.connectionTimeoutMs} ms (queue "${this.opts.queueName}").`)), this.connectionTimeoutMs);
+    });
+    await Promise.race([this.writeSetup(session, setup), unreachable]).finally(() => clearTimeout(timer));
   }
 
   canSubmitTask(): boolean {
@@ -151,12 +107,11 @@ export class BullMQExecutor implements TaskExecutor {
   }
 
   submitTask(task: Task): Promise<Record<string, unknown>> {
-    if (!this.session) return Promise.reject(new Error("BullMQExecutor.submitTask was called before init() (or after finalize())."));
     if (task.signal.aborted) return Promise.reject(abortErrorFrom(task.signal));
     if (!this.watched.has(task.signal)) {
       this.watched.add(task.signal);
       const signal = task.signal;
-      signal.addEventListener("abort", () => this.abortRun(task.runId, signal), { once: true });
+      signal.addEventListener("abort", () => this.abortRun(signal), { once: true });
     }
     return new Promise((resolve, reject) => {
       this.inFlight++;
@@ -165,74 +120,115 @@ export class BullMQExecutor implements TaskExecutor {
         this.flushScheduled = true;
         setImmediate(() => {
           this.flushScheduled = false;
-          this.flush();
+          this.flush().catch((error: unknown) => this.failAll((t) => executorFailure(t, "transport", String(error))));
         });
       }
     });
   }
 
+  /**
+   * A run ended. Without a count of runs (Driver.close() finalizes too), the
+   * connections close when nothing is in flight; a run still going reopens
+   * them with its next task.
+   */
   async finalize(): Promise<void> {
-    if (this.refs > 0) this.refs--;
     await this.settleRemovals();
-    if (this.refs === 0) await this.shutdown(new Error("BullMQExecutor was finalized while this task was in flight."));
+    if (this.pending.size === 0 && this.outbox.length === 0 && this.inFlight === 0) await this.shutdown(new Error("unused"));
   }
 
-  /** Close the Redis connections for good (nothing stays open between runs, so this is only needed mid-run). */
+  /**
+   * Close the Redis connections now (nothing stays open between runs, so this
+   * is only needed mid-run): in-flight tasks fail with an ExecutorError
+   * (reason `closed`). The executor can be used again; a new run reconnects.
+   */
   async close(): Promise<void> {
-    this.refs = 0;
     await this.settleRemovals();
-    await this.shutdown(new Error("BullMQExecutor was closed while this task was in flight."));
+    await this.shutdown(new Error("BullMQExecutor was closed while this task was in flight."), "closed");
+  }
+
+  // --- session -------------------------------------------------------------------
+
+  private open(): Promise<Session> {
+    this.opening ??= openSession({
+      connection: this.opts.connection,
+      queueName: this.opts.queueName,
+      prefix: this.prefix,
+      timeoutMs: this.connectionTimeoutMs,
+      where: this.where,
+    })
+      .then((session) => {
+        this.session = session;
+        this.attach(session);
+        this.downSince = undefined;
+        this.presence.reset();
+        this.ticker = setInterval(() => this.tick(), Math.max(50, Math.min(500, this.connectionTimeoutMs / 4)));
+        this.ticker.unref();
+        return session;
+      })
+      .finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  private async writeSetup(session: Session, setup: EncodedSetup, force = false): Promise<void> {
+    if (!force && session.setups.has(setup.id)) return;
+    await session.client.set(setupKey(this.prefix, this.opts.queueName, setup.id), setup.blob, "EX", SETUP_TTL_SECONDS);
+    session.setups.add(setup.id);
   }
 
   // --- sending -------------------------------------------------------------------
 
-  private flush(): void {
-    const session = this.session;
+  private async flush(): Promise<void> {
+    let session = this.session;
+    if (!session) {
+      try {
+        session = await this.open();
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        this.failAll((t) => executorFailure(t, "transport", why));
+        return;
+      }
+    }
     const slots = this.outbox;
     this.outbox = [];
-    if (!session) {
-      for (const s of slots) this.settle(s, undefined, new Error("BullMQExecutor was finalized before this task was sent."));
-      return;
-    }
     const groups: Slot[][] = [];
-    const open = new Map<string, Slot[]>();
+    const open = new Map<ExecutorContext, Slot[]>();
     for (const slot of slots) {
       if (slot.settled) continue;
-      if (this.chunkSize > 1 && slot.task.isBlock) {
-        let g = open.get(slot.task.runId);
-        if (!g) open.set(slot.task.runId, (g = []));
+      // a retried attempt travels alone: a chunk's job id names its first task, so its tasks are all first attempts
+      if (this.chunkSize > 1 && slot.task.isBlock && slot.task.attempt === 1) {
+        let g = open.get(slot.task.context);
+        if (!g) open.set(slot.task.context, (g = []));
         g.push(slot);
-        if (g.length >= this.chunkSize) (groups.push(g), open.delete(slot.task.runId));
+        if (g.length >= this.chunkSize) (groups.push(g), open.delete(slot.task.context));
       } else groups.push([slot]);
     }
     for (const g of open.values()) groups.push(g);
 
     const jobs: PendingJob[] = [];
     for (const group of groups) {
-      const requests: WireTaskRequest[] = [];
-      const kept: Slot[] = [];
-      for (const slot of group) {
-        try {
-          requests.push(encodeTaskRequest(slot.task, this.fingerprints.get(slot.task.runId) ?? ""));
-          kept.push(slot);
-        } catch (error) {
-          this.settle(slot, undefined, error);
-        }
+      const first = group[0]!.task;
+      let setup: EncodedSetup;
+      try {
+        setup = setupOf(first.context);
+      } catch (error) {
+        for (const s of group) this.settle(s, undefined, error);
+        continue;
       }
-      if (kept.length === 0) continue;
-      const runId = kept[0]!.task.runId;
-      const taskIds = kept.map((s) => s.task.taskId);
-      const id = jobIdFor(runId, taskIds);
+      const events = first.context.wantsNodeEvents ?? true;
+      const job = encodeJob(group, setup.id, events, this.opts.taskTimeoutMs, (s, error) => this.settle(s, undefined, error));
+      if (!job) continue;
+      const kept = job.items;
+      this.payloadStats.tasks += kept.length;
+      this.payloadStats.bytes += job.bytes;
+      const id = jobIdFor(first.runId, kept[0]!.task.taskId, kept.length, first.attempt);
       const existing = this.pending.get(id);
       if (existing) {
         existing.slots.push(...kept); // the same task submitted again: wait for the one job
         continue;
       }
-      const data: JobData = { v: 1, runId, taskIds, events: this.wantsEvents.get(runId) ?? true, payload: toBase64({ requests }) };
-      const now = Date.now();
-      const job: PendingJob = { id, runId, slots: kept, data, submittedAt: now, lastChecked: now, added: false, cancelled: false, readds: 0 };
-      this.pending.set(id, job);
-      jobs.push(job);
+      const pending: PendingJob = { id, slots: kept, data: job.data, setup, lastChecked: Date.now(), added: false, cancelled: false, readds: 0 };
+      this.pending.set(id, pending);
+      jobs.push(pending);
     }
     for (let i = 0; i < jobs.length; i += ADD_BATCH) this.add(session, jobs.slice(i, i + ADD_BATCH));
   }
@@ -250,7 +246,11 @@ export class BullMQExecutor implements TaskExecutor {
   }
 
   private add(session: Session, jobs: PendingJob[]): void {
-    session.queue.addBulk(jobs.map((j) => ({ name: JOB_NAME, data: j.data, opts: this.jobOptions(j.id) }))).then(
+    // setups first (once per session), so no job names a setup Redis lacks
+    const setups = new Map(jobs.map((j) => [j.setup.id, j.setup]));
+    Promise.all([...setups.values()].map((s) => this.writeSetup(session, s)))
+      .then(() => session.queue.addBulk(jobs.map((j) => ({ name: JOB_NAME, data: j.data, opts: this.jobOptions(j.id) }))))
+      .then(
       () => {
         for (const j of jobs) {
           j.added = true;
@@ -259,7 +259,7 @@ export class BullMQExecutor implements TaskExecutor {
       },
       (error: unknown) => {
         const msg = error instanceof Error ? error.message : String(error);
-        for (const j of jobs) this.failJob(j, new Error(`BullMQExecutor could not add job ${j.id} to queue "${this.opts.queueName}" at ${this.where}: ${msg}`));
+        for (const j of jobs) this.failJob(j, (t) => executorFailure(t, "transport", `BullMQExecutor could not add job ${j.id} to queue "${this.opts.queueName}" at ${this.where}: ${msg}`));
       },
     );
   }
@@ -279,38 +279,39 @@ export class BullMQExecutor implements TaskExecutor {
     const job = this.pending.get(jobId);
     if (!job) return; // another driver's job, or one already answered: never counted twice
     this.pending.delete(jobId);
-    let outcome: JobOutcome;
+    let outcomes;
     try {
-      outcome = fromBase64(String(returnvalue)) as JobOutcome;
-      if (!Array.isArray(outcome?.results)) throw new Error("no results");
+      outcomes = decodeOutcome(returnvalue, job.slots.map((s) => s.task));
     } catch (error) {
-      this.failJob(job, new Error(`Job ${jobId} on queue "${this.opts.queueName}" returned something that is not a hamilton-ts result (${error instanceof Error ? error.message : String(error)}). Is another program using this queue?`));
+      const why = error instanceof Error ? error.message : String(error);
+      this.failJob(job, (t) => executorFailure(t, "transport", `Job ${jobId} on queue "${this.opts.queueName}" returned something that is not a hamilton-ts result (${why}). Is another program using this queue?`));
       return;
     }
     job.slots.forEach((slot, i) => {
-      const result = outcome.results[i];
-      if (!result || result.taskId !== slot.task.taskId) {
-        this.settle(slot, undefined, new Error(`Job ${jobId} returned no result for task ${slot.task.taskId}.`));
-        return;
+      const o = outcomes[i]!;
+      if (!o.ok) return this.settle(slot, undefined, o.error);
+      let outputs;
+      try {
+        outputs = decodeOutputs(o.wire, this.codecs);
+      } catch (error) {
+        return this.settle(slot, undefined, error);
       }
-      if (!slot.task.signal.aborted) for (const e of outcome.events?.[i] ?? []) reportWireNodeEvent(slot.task, e);
-      if (!result.ok) {
-        this.settle(slot, undefined, errorFromWire(result));
-        return;
-      }
-      importAllowedCodecs(result.outputs, this.codecModules)
-        .then(() => decodeTaskResult(result))
-        .then(
-          (outputs) => this.settle(slot, outputs),
-          (error: unknown) => this.settle(slot, undefined, error),
-        );
+      if (!(outputs instanceof Promise)) return this.settle(slot, outputs);
+      outputs.then(
+        (out) => this.settle(slot, out),
+        (error: unknown) => this.settle(slot, undefined, error),
+      );
     });
   }
 
   private onFailed(jobId: string, reason: string | undefined): void {
     const job = this.pending.get(jobId);
     if (!job) return;
-    this.failJob(job, new Error(`BullMQ job ${jobId} failed: ${reason ?? "no reason given"} (queue "${this.opts.queueName}").`));
+    const stalled = /stalled/i.test(reason ?? "");
+    const why = stalled
+      ? `the BullMQ worker running it stopped (killed, crashed or hung) more often than the workers' maxStalledCount allows: ${reason}`
+      : `BullMQ job ${jobId} failed: ${reason ?? "no reason given"}`;
+    this.failJob(job, (t) => executorFailure(t, stalled ? "worker-died" : "transport", `${why} (queue "${this.opts.queueName}").`));
   }
 
   /** Look a job up directly: answers missed events, and re-adds jobs Redis lost (a restart without persistence). */
@@ -321,10 +322,11 @@ export class BullMQExecutor implements TaskExecutor {
     if (this.pending.get(job.id) !== job) return;
     if (state === "unknown") {
       if (job.readds >= MAX_READDS) {
-        this.failJob(job, new Error(`BullMQ job ${job.id} vanished from Redis at ${this.where} ${MAX_READDS + 1} times (was Redis restarted or flushed?).`));
+        this.failJob(job, (t) => executorFailure(t, "transport", `BullMQ job ${job.id} vanished from Redis at ${this.where} ${MAX_READDS + 1} times (was Redis restarted or flushed?).`));
         return;
       }
       job.readds++;
+      await this.writeSetup(session, job.setup, true); // Redis may have lost it too
       await session.queue.add(JOB_NAME, job.data, this.jobOptions(job.id));
       return;
     }
@@ -344,17 +346,20 @@ export class BullMQExecutor implements TaskExecutor {
     if (!sessionUp(session)) {
       this.downSince ??= now;
       if (now - this.downSince >= this.connectionTimeoutMs) {
-        this.failAll(() => new Error(`BullMQExecutor lost Redis at ${this.where} for more than ${this.connectionTimeoutMs} ms (queue "${this.opts.queueName}"); the task's result cannot arrive.`));
+        this.failAll((t) => executorFailure(t, "transport", `BullMQExecutor lost Redis at ${this.where} for more than ${this.connectionTimeoutMs} ms (queue "${this.opts.queueName}"); the task's result cannot arrive.`));
       }
       return;
     }
     const reconnected = this.downSince !== undefined;
     this.downSince = undefined;
-    for (const job of this.pending.values()) {
-      if (now - job.submittedAt > this.taskTimeoutMs) {
-        this.failJob(job, new Error(`No result for job ${job.id} from queue "${this.opts.queueName}" within taskTimeoutMs (${this.taskTimeoutMs} ms). Are workers running on this queue, with the same prefix?`));
-        if (job.added) this.track(session.queue.remove(job.id));
-      }
+    if (this.pending.size > 0) {
+      this.presence.check(session, now, (message) => {
+        if (this.session !== session) return;
+        for (const job of [...this.pending.values()]) {
+          this.failJob(job, (t) => executorFailure(t, "unavailable", message));
+          if (job.added) this.track(session.queue.remove(job.id));
+        }
+      });
     }
     if (!this.sweeping && (reconnected || now - this.lastSweep >= this.sweepIntervalMs)) {
       this.lastSweep = now;
@@ -375,33 +380,34 @@ export class BullMQExecutor implements TaskExecutor {
     else slot.reject(error);
   }
 
-  private failJob(job: PendingJob, error: Error): void {
+  private failJob(job: PendingJob, error: (task: Task) => Error): void {
     if (this.pending.get(job.id) === job) this.pending.delete(job.id);
-    for (const s of job.slots) this.settle(s, undefined, error);
+    for (const s of job.slots) this.settle(s, undefined, error(s.task));
   }
 
-  private failAll(error: () => Error): void {
-    for (const job of [...this.pending.values()]) this.failJob(job, error());
+  private failAll(error: (task: Task) => Error): void {
+    for (const job of [...this.pending.values()]) this.failJob(job, error);
     const out = this.outbox;
     this.outbox = [];
-    for (const s of out) this.settle(s, undefined, error());
+    for (const s of out) this.settle(s, undefined, error(s.task));
   }
 
-  private abortRun(runId: string, signal: AbortSignal): void {
+  /** A run was aborted (or failed): its waiting jobs are removed; a job a worker already holds runs to its end, its result ignored. */
+  private abortRun(signal: AbortSignal): void {
     const error = abortErrorFrom(signal);
     const out = this.outbox;
-    this.outbox = out.filter((s) => s.task.runId !== runId);
-    for (const s of out) if (s.task.runId === runId) this.settle(s, undefined, error);
+    this.outbox = out.filter((s) => s.task.signal !== signal);
+    for (const s of out) if (s.task.signal === signal) this.settle(s, undefined, error);
     const ids: string[] = [];
     for (const job of [...this.pending.values()]) {
-      if (job.runId !== runId) continue;
+      if (job.slots.every((s) => s.task.signal !== signal)) continue;
+      for (const s of job.slots) if (s.task.signal === signal) this.settle(s, undefined, error);
+      if (job.slots.some((s) => !s.settled)) continue; // the same task of another run is waiting for it
       this.pending.delete(job.id);
       job.cancelled = true;
       if (job.added) ids.push(job.id);
-      for (const s of job.slots) this.settle(s, undefined, error);
     }
     const session = this.session;
-    // Waiting jobs are removed; a job a worker already holds (locked) runs to the end and its result is ignored.
     if (session && ids.length > 0) this.track(Promise.allSettled(ids.map((id) => session.queue.remove(id))));
   }
 
@@ -411,18 +417,17 @@ export class BullMQExecutor implements TaskExecutor {
   }
 
   private async settleRemovals(): Promise<void> {
-    if (this.removals.size === 0) return;
+    if (this.removals.size === 0 || !this.session || !sessionUp(this.session)) return;
     await Promise.race([Promise.allSettled([...this.removals]), new Promise((r) => setTimeout(r, this.connectionTimeoutMs).unref())]);
   }
 
-  private async shutdown(error: Error): Promise<void> {
+  private async shutdown(error: Error, reason: "closed" | "transport" = "closed"): Promise<void> {
     const session = this.session;
     this.session = undefined;
-    this.fingerprints.clear();
-    this.wantsEvents.clear();
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
-    this.failAll(() => error);
+    this.presence.reset();
+    this.failAll((t) => executorFailure(t, reason, error.message));
     if (session) await closeSession(session);
   }
 }

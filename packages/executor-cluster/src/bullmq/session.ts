@@ -1,16 +1,23 @@
-import { Queue, QueueEvents, type ConnectionOptions, type RedisClient } from "bullmq";
+import { Queue, QueueEvents } from "bullmq";
+import type { Cluster, Redis } from "ioredis";
+import { closeClient, createClient, type RedisConnection } from "./connection.js";
 
 /** The Redis side of one executor while runs are active: a Queue to add jobs, QueueEvents to hear results. */
 export interface Session {
   readonly queue: Queue;
   readonly events: QueueEvents;
-  readonly clients: readonly RedisClient[];
+  /** Our own client: the Queue's connection, and raw commands (setups, the event stream's position). */
+  readonly client: Redis | Cluster;
+  /** The QueueEvents client (BullMQ's duplicate of ours). */
+  readonly eventsClient: StatusClient;
+  /** Setup ids written in this session. */
+  readonly setups: Set<string>;
 }
 
 export interface SessionOptions {
-  readonly connection: ConnectionOptions;
+  readonly connection: RedisConnection;
   readonly queueName: string;
-  readonly prefix?: string;
+  readonly prefix: string;
   readonly timeoutMs: number;
   readonly where: string;
 }
@@ -27,42 +34,84 @@ function withTimeout<T>(p: Promise<T>, ms: number, error: () => Error): Promise<
 
 const ignore = (): void => undefined;
 
+/** Resolve once an ioredis client is ready (ioredis connects by itself). */
+function ready(client: Redis | Cluster): Promise<void> {
+  if (client.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => {
+    const onReady = () => (client.off("ready", onReady), resolve());
+    client.on("ready", onReady);
+  });
+}
+
 /**
  * Connect a Queue and a QueueEvents. QueueEvents starts reading the event stream
- * from its current last entry, so no result of a job added afterwards is missed.
+ * from its last entry before any job is added, so no result is missed. The
+ * position is read with our own ioredis client, the same under BullMQ 5 and 6
+ * (BullMQ 6 wraps its clients and no longer hands out ioredis).
  */
 export async function openSession(o: SessionOptions): Promise<Session> {
-  const base = { connection: o.connection, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}) };
   const unreachable = () =>
     new Error(`BullMQExecutor: cannot reach Redis at ${o.where} within ${o.timeoutMs} ms (queue "${o.queueName}"). Is Redis running, and are host, port, password and TLS right?`);
-  const queue = new Queue(o.queueName, base);
-  queue.on("error", ignore);
+  const client = createClient(o.connection);
+  client.on("error", ignore);
+  let queue: Queue | undefined;
   let events: QueueEvents | undefined;
   try {
-    const client = await withTimeout(queue.waitUntilReady(), o.timeoutMs, unreachable);
-    const raw = client as unknown as { xrevrange(key: string, end: string, start: string, count: "COUNT", n: number): Promise<Array<[string, string[]]>> };
-    const last = await withTimeout(raw.xrevrange(queue.keys.events!, "+", "-", "COUNT", 1), o.timeoutMs, unreachable);
-    events = new QueueEvents(o.queueName, { ...base, lastEventId: last[0]?.[0] ?? "0-0", autorun: true });
+    await withTimeout(ready(client), o.timeoutMs, unreachable);
+    // ioredis instances typed by our ioredis; BullMQ 5 and 6 both accept them
+    queue = new Queue(o.queueName, { connection: client as never, prefix: o.prefix });
+    queue.on("error", ignore);
+    const key = `${o.prefix}:${o.queueName}:events`;
+    const last = await withTimeout(client.xrevrange(key, "+", "-", "COUNT", 1), o.timeoutMs, unreachable);
+    events = new QueueEvents(o.queueName, { connection: client as never, prefix: o.prefix, lastEventId: last[0]?.[0] ?? "0-0", autorun: true });
     events.on("error", ignore);
-    const eventsClient = await withTimeout(events.waitUntilReady(), o.timeoutMs, unreachable);
-    return { queue, events, clients: [client, eventsClient] };
+    await withTimeout(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), o.timeoutMs, unreachable);
+    const eventsClient = (await rawClientOf(events)) ?? { status: client.status, disconnect: ignore };
+    return { queue, events, client, eventsClient, setups: new Set() };
   } catch (error) {
-    await closeSession({ queue, events: events!, clients: [] });
+    await closeParts(queue, events, client);
     throw error;
   }
 }
 
+interface StatusClient {
+  readonly status: string;
+  disconnect(): void;
+}
+
+/** The Redis client under a BullMQ object: `client` in BullMQ 5, the backend's in BullMQ 6. */
+export function rawClientOf(x: unknown): Promise<StatusClient | undefined> {
+  const o = x as { client?: Promise<StatusClient>; getBackend?: () => { client?: Promise<StatusClient> } };
+  return Promise.resolve(o.client ?? o.getBackend?.()?.client).catch(() => undefined);
+}
+
 /** Whether every connection of the session is up. */
 export function sessionUp(s: Session): boolean {
-  return s.clients.every((c) => c.status === "ready");
+  return s.client.status === "ready" && s.eventsClient.status === "ready";
+}
+
+/** How many BullMQ workers listen on the queue, or undefined when Redis won't say (CLIENT LIST not allowed). */
+export async function workerCount(s: Session): Promise<number | undefined> {
+  try {
+    return (await s.queue.getWorkers()).length;
+  } catch {
+    return undefined;
+  }
+}
+
+async function closeParts(queue: Queue | undefined, events: QueueEvents | undefined, client: Redis | Cluster): Promise<void> {
+  const sleep = (ms: number) => new Promise<boolean>((r) => setTimeout(() => r(true), ms).unref());
+  const closing = Promise.allSettled([events?.close(), queue?.close()]);
+  // Redis is gone: drop the sockets at once instead of waiting for it (closing goes on in the background)
+  const timedOut = client.status !== "ready" || (await Promise.race([closing.then(() => false), sleep(1000)]));
+  if (timedOut) {
+    client.disconnect();
+    await Promise.race([Promise.allSettled([events?.disconnect(), queue?.disconnect()]), sleep(300)]);
+  }
+  await closeClient(client);
 }
 
 /** Close both connections; if Redis is gone and a polite close stalls, drop the sockets. */
-export async function closeSession(s: Session): Promise<void> {
-  const polite = Promise.allSettled([s.events?.close(), s.queue.close()]);
-  const timedOut = await Promise.race([polite.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 1000).unref())]);
-  if (timedOut) {
-    for (const c of s.clients) (c as unknown as { disconnect?: () => void }).disconnect?.();
-    await Promise.race([polite, new Promise((r) => setTimeout(r, 1000).unref())]);
-  }
+export function closeSession(s: Session): Promise<void> {
+  return closeParts(s.queue, s.events, s.client);
 }

@@ -1,27 +1,53 @@
 import { Worker, type Job, type WorkerOptions } from "bullmq";
-import { cachedTaskRunner, failureFor, runWireTask, type ModuleLocation, type TaskRunner, type WireNodeEvent, type WireTaskResult } from "@hamilton-ts/kernel/remote";
-import { toConnectionOptions, type RedisConnection } from "./connection.js";
-import { DEFAULT_CODEC_MODULES, fromBase64, toBase64, validateRequests, type JobData, type JobOutcome } from "./payload.js";
+import type { ResourceLimits } from "node:worker_threads";
+import { ExecutorError, GraphError } from "@hamilton-ts/kernel";
+import { toModuleUrl, type ModuleLocation } from "@hamilton-ts/kernel/remote";
+import { closeClient, createClient, type RedisConnection } from "./connection.js";
+import { DEFAULT_CODEC_MODULES, isJobData, toBase64, wireFailure, type JobData, type JobOutcome, type WireFailure } from "./job-format.js";
+import { decodeSetup, matchModules, setupKey, stableText } from "./run-setup.js";
+import { TaskThreads } from "./task-threads.js";
+import type { ThreadSetup } from "./thread-protocol.js";
+
+/**
+ * BullMQ worker options hamilton-ts sets unless you pass your own: a killed or
+ * stopped worker's job is handed to another worker within about
+ * `lockDuration + stalledInterval` (5–7 s) instead of BullMQ's 30–60 s. Nodes
+ * run in worker threads, so a long node never delays the lock renewals.
+ */
+export const DEFAULT_WORKER_OPTIONS = { lockDuration: 5000, stalledInterval: 2000, maxStalledCount: 1 } as const;
 
 /** Options of `startWorker`. */
 export interface StartWorkerOptions {
   /** Redis: a `redis://`/`rediss://` URL, ioredis options (auth, TLS, db) or an ioredis instance. */
   readonly connection: RedisConnection;
-  /** The queue the driver's `BullMQExecutor` sends to. */
+  /** The queue the drivers' `BullMQExecutor` sends to. */
   readonly queueName: string;
-  /** The same module locations the driver was built with (paths or `file:` URLs, or package specifiers). */
+  /**
+   * The modules this worker may run (paths, `file:` URLs or package specifiers):
+   * an allow-list, not one graph. Each job names the modules its driver built
+   * from; the worker builds one graph per (modules, config) and caches it.
+   */
   readonly modules: readonly ModuleLocation[];
-  /** The same config the driver was built with. */
+  /** When given, jobs must have been built with exactly this config; otherwise each job's own config is used. */
   readonly config?: Readonly<Record<string, unknown>>;
-  /** Jobs run at once in this process (default 1: nodes are usually CPU-bound). */
+  /** Jobs run at once, each in a worker thread of its own (default 1). */
   readonly concurrency?: number;
   /** BullMQ key prefix (default `bull`); must match the executor's. */
   readonly prefix?: string;
-  /** As `Builder.allowModuleOverrides`: must match the driver's. */
-  readonly allowModuleOverrides?: boolean;
   /** Codec modules a payload may ask this worker to import (default: hamilton-ts's Arrow and DataFrame codecs). */
   readonly codecModules?: readonly string[];
-  /** Passed through to BullMQ's `Worker`, e.g. `lockDuration`, `stalledInterval`, `maxStalledCount`. */
+  /** Largest job payload accepted (default 64 MiB); a larger one is refused before it is decoded. */
+  readonly maxPayloadBytes?: number;
+  /** Longest a job's payload may take to decode (default 10 s); then its thread is replaced and the job refused. */
+  readonly decodeTimeoutMs?: number;
+  /** Limits of each worker thread, e.g. `{ maxOldGenerationSizeMb }`: a node past them kills its thread, not the worker. */
+  readonly resourceLimits?: ResourceLimits;
+  /** Node flags of the worker threads (default: the process's own). */
+  readonly execArgv?: readonly string[];
+  /**
+   * Passed through to BullMQ's `Worker`, e.g. `lockDuration`, `stalledInterval`,
+   * `maxStalledCount` (defaults in `DEFAULT_WORKER_OPTIONS`).
+   */
   readonly workerOptions?: Omit<WorkerOptions, "connection" | "concurrency" | "prefix" | "autorun">;
 }
 
@@ -29,76 +55,118 @@ export interface StartWorkerOptions {
 export interface BullMQWorkerHandle {
   /** The underlying BullMQ worker, for events (`failed`, `error`, …). */
   readonly worker: Worker<JobData, string>;
-  /** The fingerprint of the graph this worker built; tasks from a different graph are refused. */
-  readonly graphFingerprint: string;
-  /** Stop taking jobs, let the active ones finish, and close the Redis connections. */
+  /** Stop taking jobs, let the active ones finish, stop the threads and close the Redis connections. */
   close(): Promise<void>;
 }
 
+const MAX_SETUPS = 256;
+const DECODE_TIMEOUT_MS = 10_000;
+
 /**
- * Start a worker that runs hamilton-ts tasks from a BullMQ queue. It imports the
- * given modules and builds the graph once (an import or graph error rejects
- * here), then runs the nodes each job names, by name. Code never travels: a job
- * naming a node these modules do not define, or sent by a driver whose graph
- * fingerprint differs, fails with a clear error.
+ * Start a worker that runs hamilton-ts tasks from a BullMQ queue, for every
+ * pipeline built from the given modules. Every worker thread imports the
+ * modules once (an import error rejects here). Code never travels: a job
+ * naming a module outside the list, a node these modules do not define, or
+ * whose driver's graph fingerprint differs from the graph the worker builds,
+ * fails with a clear error. Works with BullMQ 5 and 6.
  *
  * @example
  * const w = await startWorker({ connection: "redis://127.0.0.1:6379", queueName: "hamilton",
- *   modules: [new URL("./pipeline.js", import.meta.url)], config: {}, concurrency: 1 });
+ *   modules: [new URL("./sales.js", import.meta.url), new URL("./marketing.js", import.meta.url)], concurrency: 2 });
  * process.on("SIGTERM", () => w.close());
  */
 export async function startWorker(options: StartWorkerOptions): Promise<BullMQWorkerHandle> {
-  const allowed = options.codecModules ?? DEFAULT_CODEC_MODULES;
-  // a job is not trusted: it may use only this worker's own codec allow-list
-  const runnerOptions = { modules: options.modules, config: options.config ?? {}, allowModuleOverrides: options.allowModuleOverrides ?? false, codecModules: allowed };
-  const runner = await cachedTaskRunner(runnerOptions);
-  const worker = new Worker<JobData, string>(options.queueName, (job) => processJob(runner, job), {
+  if (!options?.queueName) throw new Error("startWorker needs a queueName (the queue the drivers' BullMQExecutor sends to).");
+  if (!options.modules?.length) throw new Error("startWorker needs modules: the pipeline modules this worker may run.");
+  const prefix = options.prefix ?? "bull";
+  const maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024 * 1024;
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+  const threads = new TaskThreads({
+    size: concurrency,
+    modules: options.modules.map((m) => toModuleUrl(m)),
+    codecModules: options.codecModules ?? DEFAULT_CODEC_MODULES,
+    resourceLimits: options.resourceLimits,
+    execArgv: options.execArgv,
+    decodeTimeoutMs: options.decodeTimeoutMs ?? DECODE_TIMEOUT_MS,
+  });
+  await threads.start();
+  const client = createClient(options.connection);
+  client.on("error", () => undefined);
+  const pinned = options.config !== undefined ? stableText(options.config) : undefined;
+  const setups = new Map<string, Promise<ThreadSetup>>();
+
+  const resolveSetup = (id: string): Promise<ThreadSetup> => {
+    let s = setups.get(id);
+    if (!s) {
+      s = (async () => {
+        const blob = await client.get(setupKey(prefix, options.queueName, id));
+        if (blob === null) {
+          throw new ExecutorError(
+            "BullMQ worker",
+            "unavailable",
+            `The run setup ${id} is not in Redis (drivers write it when a run starts; was Redis flushed?). Run the driver again.`,
+          );
+        }
+        const setup = decodeSetup(id, blob);
+        if (pinned !== undefined && stableText(setup.config) !== pinned) {
+          throw new GraphError(`The job's driver was built with config ${stableText(setup.config)}, but this worker serves only config ${pinned}.`);
+        }
+        return { modules: matchModules(setup.modules, options.modules), config: setup.config, allowModuleOverrides: setup.allowModuleOverrides, fingerprint: setup.fingerprint };
+      })();
+      s.catch(() => setups.delete(id)); // not cached: the setup may be written a moment later
+      setups.set(id, s);
+      if (setups.size > MAX_SETUPS) setups.delete(setups.keys().next().value!);
+    }
+    return s;
+  };
+
+  const refused = (failure: WireFailure): string => toBase64({ outputs: [], refused: failure } satisfies JobOutcome);
+  const refuse = (error: unknown): string => refused(wireFailure(error));
+
+  const processJob = async (job: Job<JobData, string>): Promise<string> => {
+    const data: unknown = job.data;
+    if (!isJobData(data)) return refuse(new GraphError(`Job ${job.id} is not a hamilton-ts task (or comes from an incompatible version of @hamilton-ts/executor-cluster).`));
+    if (Math.floor((data.p.length * 3) / 4) > maxPayloadBytes) {
+      return refuse(new GraphError(`Job ${job.id} has a ${Math.round(data.p.length / 1024)} KiB payload, over this worker's maxPayloadBytes (${maxPayloadBytes} bytes).`));
+    }
+    let setup: ThreadSetup;
+    try {
+      setup = await resolveSetup(data.s);
+    } catch (error) {
+      return refuse(error);
+    }
+    const reply = await threads.run({ jobId: String(job.id), setupId: data.s, setup, payload: data.p, maxPayloadBytes, events: data.e === 1 });
+    if (reply.t === "refused") return refused(reply.failure);
+    // a node error with BullMQ attempts left: throw, so BullMQ retries the job
+    if (reply.nodeFailed && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error(reply.nodeFailed);
+    return reply.out;
+  };
+
+  const worker = new Worker<JobData, string>(options.queueName, processJob, {
+    ...DEFAULT_WORKER_OPTIONS,
     ...options.workerOptions,
-    connection: toConnectionOptions(options.connection),
-    concurrency: options.concurrency ?? 1,
-    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+    connection: client as never,
+    concurrency,
+    prefix,
     autorun: true,
   });
   // An 'error' listener keeps a Redis hiccup from crashing the process; BullMQ reconnects by itself.
   worker.on("error", () => undefined);
-  await worker.waitUntilReady();
+  try {
+    await worker.waitUntilReady();
+  } catch (error) {
+    await Promise.allSettled([worker.close(true), threads.close()]);
+    await closeClient(client);
+    throw error;
+  }
   let closing: Promise<void> | undefined;
   return {
     worker,
-    graphFingerprint: runner.fingerprint,
-    close: () => (closing ??= worker.close()),
+    close: () =>
+      (closing ??= (async () => {
+        await worker.close();
+        await threads.close();
+        await closeClient(client);
+      })()),
   };
-}
-
-/** Whether a failed attempt should be thrown to BullMQ (so it retries) rather than returned. */
-function shouldRetry(job: Job<JobData, string>, result: WireTaskResult): boolean {
-  if (result.ok || result.kind !== "NodeExecutionError") return false;
-  const attempts = job.opts.attempts ?? 1;
-  return job.attemptsMade + 1 < attempts;
-}
-
-async function processJob(runner: TaskRunner, job: Job<JobData, string>): Promise<string> {
-  const data = job.data;
-  const taskIds = Array.isArray(data?.taskIds) ? data.taskIds.map(String) : [String(job.id)];
-  let requests;
-  try {
-    if (data?.v !== 1 || typeof data.payload !== "string") throw new Error(`Job ${job.id} is not a hamilton-ts task (payload format ${String(data?.v)}).`);
-    requests = validateRequests(fromBase64(data.payload));
-  } catch (error) {
-    const outcome: JobOutcome = { results: taskIds.map((id) => failureFor(id, error)), events: taskIds.map(() => []) };
-    return toBase64(outcome);
-  }
-  const results: WireTaskResult[] = [];
-  const events: WireNodeEvent[][] = [];
-  for (const req of requests) {
-    const mine: WireNodeEvent[] = [];
-    const { result } = await runWireTask(runner, req, { events: data.events !== false, onNodeEvent: (e) => mine.push(e), sharedMemory: false });
-    if (shouldRetry(job, result)) {
-      const failure = result as Extract<WireTaskResult, { ok: false }>;
-      throw new Error(`Node "${failure.nodeName}" (task ${failure.taskId}) failed: ${failure.error.message}`);
-    }
-    results.push(result);
-    events.push(mine);
-  }
-  return toBase64({ results, events } satisfies JobOutcome);
 }
