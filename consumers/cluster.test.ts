@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProject, tarball, type Project } from "./lib/project.js";
 import { startRedis, type RedisServer } from "./lib/redis.js";
@@ -12,15 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => redis?.stop());
 
-// BullMQ 6 needs ioredis declared by executor-cluster and its executor fixed for BullMQ 6 (issue 11,
-// item 2: WP-D). Until executor-cluster declares ioredis, the bullmq@6 combination is skipped, loudly
-// (its name says why); once it does, it runs and must pass. Remove this gate once that work is in main.
-const cluster = JSON.parse(readFileSync(new URL("../packages/executor-cluster/package.json", import.meta.url), "utf8")) as Record<string, Record<string, string> | undefined>;
-const bullmq6Supported = ["dependencies", "peerDependencies"].some((field) => cluster[field]?.ioredis !== undefined);
-const combinations: Array<[string, string]> = [["5", "^5"], ...(bullmq6Supported ? [["6", "^6"] as [string, string]] : [])];
-describe.skipIf(bullmq6Supported)("kernel + executor-cluster + bullmq@6: SKIPPED until executor-cluster supports BullMQ 6 (declares ioredis; WP-D)", () => {
-  it.skip("runs a parallel block on BullMQ 6 workers", () => {});
-});
+// both supported majors of BullMQ, each installed from npm into its own project
+const combinations: Array<[string, string]> = [["5", "^5"], ["6", "^6"]];
 
 describe.runIf(hasRedis || process.env.CI).each(combinations)("kernel + executor-cluster + bullmq@%s against a real Redis, from npm", (major, range) => {
   let p: Project;
