@@ -1,3 +1,6 @@
+import type { CacheEngine } from "../cache/cache-engine.js";
+import type { CacheOptions, DriverCache } from "../cache/cache-options.js";
+import type { RunCache } from "../cache/run-cache.js";
 import { checkSpecificationVersion } from "../contracts/specification.js";
 import { InputValidationError, abortErrorFrom, type ValidationResult } from "../errors.js";
 import type { ExecutionManager } from "../executors/execution-manager.js";
@@ -58,6 +61,8 @@ export interface DriverSetup {
     readonly executionManager: ExecutionManager;
     readonly grouping: GroupingStrategy;
   };
+  /** `Builder.withCache`: its options, and the engine class (loaded only then). */
+  readonly cache?: { readonly options: CacheOptions; readonly engine: typeof CacheEngine };
 }
 
 /** Options of the classic `new Driver(config, modules, options)` constructor. */
@@ -69,6 +74,9 @@ export interface DriverOptions<A = HamiltonGraphAdapter | ResultBuilder | object
 }
 
 const SETUP = Symbol("hamilton-ts.driver-setup");
+
+/** `dr.cache` of a driver built without `withCache()`: nothing was cached. */
+const NO_CACHE: DriverCache = { logs: () => [], lastRunId: undefined, runIds: [] };
 
 function newRunId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
@@ -104,6 +112,7 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
   private readonly planCache = new Map<string, ExecutionPlan>();
   private readonly templateCache = new WeakMap<ExecutionPlan, TemplateSet>();
   private readonly staticFrames: ReadonlyMap<string, Frame>;
+  private readonly cacheEngine: CacheEngine | undefined;
 
   constructor(config: Readonly<Record<string, unknown>>, modules: M | readonly M[], options?: DriverOptions<R>);
   /** @internal */
@@ -135,6 +144,20 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
       else if (isResultBuilder(a)) builder = a;
     }
     this.resultBuilder = builder;
+    this.cacheEngine = setup.cache && new setup.cache.engine(this.graph, setup.cache.options);
+  }
+
+  /**
+   * What the cache did (`Builder.withCache`): `logs({ runId })` lists every
+   * decision and outcome per node and branch, with its reason. Without a
+   * cache, every list is empty.
+   *
+   * @example
+   * await dr.execute(["model"]);
+   * dr.cache.logs({ runId: dr.cache.lastRunId }).filter((e) => e.type === "miss"); // [{ nodeName, taskId, type, reason }]
+   */
+  get cache(): DriverCache {
+    return this.cacheEngine ?? NO_CACHE;
   }
 
   /** @internal used by Builder */
@@ -251,6 +274,7 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
     const onValidation = (results: readonly ValidationResult[]) => this.recordValidation(runId, results);
     const graphArgs = { runId, finalVars: plan.finalVars, inputs: options.inputs ?? {}, overrides: options.overrides ?? {} };
     for (const h of this.hooks.preGraph) await h(graphArgs);
+    const cache = this.beginCache(runId, options.signal);
     let outputs: Record<string, unknown>;
     try {
       if (dynamic && templates) {
@@ -277,6 +301,7 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
             signal: options.signal,
             retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]),
             onValidation,
+            cache,
           }).promise,
         );
       } else {
@@ -284,10 +309,13 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
           plan,
           fixed,
           { runId, taskId: CLASSIC_TASK_ID, hooks: this.hooks, adapter: this.nodeAdapter, onValidation: (_n, r) => onValidation(r), signal: options.signal },
-          { signal: options.signal, retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]) },
+          { signal: options.signal, retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]), cache },
         );
       }
+      // every store written before the run returns: the next run (or process) finds them
+      await cache?.finish();
     } catch (error) {
+      await cache?.finish().catch(() => undefined);
       for (const h of this.hooks.postGraph) await h({ ...graphArgs, success: false, error });
       throw error;
     }
@@ -295,6 +323,13 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
     if (!build) return outputs;
     const b = this.resultBuilder;
     return typeof b === "function" ? b(outputs) : b.buildResult(outputs);
+  }
+
+  private beginCache(runId: string, signal: AbortSignal | undefined): RunCache | undefined {
+    const engine = this.cacheEngine;
+    if (!engine) return undefined;
+    const hooks = this.hooks.cacheEvent;
+    return engine.beginRun(runId, { signal, onEvent: hooks.length > 0 ? (e) => { for (const h of hooks) h(e); } : undefined });
   }
 
   /**
