@@ -8,7 +8,8 @@
 /** A computation that yields values which may be promises and gets their results back. */
 export type Steps<T> = Generator<unknown, T, unknown>;
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
+/** Whether a value is a promise (or any thenable). */
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === "object" && v !== null && typeof (v as PromiseLike<unknown>).then === "function";
 }
 

@@ -183,7 +183,7 @@ export class Builder<M extends ModuleNamespace = ModuleNamespace, R = DefaultRes
       if (namespace) throw locationRequiredError(namespace);
     }
     // the engine is loaded only when asked for, so a driver without a cache (and a browser bundle) carries none of it
-    const cache = this.cacheOptions && { options: this.cacheOptions, engine: (await import("../cache/cache-engine.js")).CacheEngine };
+    const cache = this.cacheOptions && { options: this.cacheOptions, wiring: await import("../cache/cache-wiring.js") };
     return Driver.fromSetup({
       cache,
       config: this.config,
@@ -191,7 +191,7 @@ export class Builder<M extends ModuleNamespace = ModuleNamespace, R = DefaultRes
       adapters: this.adapters,
       allowModuleOverrides: this.overrides,
       retryPolicy: this.retryPolicy,
-      dynamic: manager ? { executionManager: manager, grouping: this.grouping ?? new GroupByRepeatableBlocks() } : undefined,
+      dynamic: manager && { executionManager: manager, grouping: this.grouping ?? new GroupByRepeatableBlocks(), wiring: await import("../execution/dynamic-wiring.js") },
     });
   }
 }

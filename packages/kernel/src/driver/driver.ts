@@ -1,4 +1,5 @@
 import type { CacheEngine } from "../cache/cache-engine.js";
+import type * as CacheWiring from "../cache/cache-wiring.js";
 import type { CacheOptions, DriverCache } from "../cache/cache-options.js";
 import type { RunCache } from "../cache/run-cache.js";
 import { checkSpecificationVersion } from "../contracts/specification.js";
@@ -7,16 +8,15 @@ import type { ExecutionManager } from "../executors/execution-manager.js";
 import type { ExecutorContext, TaskExecutor } from "../executors/task-executor.js";
 import { withExecutors } from "../executors/with-executors.js";
 import { CLASSIC_TASK_ID, executeClassic } from "../execution/classic.js";
-import { DynamicRun } from "../execution/dynamic-run.js";
 import { hasOwn } from "../execution/own-record.js";
 import { needsDynamicError, planExecution, validateBlocks, type ExecutionPlan } from "../execution/plan.js";
 import { retryPoliciesOf, type ResolvedRetryPolicy, type RetryPolicy } from "../execution/retryer.js";
 import type { Frame } from "../graph/frames.js";
 import { FunctionGraph, type GraphNode } from "../graph/function-graph.js";
-import { listCodecs } from "../codec/codec-registry.js";
 import { toDot } from "../graph/visualize.js";
-import { GroupByRepeatableBlocks, type GroupingStrategy } from "../grouping/grouping-strategy.js";
-import { buildTemplates, type TemplateSet } from "../grouping/task-templates.js";
+import type { GroupingStrategy } from "../grouping/grouping-strategy.js";
+import type { TemplateSet } from "../grouping/task-templates.js";
+import type * as DynamicWiring from "../execution/dynamic-wiring.js";
 import type { LifecycleAdapter } from "../lifecycle/lifecycle-adapter.js";
 import { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import { nodesFromModules, type ModuleSource } from "../node/from-modules.js";
@@ -60,9 +60,11 @@ export interface DriverSetup {
   readonly dynamic?: {
     readonly executionManager: ExecutionManager;
     readonly grouping: GroupingStrategy;
+    /** The dynamic executor's code (loaded by `build()` only then). */
+    readonly wiring: typeof DynamicWiring;
   };
-  /** `Builder.withCache`: its options, and the engine class (loaded only then). */
-  readonly cache?: { readonly options: CacheOptions; readonly engine: typeof CacheEngine };
+  /** `Builder.withCache`: its options, and the cache's code (loaded only then). */
+  readonly cache?: { readonly options: CacheOptions; readonly wiring: typeof CacheWiring };
 }
 
 /** Options of the classic `new Driver(config, modules, options)` constructor. */
@@ -74,6 +76,14 @@ export interface DriverOptions<A = HamiltonGraphAdapter | ResultBuilder | object
 }
 
 const SETUP = Symbol("hamilton-ts.driver-setup");
+
+/**
+ * The codec registry, imported on the first dynamic run: the cache engine
+ * (itself loaded on demand) needs all of it, and a module two chunks share is
+ * split out whole, so a static import here would put it all in the main
+ * entry's browser bundle.
+ */
+let codecRegistry: typeof import("../codec/codec-registry.js") | undefined;
 
 /** `dr.cache` of a driver built without `withCache()`: nothing was cached. */
 const NO_CACHE: DriverCache = { logs: () => [], lastRunId: undefined, runIds: [] };
@@ -144,7 +154,7 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
       else if (isResultBuilder(a)) builder = a;
     }
     this.resultBuilder = builder;
-    this.cacheEngine = setup.cache && new setup.cache.engine(this.graph, setup.cache.options);
+    this.cacheEngine = setup.cache && new setup.cache.wiring.CacheEngine(this.graph, setup.cache.options);
   }
 
   /**
@@ -204,7 +214,8 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
   private templates(plan: ExecutionPlan): TemplateSet {
     let t = this.templateCache.get(plan);
     if (!t) {
-      t = buildTemplates(plan, this.setup.dynamic?.grouping ?? new GroupByRepeatableBlocks());
+      const dynamic = this.setup.dynamic!;
+      t = dynamic.wiring.buildTemplates(plan, dynamic.grouping);
       this.templateCache.set(plan, t);
     }
     return t;
@@ -278,6 +289,7 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
     let outputs: Record<string, unknown>;
     try {
       if (dynamic && templates) {
+        const { listCodecs } = (codecRegistry ??= await import("../codec/codec-registry.js"));
         const context: ExecutorContext = {
           runId,
           modules: this.setup.modules,
@@ -289,7 +301,7 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
         };
         for (const h of this.hooks.postTaskGrouping) await h({ runId, tasks: templates.info });
         outputs = await withExecutors(dynamic.executionManager.executors(), context, () =>
-          new DynamicRun({
+          new dynamic.wiring.DynamicRun({
             runId,
             context,
             plan,
@@ -301,7 +313,7 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
             signal: options.signal,
             retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]),
             onValidation,
-            cache,
+            cache: cache && ((host) => new this.setup.cache!.wiring.CachedTasks(cache, host)),
           }).promise,
         );
       } else {

@@ -2,7 +2,6 @@
 // run, hands ready tasks to the dispatchers of their executors, fires task
 // hooks, retries failed attempts, and settles the run. Runs share nothing but
 // the dispatchers, so any number may overlap on one driver.
-import type { CacheTaskPlan, RunCache } from "../cache/run-cache.js";
 import { abortErrorFrom, HamiltonError, NodeExecutionError, type ValidationResult } from "../errors.js";
 import type { ExecutionManager } from "../executors/execution-manager.js";
 import type { ExecutorContext, NodeEvent, Task, TaskExecutor } from "../executors/task-executor.js";
@@ -11,9 +10,9 @@ import type { TemplateSet } from "../grouping/task-templates.js";
 import type { PostTaskExecuteArgs, PreTaskExecuteArgs } from "../lifecycle/lifecycle-adapter.js";
 import { fireHooks, PostNodeArgs, PreNodeArgs, type LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
+import type { CachedRunHost, CachedTasks } from "./cached-tasks.js";
 import { DynamicTask, type TaskCut, type TaskOwner } from "./dynamic-task.js";
 import { ExecutionState, type Instance, type StateEvents } from "./execution-state.js";
-import { isThenable } from "./invoke.js";
 import { getOwn, setOwn } from "./own-record.js";
 import type { ExecutionPlan } from "./plan.js";
 import { backoff, retryDelayMs, shouldRetry, type ResolvedRetryPolicy } from "./retryer.js";
@@ -37,18 +36,9 @@ export interface DynamicRunOptions {
   readonly onValidation?: (results: readonly ValidationResult[]) => void;
   /** Most branches of one block alive at once when they wait on other values (default 4096). */
   readonly window?: number;
-  /**
-   * The run's cache (`Builder.withCache`): each task is planned with it when
-   * it becomes ready, before it takes an executor slot; a task whose nodes
-   * are all hits completes without running; and a failing task no longer
-   * stops the run: independent tasks finish (and are stored), then the run
-   * rejects with every failure.
-   */
-  readonly cache?: RunCache;
+  /** The run's cache (`Builder.withCache`), made for this run (see cached-tasks.ts). */
+  readonly cache?: (host: CachedRunHost) => CachedTasks;
 }
-
-/** Tasks planned with the cache at once while their lookups are asynchronous (a store on disk). */
-const PLANNING_WINDOW = 256;
 
 /** A run's tasks waiting for one executor: the run's side of that executor's dispatcher. */
 class RunQueue implements DispatchClient {
@@ -93,7 +83,7 @@ class RunQueue implements DispatchClient {
 }
 
 /** One dynamic run, from its fixed values to its outputs. */
-export class DynamicRun implements TaskOwner, StateEvents {
+export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
   readonly runId: string;
   readonly context: ExecutorContext;
   readonly hooks: LifecycleHooks;
@@ -113,15 +103,8 @@ export class DynamicRun implements TaskOwner, StateEvents {
   private queued = 0;
   private inFlight = 0;
   private retrying = 0;
-  private readonly cache: RunCache | undefined;
-  /** Ready instances waiting to be planned with the cache (drained in a loop: a chain of hits must not recurse). */
-  private toPlan: Instance[] = [];
-  private drainingPlans = false;
-  /** Tasks whose cache lookups are under way. */
-  private planning = 0;
-  /** With a cache: the tasks that failed for good, reported when nothing else can run. */
-  private failures: unknown[] = [];
-  private finished = false;
+  private readonly cache: CachedTasks | undefined;
+  finished = false;
   private resolve!: (v: Record<string, unknown>) => void;
   private reject!: (e: unknown) => void;
   private readonly external: AbortSignal | undefined;
@@ -139,7 +122,7 @@ export class DynamicRun implements TaskOwner, StateEvents {
     this.retryPolicyOf = opts.retryPolicyOf ?? (() => undefined);
     this.validation = opts.onValidation;
     this.external = opts.signal;
-    this.cache = opts.cache;
+    this.cache = opts.cache?.(this);
     this.state = new ExecutionState(opts.plan, opts.templates, this, opts.window ?? 4096);
     this.promise = new Promise((res, rej) => {
       this.resolve = res;
@@ -161,12 +144,8 @@ export class DynamicRun implements TaskOwner, StateEvents {
   // ---- what the execution state reports -------------------------------------
 
   ready(inst: Instance): void {
-    if (this.cache) {
-      this.toPlan.push(inst);
-      this.drainPlans();
-      return;
-    }
-    this.submit(new DynamicTask(this, inst, this.state.inputsOf(inst), 1));
+    if (this.cache) this.cache.ready(inst);
+    else this.submit(inst, this.state.inputsOf(inst));
   }
 
   expanded(taskId: string, expander: string, path: readonly number[], items: number): void {
@@ -189,7 +168,7 @@ export class DynamicRun implements TaskOwner, StateEvents {
     if (this.finished) return undefined;
     // pull another item only when nothing of this run waits, so iterators are consumed as branches start
     while (queue.size === 0) {
-      if (this.queued > 0 || this.planning >= PLANNING_WINDOW || !this.state.pull()) {
+      if (this.queued > 0 || this.cache?.saturated || !this.state.pull()) {
         this.wakeQueues();
         // items answered by the cache may have finished the run
         if (this.cache) this.settleIfDone();
@@ -214,11 +193,7 @@ export class DynamicRun implements TaskOwner, StateEvents {
     if (this.finished) return;
     if (ok) {
       const outputs = value as Record<string, unknown>;
-      const cut = task.cut;
-      if (cut) {
-        this.cache!.recordTask(cut.plan, outputs);
-        for (const [name, v] of cut.plan.hits) outputs[name] = v;
-      }
+      if (task.cut) this.cache!.recorded(task.cut, outputs);
       if (this.hooks.postTask.length > 0) fireHooks(this.hooks.postTask, postTaskArgs(task, true, outputs, undefined), this.hookFailed);
       if (this.finished) return;
       try {
@@ -258,72 +233,21 @@ export class DynamicRun implements TaskOwner, StateEvents {
 
   // ---- the run's own steps ---------------------------------------------------
 
-  private submit(task: DynamicTask): void {
+  // ---- what the cache asks (cached-tasks.ts) ---------------------------------
+
+  submit(inst: Instance, inputs: Record<string, unknown>, cut?: TaskCut): void {
+    const task = new DynamicTask(this, inst, inputs, 1, cut);
     const executor = this.manager.getExecutorFor(task);
     task.executor = executor;
     this.enqueue(this.queueFor(executor), task, false);
   }
 
-  /** Plan ready instances with the cache, in a loop: completing a task of hits makes others ready. */
-  private drainPlans(): void {
-    if (this.drainingPlans) return;
-    this.drainingPlans = true;
-    try {
-      while (this.toPlan.length > 0 && !this.finished) {
-        const inst = this.toPlan.pop()!;
-        const inputs = this.state.inputsOf(inst);
-        const t = inst.template;
-        const plan = this.cache!.planTask({ taskId: inst.taskId, path: inst.path, nodes: t.nodes, inputs });
-        if (!isThenable(plan)) {
-          this.planned(inst, inputs, plan);
-          continue;
-        }
-        this.planning++;
-        plan.then(
-          (p) => {
-            this.planning--;
-            if (this.finished) return;
-            this.drainingPlans = true;
-            try {
-              this.planned(inst, inputs, p);
-            } finally {
-              this.drainingPlans = false;
-            }
-            this.drainPlans();
-            this.drive();
-          },
-          (error: unknown) => {
-            this.planning--;
-            this.fail(error);
-          },
-        );
-      }
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      this.drainingPlans = false;
-    }
+  inputsOf(inst: Instance): Record<string, unknown> {
+    return this.state.inputsOf(inst);
   }
 
-  /** A task the cache planned: complete it from its hits, or send what is not a hit to its executor. */
-  private planned(inst: Instance, inputs: Record<string, unknown>, plan: CacheTaskPlan): void {
-    const t = inst.template;
-    const hits = plan.hits;
-    if (plan.run.length === 0) {
-      const outputs = Object.create(null) as Record<string, unknown>;
-      for (const name of t.outputs) outputs[name] = hits.get(name);
-      this.state.complete(inst, outputs, inst.taskId);
-      return;
-    }
-    let cut: TaskCut;
-    if (hits.size === 0 && plan.record.length === 0) cut = { plan, nodes: t.nodes, names: t.nodeNames, outputs: t.outputs };
-    else {
-      for (const [name, v] of hits) inputs[name] = v;
-      const outputs = t.outputs.filter((o) => !hits.has(o));
-      for (const r of plan.record) if (!outputs.includes(r)) outputs.push(r);
-      cut = { plan, nodes: plan.run, names: plan.run.map((n) => n.name), outputs };
-    }
-    this.submit(new DynamicTask(this, inst, inputs, 1, cut));
+  complete(inst: Instance, outputs: Record<string, unknown>): void {
+    this.state.complete(inst, outputs, inst.taskId);
   }
 
   private queueFor(executor: TaskExecutor): RunQueue {
@@ -353,7 +277,7 @@ export class DynamicRun implements TaskOwner, StateEvents {
   /** Pull items while nothing is queued, hand what is ready to the dispatchers, then see whether the run is over. */
   private drive(): void {
     try {
-      while (!this.finished && this.queued === 0 && this.planning < PLANNING_WINDOW && this.state.pull());
+      while (!this.finished && this.queued === 0 && !this.cache?.saturated && this.state.pull());
     } catch (error) {
       this.fail(error);
       return;
@@ -371,10 +295,9 @@ export class DynamicRun implements TaskOwner, StateEvents {
       this.resolve(out);
       return;
     }
-    if (this.inFlight === 0 && this.queued === 0 && this.retrying === 0 && this.planning === 0 && !this.state.awaitingAsync) {
+    if (this.inFlight === 0 && this.queued === 0 && this.retrying === 0 && !this.cache?.planning && !this.state.awaitingAsync) {
       // nothing runs and nothing can: the tasks that failed (with a cache, the rest has finished and is stored), or a stall
-      const failures = this.failures;
-      if (failures.length > 0) this.fail(withFailures(failures));
+      if (this.cache?.hasFailed) this.fail(this.cache.failure());
       else this.fail(new HamiltonError(`hamilton-ts scheduler stalled with ${this.state.waiting} task(s) waiting; please report this graph.`));
     }
   }
@@ -402,13 +325,9 @@ export class DynamicRun implements TaskOwner, StateEvents {
       );
       return;
     }
-    if (task.cut) {
-      // with a cache the other tasks go on, so a re-run finds their results; the run rejects when nothing else can run
-      this.cache!.taskFailed(task.cut.plan);
-      this.failures.push(wrapped);
-      return;
-    }
-    this.fail(wrapped);
+    // with a cache the other tasks go on, so a re-run finds their results
+    if (task.cut) this.cache!.failed(task.cut, wrapped);
+    else this.fail(wrapped);
   }
 
   /** The failing node's policy; when the failure names no node of the task (a worker died), the first node's that has one. */
@@ -454,19 +373,4 @@ function taskArgs(task: DynamicTask): PreTaskExecuteArgs {
 
 function postTaskArgs(task: DynamicTask, success: boolean, result: Record<string, unknown> | undefined, error: unknown): PostTaskExecuteArgs {
   return { runId: task.runId, taskId: task.taskId, nodes: task.nodes, path: task.path, block: task.block, purpose: task.purpose, attempt: task.attempt, success, result, error };
-}
-
-/**
- * What a run with a cache rejects with: its first failure, with every failure
- * in `errors` (not enumerable: it holds the error itself) and, when there are
- * several, a message that says how many.
- */
-function withFailures(failures: readonly unknown[]): unknown {
-  const first = failures[0];
-  if (typeof first !== "object" || first === null) return first;
-  Object.defineProperty(first, "errors", { value: failures, configurable: true, writable: true });
-  if (first instanceof Error && failures.length > 1) {
-    first.message += ` (and ${failures.length - 1} more failed task${failures.length > 2 ? "s" : ""}: see error.errors)`;
-  }
-  return first;
 }
