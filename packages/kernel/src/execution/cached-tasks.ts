@@ -10,6 +10,7 @@ import type { TaskCut } from "./dynamic-task.js";
 import type { Instance } from "./execution-state.js";
 import { isThenable } from "../cache/maybe-async.js";
 import type { CacheTaskPlan, RunCache } from "../cache/run-cache.js";
+import { ExecutorError } from "../errors.js";
 
 /** What the cache needs of its dynamic run. */
 export interface CachedRunHost {
@@ -93,10 +94,16 @@ export class CachedTasks {
     for (const [name, v] of cut.plan.hits) outputs[name] = v;
   }
 
-  /** A task failed for good: its keys are given up, and the run goes on without it. */
+  /**
+   * A task failed for good: its keys are given up, and the run goes on
+   * without it, unless the executor itself is broken (its workers cannot
+   * start, it was closed): then every other task would fail the same way, or
+   * wait forever, so the run stops now.
+   */
   failed(cut: TaskCut, error: unknown): void {
     this.cache.taskFailed(cut.plan);
-    this.failures.push(error);
+    if (executorBroken(error)) this.host.fail(error);
+    else this.failures.push(error);
   }
 
   /**
@@ -138,4 +145,10 @@ export class CachedTasks {
     for (const r of plan.record) if (!outputs.includes(r)) outputs.push(r);
     this.host.submit(inst, inputs, { plan, nodes: plan.run, names: plan.run.map((n) => n.name), outputs });
   }
+}
+
+/** An executor failure that is not about this task (a worker that died running it is). */
+function executorBroken(error: unknown): boolean {
+  const e = ExecutorError.isInstance(error) ? error : (error as { cause?: unknown } | null)?.cause;
+  return ExecutorError.isInstance(e) && e.reason !== "worker-died";
 }
