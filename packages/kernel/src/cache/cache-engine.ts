@@ -49,6 +49,8 @@ export class CacheEngine implements DriverCache {
   readonly inflight = new Map<string, Claim>();
   /** @internal the store's synchronous read, when it has one that agrees with its get() */
   readonly getSync: ((key: string) => CacheEntry | undefined) | undefined;
+  /** @internal keys of the sync store whose entry was read and matched its data version (bounded) */
+  readonly verified = new Set<string>();
   /** @internal the last key parts seen per node (and branch), to explain the next miss */
   readonly explained = new Map<string, KeyParts>();
 
@@ -84,6 +86,12 @@ export class CacheEngine implements DriverCache {
     this.explained.delete(where);
     this.explained.set(where, parts);
     if (this.explained.size > KEPT_EXPLANATIONS) this.explained.delete(this.explained.keys().next().value as string);
+  }
+
+  /** @internal */
+  markVerified(key: string): void {
+    if (this.verified.size >= KEPT_EXPLANATIONS) this.verified.clear();
+    this.verified.add(key);
   }
 
   logs(options: CacheLogsOptions = {}): readonly CacheEvent[] {

@@ -35,6 +35,11 @@ export class InputVersions {
     return v;
   }
 
+  /** Tell the run an object's data version, known already (a hit whose entry was checked). */
+  seed(value: unknown, version: DataVersion): void {
+    if (value !== null && typeof value === "object") this.memo.set(value, version);
+  }
+
   /** Every dependency's version, or why the node cannot be keyed, or PENDING while some come from its own task. */
   *forNode(node: GraphNode, inTask: InTaskVersion, inputs: Readonly<Record<string, unknown>>): Steps<InputVersionList | Blocked | typeof PENDING> {
     const out: (readonly [string, string])[] = [];

@@ -168,6 +168,8 @@ export class RunCache {
       for (const st of states.values()) st.claim?.release();
       throw error;
     }
+    // a task of hits (a re-run) allocates nothing more
+    if (hits.size === states.size) return new TaskPlan(task, states, hits, NONE, NONE);
     const list = [...states.values()];
     const needed = new Set<string>();
     for (const st of list) {
@@ -305,12 +307,19 @@ export class RunCache {
       this.emit(task, node, "store-error", `the entry cannot be decoded, so the node runs again: ${message(error)}`, key);
       return undefined;
     }
+    const engine = this.engine;
+    if (engine.getSync && engine.verified.has(key)) {
+      // an in-memory entry never changes and decodes the same way each time: checked once, on its first read
+      this.versions.seed(value, entry.dataVersion);
+      return { value, dataVersion: entry.dataVersion };
+    }
     // a value that does not fingerprint as stored is never returned: a codec that does not round-trip, or a corrupt entry
     const dv = yield* wait(this.versions.of(value));
     if (isUnhashable(dv) || dv !== entry.dataVersion) {
       this.emit(task, node, "store-error", "the entry does not match its data version (corrupt, or its codec does not round-trip the value), so the node runs again", key);
       return undefined;
     }
+    if (engine.getSync) engine.markVerified(key);
     return { value, dataVersion: dv };
   }
 
@@ -348,7 +357,7 @@ export class RunCache {
   /** Why a key missed, against the node's previous key (remembered here, or persisted in the store by an earlier process). */
   private *missReason(task: CacheTask, node: GraphNode, parts: KeyParts): Steps<string> {
     const where = explainKey(node.name, task.path);
-    let previous = this.engine.explained.get(where);
+    let previous = this.engine.explained.get(where.slice(EXPLAIN_PREFIX));
     if (!previous) {
       try {
         const getSync = this.engine.getSync;
@@ -363,22 +372,19 @@ export class RunCache {
 
   /** Remember (and on a miss, persist) a node's key parts, to explain its next miss. */
   private explained(task: CacheTask, node: GraphNode, parts: KeyParts, persist: boolean): void {
-    const where = explainKey(node.name, task.path);
-    const known = this.engine.explained.get(where)?.key === parts.key;
+    // in memory by node name (and branch path), which costs no string building for nodes outside blocks
+    const path = task.path;
+    const where = path && path.length > 0 ? explainKey(node.name, path).slice(EXPLAIN_PREFIX) : node.name;
+    if (this.engine.explained.get(where)?.key === parts.key) return;
     this.engine.remember(where, parts);
-    if (persist && !known) this.track(this.engine.store.set(where, { dataVersion: "", value: parts }).catch(() => undefined));
+    if (persist) this.track(this.engine.store.set(explainKey(node.name, path), { dataVersion: "", value: parts }).catch(() => undefined));
   }
 
   private emit(task: CacheTask, node: GraphNode, type: CacheEventType, reason: string, key?: string, dataVersion?: string): void {
-    const event: CacheEvent = {
-      runId: this.runId,
-      nodeName: node.name,
-      taskId: task.taskId,
-      type,
-      reason,
-      ...(key !== undefined ? { key } : {}),
-      ...(dataVersion !== undefined ? { dataVersion } : {}),
-    };
+    // no spreads: they take a slow path in V8, and this runs once or twice per node
+    const event: { -readonly [K in keyof CacheEvent]: CacheEvent[K] } = { runId: this.runId, nodeName: node.name, taskId: task.taskId, type, reason };
+    if (key !== undefined) event.key = key;
+    if (dataVersion !== undefined) event.dataVersion = dataVersion;
     this.log.push(event);
     const onEvent = this.options.onEvent;
     if (onEvent) {
@@ -391,6 +397,11 @@ export class RunCache {
     }
   }
 }
+
+const NONE: readonly never[] = [];
+
+/** Length of the "explain:" prefix of the store keys of explanations. */
+const EXPLAIN_PREFIX = explainKey("", undefined).length;
 
 /** What the input versions see of the nodes of the same task: a known version, not yet (pending), or not in the task. */
 function inTask(states: ReadonlyMap<string, NodeState>): InTaskVersion {
