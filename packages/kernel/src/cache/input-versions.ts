@@ -24,12 +24,20 @@ export type InTaskVersion = (name: string) => Version | Promise<Version> | typeo
  */
 export class InputVersions {
   private readonly memo = new WeakMap<object, Version | Promise<Version>>();
+  /** Map keys compare by SameValueZero: 0 and -0 would be one key, so -0 is never memoised. */
+  private readonly primitives = new Map<unknown, Version | Promise<Version>>();
 
   constructor(private readonly behaviorOf: (name: string) => ResolvedBehavior) {}
 
   /** The data version of a value, once per object per run. */
   of(value: unknown): Version | Promise<Version> {
-    if (value === null || (typeof value !== "object" && typeof value !== "function")) return fingerprintNow(value);
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+      // items of a block are often numbers or short strings, met again by the collector: hashed once per run
+      if ((typeof value === "string" && value.length > 256) || Object.is(value, -0)) return fingerprintNow(value);
+      let v = this.primitives.get(value);
+      if (v === undefined) this.primitives.set(value, (v = fingerprintNow(value)));
+      return v;
+    }
     let v = this.memo.get(value);
     if (v === undefined) this.memo.set(value, (v = fingerprintNow(value)));
     return v;
