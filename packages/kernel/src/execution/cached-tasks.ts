@@ -19,7 +19,7 @@ export interface CachedRunHost {
   /** Queue a task of the instance for its executor. */
   submit(inst: Instance, inputs: Record<string, unknown>, cut: TaskCut): void;
   /** The instance is done with these outputs (its nodes were all hits). */
-  complete(inst: Instance, outputs: Record<string, unknown>): void;
+  complete(inst: Instance, inputs: Record<string, unknown>, outputs: Record<string, unknown>): void;
   fail(error: unknown): void;
   /** Something finished asynchronously: look for work again. */
   progressed(): void;
@@ -133,7 +133,7 @@ export class CachedTasks {
     if (plan.run.length === 0) {
       const outputs = Object.create(null) as Record<string, unknown>;
       for (const name of t.outputs) outputs[name] = hits.get(name);
-      this.host.complete(inst, outputs);
+      this.host.complete(inst, inputs, outputs);
       return;
     }
     if (hits.size === 0 && plan.record.length === 0) {

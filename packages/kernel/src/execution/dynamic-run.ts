@@ -246,7 +246,15 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
     return this.state.inputsOf(inst);
   }
 
-  complete(inst: Instance, outputs: Record<string, unknown>): void {
+  /** A task answered by the cache: its hooks fire as for a task that ran (its nodes' hooks do not: none ran). */
+  complete(inst: Instance, inputs: Record<string, unknown>, outputs: Record<string, unknown>): void {
+    const hooks = this.hooks;
+    if (hooks.preTask.length > 0 || hooks.postTask.length > 0) {
+      const task = new DynamicTask(this, inst, inputs, 1);
+      fireHooks(hooks.preTask, taskArgs(task), this.hookFailed);
+      fireHooks(hooks.postTask, postTaskArgs(task, true, outputs, undefined), this.hookFailed);
+      if (this.finished) return;
+    }
     this.state.complete(inst, outputs, inst.taskId);
   }
 
