@@ -2,6 +2,7 @@
 // caching integration tests (tests/caching/test_integration.py) in our words,
 // under the classic executor and dynamic execution, plus what Hamilton lacks:
 // resume after failure in a parallel block, overlapping runs, hook events.
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { Builder } from "../src/driver/builder.js";
 import type { Driver } from "../src/driver/driver.js";
@@ -257,5 +258,66 @@ describe("overlapping runs on one driver", () => {
     expect(await two).toEqual({ after: 2, slow: { x: 1 } });
     expect(ran).toEqual(["slow"]);
     expect(new Set(sets).size).toBe(sets.length);
+  });
+});
+
+describe("a cached run always equals an uncached run (property, through the Driver)", () => {
+  interface Def { deps: number[]; c: number; object: boolean }
+  const moduleOf = (defs: Def[]) => {
+    const mod: Record<string, unknown> = {};
+    defs.forEach((d, i) => {
+      const params = d.deps.map((j) => (j < 0 ? `in${-j - 1}` : `n${j}`));
+      const sum = params.map((p) => `(typeof ${p} === "object" ? ${p}.v : ${p})`).join(" + ") || "0";
+      const f = new Function(...params, `const v = ((${sum}) * 31 + ${d.c}) % 1000003; return ${d.object ? `{ v, list: [v, ${d.c}] }` : "v"};`);
+      Object.defineProperty(f, "name", { value: `n${i}` });
+      mod[`n${i}`] = f;
+    });
+    return mod;
+  };
+  const pipeline = fc
+    .integer({ min: 1, max: 8 })
+    .chain((n) =>
+      fc.tuple(
+        ...Array.from({ length: n }, (_, i) =>
+          fc.record({ deps: fc.uniqueArray(fc.integer({ min: -2, max: i - 1 }), { maxLength: 3 }), c: fc.integer({ min: 0, max: 5 }), object: fc.boolean() }),
+        ),
+      ),
+    );
+  const runs = fc.array(fc.record({ in0: fc.integer({ min: 0, max: 3 }), in1: fc.integer({ min: 0, max: 3 }), edit: fc.option(fc.nat(), { nil: undefined }) }), { minLength: 1, maxLength: 4 });
+
+  test.each(MODES)("%s", async (mode) => {
+    await fc.assert(
+      fc.asyncProperty(pipeline, runs, async (defs, edits) => {
+        const store = new InMemoryCacheStore();
+        let current = defs.map((d) => ({ ...d }));
+        for (const e of edits) {
+          if (e.edit !== undefined) current[e.edit % current.length]!.c += 1; // a code change
+          const mod = moduleOf(current);
+          const finalVars = Object.keys(mod);
+          const inputs = { in0: e.in0, in1: e.in1 };
+          const uncached = new Builder().withModules(mod);
+          const cached = new Builder().withModules(mod).withCache({ store });
+          if (mode === "dynamic") [uncached, cached].forEach((b) => b.enableDynamicExecution());
+          const want = await (await uncached.build()).execute(finalVars, { inputs });
+          expect(await (await cached.build()).execute(finalVars, { inputs })).toEqual(want);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  }, 60_000);
+});
+
+describe("visualizeExecution colours what the cache answered", () => {
+  test("hits blue and labelled, per branch counts in a block", async () => {
+    const broken = new Set([1]);
+    const dr = await new Builder().withModules(mapReduce(broken, [])).withCache().enableDynamicExecution().build();
+    await dr.execute(["total"], { inputs: { n: 4 } }).catch(() => undefined);
+    broken.clear();
+    await dr.execute(["total"], { inputs: { n: 4 } });
+    const dot = dr.visualizeExecution(["total"], { inputs: { n: 4 }, cacheRunId: dr.cache.lastRunId });
+    expect(dot).toMatch(/squared\ncache hit 3\/4/);
+    expect(dot).toMatch(/plus\ncache hit 3\/4/);
+    expect(dot).not.toMatch(/total\ncache hit/);
+    expect(dr.visualizeExecution(["total"], { inputs: { n: 4 } })).not.toMatch(/cache hit/);
   });
 });

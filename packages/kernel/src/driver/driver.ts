@@ -35,6 +35,12 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of `visualizeExecution`. */
+export interface VisualizeOptions extends ExecuteOptions {
+  /** Colour the nodes the cache answered in this run (e.g. `dr.cache.lastRunId`): blue, labelled "cache hit" (or "cache hit k/n" across branches). */
+  readonly cacheRunId?: string;
+}
+
 /** One entry of `listAvailableVariables()`. */
 export interface Variable {
   readonly name: string;
@@ -430,9 +436,14 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
 
   /**
    * The nodes this execution would run, as Graphviz DOT text: inputs dashed,
-   * overrides yellow, requested outputs green, parallel blocks as clusters.
+   * overrides yellow, requested outputs green, parallel blocks as clusters;
+   * with `cacheRunId`, the nodes the cache answered in that run blue.
+   *
+   * @example
+   * await dr.execute(["model"]);
+   * const dot = dr.visualizeExecution(["model"], { cacheRunId: dr.cache.lastRunId });
    */
-  visualizeExecution(finalVars: readonly string[], options: ExecuteOptions = {}): string {
+  visualizeExecution(finalVars: readonly string[], options: VisualizeOptions = {}): string {
     const plan = this.plan(finalVars, options);
     const nodes = new Set<string>([...plan.toCompute.map((n) => n.name), ...plan.fixed]);
     return toDot(this.graph, {
@@ -442,6 +453,20 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
       providedInputs: new Set([...Object.keys(options.inputs ?? {}), ...Object.keys(this.config)]),
       frames: plan.frames,
       title: "execution",
+      cacheHits: options.cacheRunId === undefined ? undefined : this.cacheHits(options.cacheRunId),
     });
+  }
+
+  private cacheHits(runId: string): Map<string, { hits: number; of: number }> {
+    const out = new Map<string, { hits: number; of: number }>();
+    for (const e of this.cache.logs({ runId })) {
+      // one decision per node run: a hit, or what made it run
+      if (e.type === "stored" || e.type === "store-error") continue;
+      let c = out.get(e.nodeName);
+      if (!c) out.set(e.nodeName, (c = { hits: 0, of: 0 }));
+      c.of++;
+      if (e.type === "hit") c.hits++;
+    }
+    return out;
   }
 }
