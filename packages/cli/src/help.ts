@@ -34,6 +34,8 @@ Options:
       --queue name          BullMQ queue for --executor bullmq
   -r, --result kind         dict (default, printed as JSON) | dataframe | arrow (printed as a table)
   -o, --out file            also write the result: .json, .csv or .arrow
+      --cache [dir]         cache results in dir (default .hamilton-cache): a re-run computes only
+                            what changed or failed (needs @hamilton-ts/cache)
   -q, --quiet               no progress display
       --verbose             stack traces on errors
   -h, --help                show this help
@@ -43,6 +45,7 @@ Progress goes to stderr (a live line on a terminal, log lines otherwise); the re
 Examples:
   hamilton-ts run examples/word-count/pipeline.mjs --outputs total_words --executor threads
   hamilton-ts run pipeline.ts -O file,words -r dataframe -o words.csv
+  hamilton-ts run pipeline.mjs -O model --cache
 `,
   viz: `Usage:
   hamilton-ts viz <module…> [--outputs a,b] [--format dot|svg|png] [-o file]

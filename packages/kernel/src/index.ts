@@ -24,7 +24,7 @@ export { DISABLE_CHECKS_CONFIG_KEY } from "./modifiers/expand.js";
 
 // Driver and Builder
 export { Driver } from "./driver/driver.js";
-export type { ExecuteOptions, Variable, DriverOptions } from "./driver/driver.js";
+export type { ExecuteOptions, VisualizeOptions, Variable, DriverOptions } from "./driver/driver.js";
 export { Builder } from "./driver/builder.js";
 export type { DynamicExecutionOptions } from "./driver/builder.js";
 export type { NodeTypesOf, OutputsOf, ExecuteResult, ResultOf } from "./driver/typed-results.js";

@@ -7,7 +7,7 @@ import { builtinModules } from "node:module";
 const entry = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 
 describe("the kernel bundles for a browser", () => {
-  test("esbuild (platform: browser) bundles src/index.ts with no Node builtin, within the size budget", async () => {
+  test("esbuild (platform: browser) bundles src/index.ts with no Node builtin; what loads up front fits the 21 kB budget", async () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const seen: string[] = [];
     const result = await build({
@@ -16,6 +16,9 @@ describe("the kernel bundles for a browser", () => {
       platform: "browser",
       format: "esm",
       minify: true,
+      // as an app's bundler does: what is imported on demand (dynamic execution, the cache) becomes chunks of its own
+      splitting: true,
+      outdir: "/virtual-out",
       write: false,
       metafile: true,
       logLevel: "silent",
@@ -33,13 +36,35 @@ describe("the kernel bundles for a browser", () => {
     });
     expect(seen).toEqual([]);
     expect(result.errors).toEqual([]);
-    const code = result.outputFiles[0]!.contents;
-    const gzipped = gzipSync(code).length;
-    // 20 kB until retries, timeouts, output checks, the shared dispatcher and
-    // "did you mean" suggestions (~3.7 kB together) moved in
-    expect(gzipped).toBeLessThan(26 * 1024);
+    // the entry chunk and every chunk it imports statically: what a page loads before it runs anything
+    const outputs = result.metafile!.outputs;
+    const entryKey = Object.keys(outputs).find((k) => outputs[k]!.entryPoint)!;
+    const eager = new Set<string>();
+    const visit = (k: string) => {
+      if (eager.has(k)) return;
+      eager.add(k);
+      for (const i of outputs[k]!.imports) if (i.kind === "import-statement") visit(i.path);
+    };
+    visit(entryKey);
+    const lazy = Object.keys(outputs).filter((k) => !eager.has(k) && !k.endsWith(".map"));
+    const bytes = (keys: Iterable<string>) => {
+      const files = [...keys].map((k) => result.outputFiles!.find((f) => f.path.endsWith(k.replace(/^.*virtual-out/, "")))!.contents);
+      const all = Buffer.concat(files.map((f) => Buffer.from(f)));
+      return { min: all.length, gz: gzipSync(all).length };
+    };
+    const upFront = bytes(eager);
+    const onDemand = bytes(lazy);
+    // 20.6 kB now: dynamic execution and the cache load on demand (-4.6 kB from 25.2 kB all up front); the
+    // lead's 20 kB target predates the function modifiers (~5 kB), which pipeline authors import from this entry
+    expect(upFront.gz).toBeLessThanOrEqual(21 * 1024);
+    // dynamic execution and the cache are chunks of their own, loaded by build() only when asked for
+    expect(lazy.some((k) => /dynamic-wiring/.test(k))).toBe(true);
+    expect(lazy.some((k) => /cache-wiring/.test(k))).toBe(true);
     // keep the README's figure honest: print it with the test run
-    console.log(`kernel browser bundle: ${(code.length / 1024).toFixed(1)} kB minified, ${(gzipped / 1024).toFixed(1)} kB gzipped`);
+    console.log(
+      `kernel browser bundle: ${(upFront.min / 1024).toFixed(1)} kB minified, ${(upFront.gz / 1024).toFixed(1)} kB gzipped up front; ` +
+        `${(onDemand.gz / 1024).toFixed(1)} kB gzipped on demand (dynamic execution, cache)`,
+    );
   });
 
   test("no source file imports a node: module", async () => {

@@ -1,3 +1,4 @@
+import type { CacheEvent } from "@hamilton-ts/kernel";
 import type {
   LifecycleAdapter,
   PostGraphExecuteArgs,
@@ -150,6 +151,18 @@ export class ProgressAdapter implements LifecycleAdapter {
     run?.nodeEnded(args.nodeName, args.success, args.durationMs ?? 0);
   }
 
+  /** Hits count as nodes done (no node hook fires for them: they do not run). */
+  postCacheEvent(event: CacheEvent): void {
+    if (event.type !== "hit") return;
+    let run = this.hot;
+    if (event.runId !== this.hotId) {
+      run = this.runs.get(event.runId);
+      this.hotId = event.runId;
+      this.hot = run;
+    }
+    run?.nodeHit();
+  }
+
   postGraphExecute(args: PostGraphExecuteArgs): void {
     const run = this.runs.get(args.runId);
     if (!run) return;
@@ -176,6 +189,7 @@ export class ProgressAdapter implements LifecycleAdapter {
         elapsedMs: 0,
         nodesDone: 0,
         nodesFailed: 0,
+        nodesCached: 0,
         nodesTotal: undefined,
         totalKnown: false,
         currentBlock: undefined,

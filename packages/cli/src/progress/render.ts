@@ -23,7 +23,7 @@ function count(done: number, total: number | undefined, known: boolean): string 
 
 /** The live line: spinner, nodes, current block with a bar, ETA, elapsed. */
 export function renderLine(s: ProgressSnapshot, spinner: string, columns: number): string {
-  const parts = [`${spinner} ${count(s.nodesDone, s.nodesTotal, s.totalKnown)} nodes`];
+  const parts = [`${spinner} ${count(s.nodesDone, s.nodesTotal, s.totalKnown)} nodes${s.nodesCached > 0 ? ` (${s.nodesCached} cached)` : ""}`];
   const b = s.currentBlock;
   if (b) {
     parts.push(`${bar(b.branchesDone, b.branchesTotal, 12)} block ${b.expander} ${count(b.branchesDone, b.branchesTotal, b.totalKnown)} branches`);
@@ -43,7 +43,7 @@ export function renderStart(finalVars: readonly string[], staticNodes: number | 
 /** A throttled log line about the whole run. */
 export function renderLogNodes(s: ProgressSnapshot): string {
   const eta = s.etaMs === undefined ? "" : ` (ETA ${formatDuration(s.etaMs)})`;
-  return `[hamilton-ts] ${count(s.nodesDone, s.nodesTotal, s.totalKnown)} nodes done after ${formatDuration(s.elapsedMs)}${eta}`;
+  return `[hamilton-ts] ${count(s.nodesDone, s.nodesTotal, s.totalKnown)} nodes done${s.nodesCached > 0 ? ` (${s.nodesCached} cached)` : ""} after ${formatDuration(s.elapsedMs)}${eta}`;
 }
 
 /** A log line about a parallel block. */
@@ -77,7 +77,9 @@ export function renderFinal(opts: {
   const red = (t: string) => (opts.color ? `\x1b[31m${t}\x1b[0m` : t);
   const dim = (t: string) => (opts.color ? `\x1b[2m${t}\x1b[0m` : t);
   const branches = s.blocks.reduce((a, b) => a + b.branchesDone, 0);
-  const what = `${s.nodesDone} node run${s.nodesDone === 1 ? "" : "s"}${branches > 0 ? ` (${branches} parallel branch${branches === 1 ? "" : "es"})` : ""}`;
+  const ran = s.nodesDone - s.nodesCached;
+  const cached = s.nodesCached > 0 ? `, ${s.nodesCached} cache hit${s.nodesCached === 1 ? "" : "s"}` : "";
+  const what = `${ran} node run${ran === 1 ? "" : "s"}${cached}${branches > 0 ? ` (${branches} parallel branch${branches === 1 ? "" : "es"})` : ""}`;
   const slowest = s.timings[0];
   const slow = slowest ? ` · slowest ${slowest.name} ${formatDuration(slowest.totalMs)}${slowest.runs > 1 ? ` over ${slowest.runs} runs` : ""}` : "";
   const head = opts.success

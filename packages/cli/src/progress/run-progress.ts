@@ -48,6 +48,8 @@ export class RunProgress {
   endedAt: number | undefined;
   nodesDone = 0;
   nodesFailed = 0;
+  /** Nodes answered by the cache (counted in `nodesDone` too: they are done, without running). */
+  nodesCached = 0;
   /** Distinct nodes the run computes (from grouping); undefined before grouping. */
   staticNodes: number | undefined;
   /** The block most recently active. */
@@ -123,6 +125,12 @@ export class RunProgress {
     return block;
   }
 
+  /** A node the cache answered: done, and no node hook will say so. */
+  nodeHit(): void {
+    this.nodesDone++;
+    this.nodesCached++;
+  }
+
   nodeEnded(nodeName: string, success: boolean, ms: number): void {
     if (!success) {
       this.nodesFailed++;
@@ -192,7 +200,7 @@ export class RunProgress {
     const timings: NodeTiming[] = withTimings
       ? [...this.timings].map(([name, t]) => ({ name, runs: t.runs, totalMs: t.totalMs, avgMs: t.totalMs / t.runs, maxMs: t.maxMs })).sort((a, b) => b.totalMs - a.totalMs)
       : [];
-    return { running: this.running, elapsedMs, nodesDone: this.nodesDone, nodesFailed: this.nodesFailed, nodesTotal, totalKnown, currentBlock, blocks, timings, etaMs };
+    return { running: this.running, elapsedMs, nodesDone: this.nodesDone, nodesFailed: this.nodesFailed, nodesCached: this.nodesCached, nodesTotal, totalKnown, currentBlock, blocks, timings, etaMs };
   }
 
   private totalsOf(block: string): BlockTotals {

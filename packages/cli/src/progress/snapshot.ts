@@ -30,6 +30,8 @@ export interface ProgressSnapshot {
   readonly elapsedMs: number;
   readonly nodesDone: number;
   readonly nodesFailed: number;
+  /** Nodes answered by the cache (`withCache`), included in `nodesDone`. */
+  readonly nodesCached: number;
   /** Node runs expected so far (exact once `totalKnown`); undefined before the run's tasks are known. */
   readonly nodesTotal: number | undefined;
   readonly totalKnown: boolean;

@@ -21,7 +21,7 @@
 import type { FunctionGraph } from "../graph/function-graph.js";
 import type { KeyParts } from "./cache-keys.js";
 import { resolveBehaviors, type CacheEvent, type CacheLogsOptions, type CacheOptions, type DriverCache, type ResolvedBehavior } from "./cache-options.js";
-import { InMemoryCacheStore, type CacheStore } from "./cache-store.js";
+import { InMemoryCacheStore, type CacheEntry, type CacheStore } from "./cache-store.js";
 import { RunCache, type RunCacheOptions } from "./run-cache.js";
 
 /** A key some task is computing right now; others that need it wait for it. */
@@ -47,6 +47,10 @@ export class CacheEngine implements DriverCache {
   private readonly runLogs = new Map<string, CacheEvent[]>();
   /** @internal keys being computed, by key */
   readonly inflight = new Map<string, Claim>();
+  /** @internal the store's synchronous read, when it has one that agrees with its get() */
+  readonly getSync: ((key: string) => CacheEntry | undefined) | undefined;
+  /** @internal keys of the sync store whose entry was read and matched its data version (bounded) */
+  readonly verified = new Set<string>();
   /** @internal the last key parts seen per node (and branch), to explain the next miss */
   readonly explained = new Map<string, KeyParts>();
 
@@ -57,6 +61,10 @@ export class CacheEngine implements DriverCache {
       throw new TypeError(`withCache({ store }): the store declares specificationVersion ${JSON.stringify(this.store.specificationVersion)}; this kernel implements "v1".`);
     }
     this.behaviors = resolveBehaviors(options, graph);
+    const store = this.store;
+    // a subclass that overrides get() (and not getSync) must be read through its get()
+    const own = !(store instanceof InMemoryCacheStore) || store.get === InMemoryCacheStore.prototype.get;
+    this.getSync = typeof store.getSync === "function" && own ? store.getSync.bind(store) : undefined;
   }
 
   /** The behaviour of a node or input (inputs are only ever `ignore`d or keyed by value). */
@@ -78,6 +86,12 @@ export class CacheEngine implements DriverCache {
     this.explained.delete(where);
     this.explained.set(where, parts);
     if (this.explained.size > KEPT_EXPLANATIONS) this.explained.delete(this.explained.keys().next().value as string);
+  }
+
+  /** @internal */
+  markVerified(key: string): void {
+    if (this.verified.size >= KEPT_EXPLANATIONS) this.verified.clear();
+    this.verified.add(key);
   }
 
   logs(options: CacheLogsOptions = {}): readonly CacheEvent[] {

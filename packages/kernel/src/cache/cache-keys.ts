@@ -1,4 +1,4 @@
-import { fingerprintNow, isUnhashable } from "./fingerprint.js";
+import { fingerprintNow, isUnhashable, type DataVersion, type Unhashable } from "./fingerprint.js";
 
 /** What a cache key is made of, kept per node to explain the next miss. */
 export interface KeyParts {
@@ -16,11 +16,14 @@ export const IGNORED_INPUT = "<ignored>";
 const KEY_SCHEME = "hamilton-ts/cache-key/v1";
 
 /** The cache key of a node: a fingerprint of its name, code version and input data versions. */
-export async function cacheKey(nodeName: string, code: string, inputs: readonly (readonly [string, string])[]): Promise<KeyParts> {
-  const key = await fingerprintNow([KEY_SCHEME, nodeName, code, inputs]);
-  // strings only: always fingerprintable
-  if (isUnhashable(key)) throw new Error(`hamilton-ts: cache key of "${nodeName}" could not be computed: ${key.reason}`);
-  return { key, code, inputs };
+export function cacheKey(nodeName: string, code: string, inputs: readonly (readonly [string, string])[]): KeyParts | Promise<KeyParts> {
+  const key = fingerprintNow([KEY_SCHEME, nodeName, code, inputs]);
+  const parts = (key: DataVersion | Unhashable): KeyParts => {
+    // strings only: always fingerprintable
+    if (isUnhashable(key)) throw new Error(`hamilton-ts: cache key of "${nodeName}" could not be computed: ${key.reason}`);
+    return { key, code, inputs };
+  };
+  return typeof key === "object" && "then" in key ? key.then(parts) : parts(key);
 }
 
 /** Where the explanation of a node's last key is stored: per node, and per branch path. */

@@ -44,7 +44,7 @@
 // called), so a value changed afterwards does not change its fingerprint.
 
 import { ByteWriter } from "./byte-writer.js";
-import { sha256, toBase64Url } from "./sha256.js";
+import { sha256Text } from "./sha256.js";
 import { Encoder, UnhashableError } from "./value-encoder.js";
 
 /** A value's fingerprint: base64url SHA-256 of its canonical encoding (43 characters). */
@@ -65,8 +65,7 @@ export function isUnhashable(value: unknown): value is Unhashable {
 function finish(e: Encoder): DataVersion | Promise<DataVersion> {
   const structure = e.w.result();
   if (e.digests.length === 0) {
-    const d = sha256(structure);
-    return d instanceof Uint8Array ? toBase64Url(d) : d.then(toBase64Url);
+    return sha256Text(structure);
   }
   // the structure goes first, length-prefixed, then every chunk digest in walk order
   const head = new ByteWriter(structure.length + 10);
@@ -77,8 +76,7 @@ function finish(e: Encoder): DataVersion | Promise<DataVersion> {
     const all = new Uint8Array(prefix.length + parts.length * 32);
     all.set(prefix);
     parts.forEach((p, i) => all.set(p, prefix.length + i * 32));
-    const d = sha256(all);
-    return d instanceof Uint8Array ? toBase64Url(d) : d.then(toBase64Url);
+    return sha256Text(all);
   };
   if (e.digests.every((d) => d instanceof Uint8Array)) return combine(e.digests as Uint8Array[]);
   return Promise.all(e.digests).then(combine);

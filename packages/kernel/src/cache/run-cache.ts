@@ -5,9 +5,11 @@ import type { GraphNode } from "../graph/function-graph.js";
 import type { CacheEngine, Claim } from "./cache-engine.js";
 import { cacheKey, explainKey, explainMiss, isKeyParts, type KeyParts } from "./cache-keys.js";
 import type { CacheEvent, CacheEventType } from "./cache-options.js";
+import type { CacheEntry } from "./cache-store.js";
 import { nodeCodeVersion } from "./code-version.js";
 import { isUnhashable } from "./fingerprint.js";
 import { InputVersions, PENDING, type Blocked, type InTaskVersion, type Version } from "./input-versions.js";
+import { runSteps, wait, type Steps } from "./maybe-async.js";
 
 /** Options of `CacheEngine.beginRun`. */
 export interface RunCacheOptions {
@@ -89,6 +91,7 @@ export class RunCache {
   private readonly versions: InputVersions;
   private readonly claims = new Set<Claim>();
   private readonly work = new Set<Promise<void>>();
+  private listenerError: { readonly error: unknown } | undefined;
 
   constructor(
     private readonly engine: CacheEngine,
@@ -99,8 +102,17 @@ export class RunCache {
     this.versions = new InputVersions((name) => engine.behaviorOf(name));
   }
 
-  /** Decide which nodes of a task are hits. Call it before the task takes an executor slot. */
-  async planTask(task: CacheTask): Promise<CacheTaskPlan> {
+  /**
+   * Decide which nodes of a task are hits. Call it before the task takes an
+   * executor slot. Synchronous when nothing needs waiting for (a store that
+   * answers at once, as the in-memory one does; no large values to digest; no
+   * other run computing the same key); a promise otherwise.
+   */
+  planTask(task: CacheTask): CacheTaskPlan | Promise<CacheTaskPlan> {
+    return runSteps(this.planSteps(task));
+  }
+
+  private *planSteps(task: CacheTask): Steps<CacheTaskPlan> {
     const states = new Map<string, NodeState>();
     const hits = new Map<string, unknown>();
     let claimed = false;
@@ -123,7 +135,7 @@ export class RunCache {
           this.emit(task, node, "unhashable", `not cached: ${code.reason}`);
           continue;
         }
-        const inputs = await this.versions.forNode(node, inTask(states), task.inputs);
+        const inputs = yield* this.versions.forNode(node, inTask(states), task.inputs);
         if (inputs === PENDING) {
           st.mode = Mode.Pending;
           continue;
@@ -132,14 +144,14 @@ export class RunCache {
           this.emit(task, node, (inputs as Blocked).blocked, (inputs as Blocked).reason);
           continue;
         }
-        st.parts = await cacheKey(node.name, code, inputs);
+        st.parts = yield* wait(cacheKey(node.name, code, inputs));
         st.mode = Mode.Store;
         if (behavior === "recompute") {
           this.emit(task, node, "recompute", source, st.parts.key);
           this.explained(task, node, st.parts, true);
           continue;
         }
-        const found = await this.lookup(task, st, claimed);
+        const found = yield* this.lookup(task, st, claimed);
         if (found) {
           st.mode = Mode.Hit;
           st.dv = found.dataVersion;
@@ -148,7 +160,7 @@ export class RunCache {
           this.explained(task, node, st.parts, false);
         } else {
           if (st.claim) claimed = true;
-          this.emit(task, node, "miss", await this.missReason(task, node, st.parts), st.parts.key);
+          this.emit(task, node, "miss", yield* this.missReason(task, node, st.parts), st.parts.key);
           this.explained(task, node, st.parts, true);
         }
       }
@@ -156,6 +168,8 @@ export class RunCache {
       for (const st of states.values()) st.claim?.release();
       throw error;
     }
+    // a task of hits (a re-run) allocates nothing more
+    if (hits.size === states.size) return new TaskPlan(task, states, hits, NONE, NONE);
     const list = [...states.values()];
     const needed = new Set<string>();
     for (const st of list) {
@@ -195,10 +209,15 @@ export class RunCache {
     }
   }
 
-  /** Wait for every write of this run and release what it still holds. Call it when the run ends, however it ends. */
+  /**
+   * Wait for every write of this run and release what it still holds. Call it
+   * when the run ends, however it ends. Rejects with the first error an
+   * `onEvent` listener threw.
+   */
   async finish(): Promise<void> {
     while (this.work.size > 0) await Promise.all([...this.work]);
     for (const claim of [...this.claims]) claim.release();
+    if (this.listenerError) throw this.listenerError.error;
   }
 
   private own(plan: CacheTaskPlan): TaskPlan {
@@ -219,7 +238,7 @@ export class RunCache {
       const node = st.node;
       try {
         if (st.mode === Mode.Pending) {
-          const inputs = await this.versions.forNode(node, inTask(p.states), p.task.inputs);
+          const inputs = await runSteps(this.versions.forNode(node, inTask(p.states), p.task.inputs));
           if (!Array.isArray(inputs)) {
             const b = inputs === PENDING ? { blocked: "miss" as const, reason: "its inputs were not all computed" } : (inputs as Blocked);
             this.emit(p.task, node, b.blocked, b.reason);
@@ -227,7 +246,7 @@ export class RunCache {
           }
           st.parts = await cacheKey(node.name, nodeCodeVersion(node.spec!) as string, inputs);
           const exists = await this.engine.store.has(st.parts.key).catch(() => false);
-          const reason = exists ? "ran with its task (its inputs were computed there); the entry already existed" : await this.missReason(p.task, node, st.parts);
+          const reason = exists ? "ran with its task (its inputs were computed there); the entry already existed" : await runSteps(this.missReason(p.task, node, st.parts));
           this.emit(p.task, node, "miss", reason, st.parts.key);
           this.explained(p.task, node, st.parts, !exists);
           if (exists) continue;
@@ -253,16 +272,16 @@ export class RunCache {
   }
 
   /** Look a key up, waiting for a task that is computing it unless this task already holds keys (no deadlock). */
-  private async lookup(task: CacheTask, st: NodeState, holdsClaims: boolean): Promise<{ value: unknown; dataVersion: string; reason: string } | undefined> {
+  private *lookup(task: CacheTask, st: NodeState, holdsClaims: boolean): Steps<{ value: unknown; dataVersion: string; reason: string } | undefined> {
     const key = st.parts!.key;
     let reason = "code and inputs unchanged";
     for (;;) {
-      const found = await this.read(task, st.node, key);
+      const found = yield* this.read(task, st.node, key);
       if (found) return { ...found, reason };
       const claim = this.engine.inflight.get(key);
       if (claim && !holdsClaims) {
         reason = claim.runId === this.runId ? "computed by another task of this run with the same key" : `computed by a concurrent run (${claim.runId})`;
-        await this.wait(claim.done);
+        yield this.wait(claim.done);
         continue;
       }
       if (!claim) st.claim = this.claim(key);
@@ -270,10 +289,11 @@ export class RunCache {
     }
   }
 
-  private async read(task: CacheTask, node: GraphNode, key: string): Promise<{ value: unknown; dataVersion: string } | undefined> {
-    let entry;
+  private *read(task: CacheTask, node: GraphNode, key: string): Steps<{ value: unknown; dataVersion: string } | undefined> {
+    let entry: CacheEntry | undefined;
     try {
-      entry = await this.engine.store.get(key);
+      const getSync = this.engine.getSync;
+      entry = getSync ? getSync(key) : yield* wait(this.engine.store.get(key));
     } catch (error) {
       this.emit(task, node, "store-error", `the entry cannot be read, so the node runs again: ${message(error)}`, key);
       return undefined;
@@ -287,12 +307,19 @@ export class RunCache {
       this.emit(task, node, "store-error", `the entry cannot be decoded, so the node runs again: ${message(error)}`, key);
       return undefined;
     }
+    const engine = this.engine;
+    if (engine.getSync && engine.verified.has(key)) {
+      // an in-memory entry never changes and decodes the same way each time: checked once, on its first read
+      this.versions.seed(value, entry.dataVersion);
+      return { value, dataVersion: entry.dataVersion };
+    }
     // a value that does not fingerprint as stored is never returned: a codec that does not round-trip, or a corrupt entry
-    const dv = await this.versions.of(value);
+    const dv = yield* wait(this.versions.of(value));
     if (isUnhashable(dv) || dv !== entry.dataVersion) {
       this.emit(task, node, "store-error", "the entry does not match its data version (corrupt, or its codec does not round-trip the value), so the node runs again", key);
       return undefined;
     }
+    if (engine.getSync) engine.markVerified(key);
     return { value, dataVersion: dv };
   }
 
@@ -328,12 +355,13 @@ export class RunCache {
   }
 
   /** Why a key missed, against the node's previous key (remembered here, or persisted in the store by an earlier process). */
-  private async missReason(task: CacheTask, node: GraphNode, parts: KeyParts): Promise<string> {
+  private *missReason(task: CacheTask, node: GraphNode, parts: KeyParts): Steps<string> {
     const where = explainKey(node.name, task.path);
-    let previous = this.engine.explained.get(where);
+    let previous = this.engine.explained.get(where.slice(EXPLAIN_PREFIX));
     if (!previous) {
       try {
-        const stored = await this.engine.store.get(where);
+        const getSync = this.engine.getSync;
+        const stored = getSync ? getSync(where) : yield* wait(this.engine.store.get(where));
         if (stored && isKeyParts(stored.value)) previous = stored.value;
       } catch {
         // an unreadable explanation only costs the reason its detail
@@ -344,26 +372,36 @@ export class RunCache {
 
   /** Remember (and on a miss, persist) a node's key parts, to explain its next miss. */
   private explained(task: CacheTask, node: GraphNode, parts: KeyParts, persist: boolean): void {
-    const where = explainKey(node.name, task.path);
-    const known = this.engine.explained.get(where)?.key === parts.key;
+    // in memory by node name (and branch path), which costs no string building for nodes outside blocks
+    const path = task.path;
+    const where = path && path.length > 0 ? explainKey(node.name, path).slice(EXPLAIN_PREFIX) : node.name;
+    if (this.engine.explained.get(where)?.key === parts.key) return;
     this.engine.remember(where, parts);
-    if (persist && !known) this.track(this.engine.store.set(where, { dataVersion: "", value: parts }).catch(() => undefined));
+    if (persist) this.track(this.engine.store.set(explainKey(node.name, path), { dataVersion: "", value: parts }).catch(() => undefined));
   }
 
   private emit(task: CacheTask, node: GraphNode, type: CacheEventType, reason: string, key?: string, dataVersion?: string): void {
-    const event: CacheEvent = {
-      runId: this.runId,
-      nodeName: node.name,
-      taskId: task.taskId,
-      type,
-      reason,
-      ...(key !== undefined ? { key } : {}),
-      ...(dataVersion !== undefined ? { dataVersion } : {}),
-    };
+    // no spreads: they take a slow path in V8, and this runs once or twice per node
+    const event: { -readonly [K in keyof CacheEvent]: CacheEvent[K] } = { runId: this.runId, nodeName: node.name, taskId: task.taskId, type, reason };
+    if (key !== undefined) event.key = key;
+    if (dataVersion !== undefined) event.dataVersion = dataVersion;
     this.log.push(event);
-    this.options.onEvent?.(event);
+    const onEvent = this.options.onEvent;
+    if (onEvent) {
+      try {
+        onEvent(event);
+      } catch (error) {
+        // a throwing listener (a lifecycle hook) fails the run, from finish(), not the cache's bookkeeping
+        this.listenerError ??= { error };
+      }
+    }
   }
 }
+
+const NONE: readonly never[] = [];
+
+/** Length of the "explain:" prefix of the store keys of explanations. */
+const EXPLAIN_PREFIX = explainKey("", undefined).length;
 
 /** What the input versions see of the nodes of the same task: a known version, not yet (pending), or not in the task. */
 function inTask(states: ReadonlyMap<string, NodeState>): InTaskVersion {

@@ -101,6 +101,8 @@ interface Subtle {
 }
 interface NodeCrypto {
   createHash(algorithm: "sha256"): { update(data: Uint8Array): { digest(): Uint8Array } };
+  /** One-shot digest (Node 20.12+): no Hash object, and the text made natively. */
+  hash?(algorithm: "sha256", data: Uint8Array, encoding: "base64url"): string;
 }
 
 /** Web Crypto's digest, when this realm has it (browsers offer it in secure contexts only). */
@@ -131,6 +133,20 @@ export function sha256(data: Uint8Array): Uint8Array | Promise<Uint8Array> {
   if (nodeCrypto) return data.byteLength < NODE_DIGEST_MIN_BYTES ? sha256Sync(data) : nodeCrypto.createHash("sha256").update(data).digest();
   if (subtle === undefined || data.byteLength < NATIVE_DIGEST_MIN_BYTES) return sha256Sync(data);
   return subtle.digest("SHA-256", data).then((buf) => new Uint8Array(buf));
+}
+
+/** Node's one-shot hash, where it exists: a third of the cost of a Hash object for small inputs. */
+const nodeHash = nodeCrypto?.hash?.bind(nodeCrypto);
+
+/**
+ * SHA-256 of `data` as unpadded base64url text (what fingerprints are): the
+ * same as `toBase64Url(await sha256(data))`, in one native call where Node
+ * offers it.
+ */
+export function sha256Text(data: Uint8Array): string | Promise<string> {
+  if (nodeHash) return nodeHash("sha256", data, "base64url");
+  const d = sha256(data);
+  return d instanceof Uint8Array ? toBase64Url(d) : d.then(toBase64Url);
 }
 
 /** Which digest `sha256` uses for large inputs here (for tests and benchmarks). */

@@ -1,3 +1,4 @@
+import type { CacheOptions } from "../cache/cache-options.js";
 import { checkSpecificationVersion } from "../contracts/specification.js";
 import { GraphError } from "../errors.js";
 import { resolveRetryPolicy, type RetryPolicy } from "../execution/retryer.js";
@@ -40,6 +41,7 @@ export class Builder<M extends ModuleNamespace = ModuleNamespace, R = DefaultRes
   private grouping: GroupingStrategy | undefined;
   private overrides = false;
   private retryPolicy: RetryPolicy | undefined;
+  private cacheOptions: CacheOptions | undefined;
 
   /**
    * Add pipeline modules by location (path, URL or package specifier); the type
@@ -114,6 +116,24 @@ export class Builder<M extends ModuleNamespace = ModuleNamespace, R = DefaultRes
     return this;
   }
 
+  /**
+   * Cache node results: a node whose code and inputs did not change since a
+   * run stored it is not run again (its value comes from the store), and a
+   * parallel block re-runs only the branches that failed or changed. Without
+   * a store, results live in this process's memory. Read what the cache did
+   * with `dr.cache.logs()`.
+   *
+   * @example
+   * const dr = await new Builder().withModules(pipeline)
+   *   .withCache({ store: new FileCacheStore(".hamilton-cache"), recompute: ["raw_data"] })
+   *   .build();
+   */
+  withCache(options: CacheOptions = {}): this {
+    if (options === null || typeof options !== "object") throw new GraphError(`withCache() takes an options object, got ${options === null ? "null" : typeof options}.`);
+    this.cacheOptions = options;
+    return this;
+  }
+
   /** Result builders, graph adapters and lifecycle adapters, called in the order given (the last result builder builds the result). */
   withAdapters<const A extends readonly object[]>(...adapters: A): Builder<M, LastResultAdapter<A, R>>;
   withAdapters(...adapters: object[]): this {
@@ -162,13 +182,16 @@ export class Builder<M extends ModuleNamespace = ModuleNamespace, R = DefaultRes
       const namespace = modules.find((m) => m.location === undefined);
       if (namespace) throw locationRequiredError(namespace);
     }
+    // the engine is loaded only when asked for, so a driver without a cache (and a browser bundle) carries none of it
+    const cache = this.cacheOptions && { options: this.cacheOptions, wiring: await import("../cache/cache-wiring.js") };
     return Driver.fromSetup({
+      cache,
       config: this.config,
       modules,
       adapters: this.adapters,
       allowModuleOverrides: this.overrides,
       retryPolicy: this.retryPolicy,
-      dynamic: manager ? { executionManager: manager, grouping: this.grouping ?? new GroupByRepeatableBlocks() } : undefined,
+      dynamic: manager && { executionManager: manager, grouping: this.grouping ?? new GroupByRepeatableBlocks(), wiring: await import("../execution/dynamic-wiring.js") },
     });
   }
 }

@@ -1,19 +1,22 @@
+import type { CacheEngine } from "../cache/cache-engine.js";
+import type * as CacheWiring from "../cache/cache-wiring.js";
+import type { CacheOptions, DriverCache } from "../cache/cache-options.js";
+import type { RunCache } from "../cache/run-cache.js";
 import { checkSpecificationVersion } from "../contracts/specification.js";
 import { InputValidationError, abortErrorFrom, type ValidationResult } from "../errors.js";
 import type { ExecutionManager } from "../executors/execution-manager.js";
 import type { ExecutorContext, TaskExecutor } from "../executors/task-executor.js";
 import { withExecutors } from "../executors/with-executors.js";
 import { CLASSIC_TASK_ID, executeClassic } from "../execution/classic.js";
-import { DynamicRun } from "../execution/dynamic-run.js";
 import { hasOwn } from "../execution/own-record.js";
 import { needsDynamicError, planExecution, validateBlocks, type ExecutionPlan } from "../execution/plan.js";
 import { retryPoliciesOf, type ResolvedRetryPolicy, type RetryPolicy } from "../execution/retryer.js";
 import type { Frame } from "../graph/frames.js";
 import { FunctionGraph, type GraphNode } from "../graph/function-graph.js";
-import { listCodecs } from "../codec/codec-registry.js";
 import { toDot } from "../graph/visualize.js";
-import { GroupByRepeatableBlocks, type GroupingStrategy } from "../grouping/grouping-strategy.js";
-import { buildTemplates, type TemplateSet } from "../grouping/task-templates.js";
+import type { GroupingStrategy } from "../grouping/grouping-strategy.js";
+import type { TemplateSet } from "../grouping/task-templates.js";
+import type * as DynamicWiring from "../execution/dynamic-wiring.js";
 import type { LifecycleAdapter } from "../lifecycle/lifecycle-adapter.js";
 import { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import { nodesFromModules, type ModuleSource } from "../node/from-modules.js";
@@ -30,6 +33,12 @@ export interface ExecuteOptions {
   readonly overrides?: Readonly<Record<string, unknown>>;
   /** Abort the run: it rejects with an error whose `name` is `"AbortError"`. */
   readonly signal?: AbortSignal;
+}
+
+/** Options of `visualizeExecution`. */
+export interface VisualizeOptions extends ExecuteOptions {
+  /** Colour the nodes the cache answered in this run (e.g. `dr.cache.lastRunId`): blue, labelled "cache hit" (or "cache hit k/n" across branches). */
+  readonly cacheRunId?: string;
 }
 
 /** One entry of `listAvailableVariables()`. */
@@ -57,7 +66,11 @@ export interface DriverSetup {
   readonly dynamic?: {
     readonly executionManager: ExecutionManager;
     readonly grouping: GroupingStrategy;
+    /** The dynamic executor's code (loaded by `build()` only then). */
+    readonly wiring: typeof DynamicWiring;
   };
+  /** `Builder.withCache`: its options, and the cache's code (loaded only then). */
+  readonly cache?: { readonly options: CacheOptions; readonly wiring: typeof CacheWiring };
 }
 
 /** Options of the classic `new Driver(config, modules, options)` constructor. */
@@ -69,6 +82,17 @@ export interface DriverOptions<A = HamiltonGraphAdapter | ResultBuilder | object
 }
 
 const SETUP = Symbol("hamilton-ts.driver-setup");
+
+/**
+ * The codec registry, imported on the first dynamic run: the cache engine
+ * (itself loaded on demand) needs all of it, and a module two chunks share is
+ * split out whole, so a static import here would put it all in the main
+ * entry's browser bundle.
+ */
+let codecRegistry: typeof import("../codec/codec-registry.js") | undefined;
+
+/** `dr.cache` of a driver built without `withCache()`: nothing was cached. */
+const NO_CACHE: DriverCache = { logs: () => [], lastRunId: undefined, runIds: [] };
 
 function newRunId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
@@ -104,6 +128,7 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
   private readonly planCache = new Map<string, ExecutionPlan>();
   private readonly templateCache = new WeakMap<ExecutionPlan, TemplateSet>();
   private readonly staticFrames: ReadonlyMap<string, Frame>;
+  private readonly cacheEngine: CacheEngine | undefined;
 
   constructor(config: Readonly<Record<string, unknown>>, modules: M | readonly M[], options?: DriverOptions<R>);
   /** @internal */
@@ -135,6 +160,20 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
       else if (isResultBuilder(a)) builder = a;
     }
     this.resultBuilder = builder;
+    this.cacheEngine = setup.cache && new setup.cache.wiring.CacheEngine(this.graph, setup.cache.options);
+  }
+
+  /**
+   * What the cache did (`Builder.withCache`): `logs({ runId })` lists every
+   * decision and outcome per node and branch, with its reason. Without a
+   * cache, every list is empty.
+   *
+   * @example
+   * await dr.execute(["model"]);
+   * dr.cache.logs({ runId: dr.cache.lastRunId }).filter((e) => e.type === "miss"); // [{ nodeName, taskId, type, reason }]
+   */
+  get cache(): DriverCache {
+    return this.cacheEngine ?? NO_CACHE;
   }
 
   /** @internal used by Builder */
@@ -181,7 +220,8 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
   private templates(plan: ExecutionPlan): TemplateSet {
     let t = this.templateCache.get(plan);
     if (!t) {
-      t = buildTemplates(plan, this.setup.dynamic?.grouping ?? new GroupByRepeatableBlocks());
+      const dynamic = this.setup.dynamic!;
+      t = dynamic.wiring.buildTemplates(plan, dynamic.grouping);
       this.templateCache.set(plan, t);
     }
     return t;
@@ -251,9 +291,11 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
     const onValidation = (results: readonly ValidationResult[]) => this.recordValidation(runId, results);
     const graphArgs = { runId, finalVars: plan.finalVars, inputs: options.inputs ?? {}, overrides: options.overrides ?? {} };
     for (const h of this.hooks.preGraph) await h(graphArgs);
+    const cache = this.beginCache(runId, options.signal);
     let outputs: Record<string, unknown>;
     try {
       if (dynamic && templates) {
+        const { listCodecs } = (codecRegistry ??= await import("../codec/codec-registry.js"));
         const context: ExecutorContext = {
           runId,
           modules: this.setup.modules,
@@ -265,7 +307,7 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
         };
         for (const h of this.hooks.postTaskGrouping) await h({ runId, tasks: templates.info });
         outputs = await withExecutors(dynamic.executionManager.executors(), context, () =>
-          new DynamicRun({
+          new dynamic.wiring.DynamicRun({
             runId,
             context,
             plan,
@@ -277,6 +319,7 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
             signal: options.signal,
             retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]),
             onValidation,
+            cache: cache && ((host) => new this.setup.cache!.wiring.CachedTasks(cache, host)),
           }).promise,
         );
       } else {
@@ -284,10 +327,13 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
           plan,
           fixed,
           { runId, taskId: CLASSIC_TASK_ID, hooks: this.hooks, adapter: this.nodeAdapter, onValidation: (_n, r) => onValidation(r), signal: options.signal },
-          { signal: options.signal, retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]) },
+          { signal: options.signal, retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]), cache },
         );
       }
+      // every store written before the run returns: the next run (or process) finds them
+      await cache?.finish();
     } catch (error) {
+      await cache?.finish().catch(() => undefined);
       for (const h of this.hooks.postGraph) await h({ ...graphArgs, success: false, error });
       throw error;
     }
@@ -295,6 +341,13 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
     if (!build) return outputs;
     const b = this.resultBuilder;
     return typeof b === "function" ? b(outputs) : b.buildResult(outputs);
+  }
+
+  private beginCache(runId: string, signal: AbortSignal | undefined): RunCache | undefined {
+    const engine = this.cacheEngine;
+    if (!engine) return undefined;
+    const hooks = this.hooks.cacheEvent;
+    return engine.beginRun(runId, { signal, onEvent: hooks.length > 0 ? (e) => { for (const h of hooks) h(e); } : undefined });
   }
 
   /**
@@ -383,9 +436,14 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
 
   /**
    * The nodes this execution would run, as Graphviz DOT text: inputs dashed,
-   * overrides yellow, requested outputs green, parallel blocks as clusters.
+   * overrides yellow, requested outputs green, parallel blocks as clusters;
+   * with `cacheRunId`, the nodes the cache answered in that run blue.
+   *
+   * @example
+   * await dr.execute(["model"]);
+   * const dot = dr.visualizeExecution(["model"], { cacheRunId: dr.cache.lastRunId });
    */
-  visualizeExecution(finalVars: readonly string[], options: ExecuteOptions = {}): string {
+  visualizeExecution(finalVars: readonly string[], options: VisualizeOptions = {}): string {
     const plan = this.plan(finalVars, options);
     const nodes = new Set<string>([...plan.toCompute.map((n) => n.name), ...plan.fixed]);
     return toDot(this.graph, {
@@ -395,6 +453,20 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
       providedInputs: new Set([...Object.keys(options.inputs ?? {}), ...Object.keys(this.config)]),
       frames: plan.frames,
       title: "execution",
+      cacheHits: options.cacheRunId === undefined ? undefined : this.cacheHits(options.cacheRunId),
     });
+  }
+
+  private cacheHits(runId: string): Map<string, { hits: number; of: number }> {
+    const out = new Map<string, { hits: number; of: number }>();
+    for (const e of this.cache.logs({ runId })) {
+      // one decision per node run: a hit, or what made it run
+      if (e.type === "stored" || e.type === "store-error") continue;
+      let c = out.get(e.nodeName);
+      if (!c) out.set(e.nodeName, (c = { hits: 0, of: 0 }));
+      c.of++;
+      if (e.type === "hit") c.hits++;
+    }
+    return out;
   }
 }

@@ -1,5 +1,6 @@
 // The classic executor: every node once, in topological order, in this thread.
 // Hooks see it as one task, `classic`, of purpose `plain`.
+import type { CacheTaskPlan, RunCache } from "../cache/run-cache.js";
 import { abortErrorFrom } from "../errors.js";
 import type { GraphNode } from "../graph/function-graph.js";
 import type { PreTaskExecuteArgs } from "../lifecycle/lifecycle-adapter.js";
@@ -14,6 +15,8 @@ export interface ClassicOptions {
   readonly signal?: AbortSignal;
   /** The retry policy of a node; leave undefined when no node retries (the loop then skips the lookup). */
   readonly retryPolicyOf?: (node: GraphNode) => ResolvedRetryPolicy | undefined;
+  /** The run's cache (`Builder.withCache`): each node is looked up before it runs, and stored after. */
+  readonly cache?: RunCache;
 }
 
 /** The task id node hooks see in a classic run. */
@@ -57,7 +60,7 @@ async function runPlan(
   plan: ExecutionPlan,
   fixedValues: ReadonlyMap<string, unknown>,
   ctx: InvokeContext,
-  { signal, retryPolicyOf }: ClassicOptions,
+  { signal, retryPolicyOf, cache }: ClassicOptions,
 ): Promise<Record<string, unknown>> {
   const graph = plan.graph;
   const values: unknown[] = new Array(graph.order.length);
@@ -76,13 +79,36 @@ async function runPlan(
       args[i] = values[d];
       if (--remaining[d] === 0 && !isFinal[d]) values[d] = undefined;
     }
+    let plan: CacheTaskPlan | undefined;
+    if (cache) {
+      // each node is a task of its own for the cache: keyed by the values it receives
+      const inputs = Object.create(null) as Record<string, unknown>;
+      for (let i = 0; i < deps.length; i++) inputs[node.deps[i]!] = args[i];
+      let p = cache.planTask({ taskId: ctx.taskId, nodes: [node], inputs });
+      if (isThenable(p)) p = await p;
+      if (p.run.length === 0) {
+        values[node.index] = p.hits.get(node.name);
+        continue;
+      }
+      plan = p;
+    }
     const policy = retryPolicyOf?.(node);
     let out: unknown;
-    if (policy === undefined) {
-      out = invokeNode(node, args, ctx);
-      if (isThenable(out)) out = await (signal ? raceAbort(out, signal) : out);
-    } else {
-      out = await invokeWithRetries(node, args, ctx, policy, signal);
+    try {
+      if (policy === undefined) {
+        out = invokeNode(node, args, ctx);
+        if (isThenable(out)) out = await (signal ? raceAbort(out, signal) : out);
+      } else {
+        out = await invokeWithRetries(node, args, ctx, policy, signal);
+      }
+    } catch (error) {
+      if (plan) cache!.taskFailed(plan);
+      throw error;
+    }
+    if (plan) {
+      const recorded = Object.create(null) as Record<string, unknown>;
+      recorded[node.name] = out;
+      cache!.recordTask(plan, recorded);
     }
     values[node.index] = out;
     if (signal?.aborted) throw abortErrorFrom(signal);

@@ -10,7 +10,8 @@ import type { TemplateSet } from "../grouping/task-templates.js";
 import type { PostTaskExecuteArgs, PreTaskExecuteArgs } from "../lifecycle/lifecycle-adapter.js";
 import { fireHooks, PostNodeArgs, PreNodeArgs, type LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
-import { DynamicTask, type TaskOwner } from "./dynamic-task.js";
+import type { CachedRunHost, CachedTasks } from "./cached-tasks.js";
+import { DynamicTask, type TaskCut, type TaskOwner } from "./dynamic-task.js";
 import { ExecutionState, type Instance, type StateEvents } from "./execution-state.js";
 import { getOwn, setOwn } from "./own-record.js";
 import type { ExecutionPlan } from "./plan.js";
@@ -35,6 +36,8 @@ export interface DynamicRunOptions {
   readonly onValidation?: (results: readonly ValidationResult[]) => void;
   /** Most branches of one block alive at once when they wait on other values (default 4096). */
   readonly window?: number;
+  /** The run's cache (`Builder.withCache`), made for this run (see cached-tasks.ts). */
+  readonly cache?: (host: CachedRunHost) => CachedTasks;
 }
 
 /** A run's tasks waiting for one executor: the run's side of that executor's dispatcher. */
@@ -80,7 +83,7 @@ class RunQueue implements DispatchClient {
 }
 
 /** One dynamic run, from its fixed values to its outputs. */
-export class DynamicRun implements TaskOwner, StateEvents {
+export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
   readonly runId: string;
   readonly context: ExecutorContext;
   readonly hooks: LifecycleHooks;
@@ -100,7 +103,8 @@ export class DynamicRun implements TaskOwner, StateEvents {
   private queued = 0;
   private inFlight = 0;
   private retrying = 0;
-  private finished = false;
+  private readonly cache: CachedTasks | undefined;
+  finished = false;
   private resolve!: (v: Record<string, unknown>) => void;
   private reject!: (e: unknown) => void;
   private readonly external: AbortSignal | undefined;
@@ -118,6 +122,7 @@ export class DynamicRun implements TaskOwner, StateEvents {
     this.retryPolicyOf = opts.retryPolicyOf ?? (() => undefined);
     this.validation = opts.onValidation;
     this.external = opts.signal;
+    this.cache = opts.cache?.(this);
     this.state = new ExecutionState(opts.plan, opts.templates, this, opts.window ?? 4096);
     this.promise = new Promise((res, rej) => {
       this.resolve = res;
@@ -139,10 +144,8 @@ export class DynamicRun implements TaskOwner, StateEvents {
   // ---- what the execution state reports -------------------------------------
 
   ready(inst: Instance): void {
-    const task = new DynamicTask(this, inst, this.state.inputsOf(inst), 1);
-    const executor = this.manager.getExecutorFor(task);
-    task.executor = executor;
-    this.enqueue(this.queueFor(executor), task, false);
+    if (this.cache) this.cache.ready(inst);
+    else this.submit(inst, this.state.inputsOf(inst));
   }
 
   expanded(taskId: string, expander: string, path: readonly number[], items: number): void {
@@ -165,8 +168,10 @@ export class DynamicRun implements TaskOwner, StateEvents {
     if (this.finished) return undefined;
     // pull another item only when nothing of this run waits, so iterators are consumed as branches start
     while (queue.size === 0) {
-      if (this.queued > 0 || !this.state.pull()) {
+      if (this.queued > 0 || this.cache?.saturated || !this.state.pull()) {
         this.wakeQueues();
+        // items answered by the cache may have finished the run
+        if (this.cache) this.settleIfDone();
         return undefined;
       }
       if (this.finished) return undefined;
@@ -188,6 +193,7 @@ export class DynamicRun implements TaskOwner, StateEvents {
     if (this.finished) return;
     if (ok) {
       const outputs = value as Record<string, unknown>;
+      if (task.cut) this.cache!.recorded(task.cut, outputs);
       if (this.hooks.postTask.length > 0) fireHooks(this.hooks.postTask, postTaskArgs(task, true, outputs, undefined), this.hookFailed);
       if (this.finished) return;
       try {
@@ -227,6 +233,31 @@ export class DynamicRun implements TaskOwner, StateEvents {
 
   // ---- the run's own steps ---------------------------------------------------
 
+  // ---- what the cache asks (cached-tasks.ts) ---------------------------------
+
+  submit(inst: Instance, inputs: Record<string, unknown>, cut?: TaskCut): void {
+    const task = new DynamicTask(this, inst, inputs, 1, cut);
+    const executor = this.manager.getExecutorFor(task);
+    task.executor = executor;
+    this.enqueue(this.queueFor(executor), task, false);
+  }
+
+  inputsOf(inst: Instance): Record<string, unknown> {
+    return this.state.inputsOf(inst);
+  }
+
+  /** A task answered by the cache: its hooks fire as for a task that ran (its nodes' hooks do not: none ran). */
+  complete(inst: Instance, inputs: Record<string, unknown>, outputs: Record<string, unknown>): void {
+    const hooks = this.hooks;
+    if (hooks.preTask.length > 0 || hooks.postTask.length > 0) {
+      const task = new DynamicTask(this, inst, inputs, 1);
+      fireHooks(hooks.preTask, taskArgs(task), this.hookFailed);
+      fireHooks(hooks.postTask, postTaskArgs(task, true, outputs, undefined), this.hookFailed);
+      if (this.finished) return;
+    }
+    this.state.complete(inst, outputs, inst.taskId);
+  }
+
   private queueFor(executor: TaskExecutor): RunQueue {
     let q = this.queues.get(executor);
     if (!q) this.queues.set(executor, (q = new RunQueue(this, dispatcherFor(executor))));
@@ -254,7 +285,7 @@ export class DynamicRun implements TaskOwner, StateEvents {
   /** Pull items while nothing is queued, hand what is ready to the dispatchers, then see whether the run is over. */
   private drive(): void {
     try {
-      while (!this.finished && this.queued === 0 && this.state.pull());
+      while (!this.finished && this.queued === 0 && !this.cache?.saturated && this.state.pull());
     } catch (error) {
       this.fail(error);
       return;
@@ -272,9 +303,10 @@ export class DynamicRun implements TaskOwner, StateEvents {
       this.resolve(out);
       return;
     }
-    if (this.inFlight === 0 && this.queued === 0 && this.retrying === 0 && !this.state.awaitingAsync) {
-      // nothing runs and nothing can: report instead of waiting forever
-      this.fail(new HamiltonError(`hamilton-ts scheduler stalled with ${this.state.waiting} task(s) waiting; please report this graph.`));
+    if (this.inFlight === 0 && this.queued === 0 && this.retrying === 0 && !this.cache?.planning && !this.state.awaitingAsync) {
+      // nothing runs and nothing can: the tasks that failed (with a cache, the rest has finished and is stored), or a stall
+      if (this.cache?.hasFailed) this.fail(this.cache.failure());
+      else this.fail(new HamiltonError(`hamilton-ts scheduler stalled with ${this.state.waiting} task(s) waiting; please report this graph.`));
     }
   }
 
@@ -287,7 +319,7 @@ export class DynamicRun implements TaskOwner, StateEvents {
     }
     const policy = this.policyFor(task, wrapped);
     if (policy && shouldRetry(policy, wrapped, task.attempt, this.signal)) {
-      const next = new DynamicTask(this, task.inst, task.inputs, task.attempt + 1);
+      const next = new DynamicTask(this, task.inst, task.inputs, task.attempt + 1, task.cut);
       next.executor = task.executor;
       this.retrying++;
       backoff(retryDelayMs(policy, next.attempt), this.signal).then(
@@ -301,7 +333,9 @@ export class DynamicRun implements TaskOwner, StateEvents {
       );
       return;
     }
-    this.fail(wrapped);
+    // with a cache the other tasks go on, so a re-run finds their results
+    if (task.cut) this.cache!.failed(task.cut, wrapped);
+    else this.fail(wrapped);
   }
 
   /** The failing node's policy; when the failure names no node of the task (a worker died), the first node's that has one. */

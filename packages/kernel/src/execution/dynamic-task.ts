@@ -2,7 +2,9 @@
 // workers, `run()` for this thread. A retried task is a new DynamicTask of the
 // same instance with `attempt + 1`.
 import type { ValidationResult } from "../errors.js";
+import type { CacheTaskPlan } from "../cache/run-cache.js";
 import type { ExecutorContext, NodeEvent, Task, TaskExecutor, TaskPurpose } from "../executors/task-executor.js";
+import type { GraphNode } from "../graph/function-graph.js";
 import type { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
 import type { Instance } from "./execution-state.js";
@@ -22,6 +24,18 @@ export interface TaskOwner {
   nodeEvent(task: DynamicTask, event: NodeEvent): void;
 }
 
+/**
+ * What a task runs when the cache answered some of its nodes: the nodes that
+ * are not hits, returning its outputs that are not hits plus what the cache
+ * must record (its inputs already hold the hits).
+ */
+export interface TaskCut {
+  readonly plan: CacheTaskPlan;
+  readonly nodes: readonly GraphNode[];
+  readonly names: readonly string[];
+  readonly outputs: readonly string[];
+}
+
 /** One attempt of one task instance. */
 export class DynamicTask implements Task {
   /** The executor chosen for the first attempt; retries go to the same one. */
@@ -31,6 +45,8 @@ export class DynamicTask implements Task {
     readonly inst: Instance,
     readonly inputs: Readonly<Record<string, unknown>>,
     readonly attempt: number,
+    /** Set when the run has a cache. */
+    readonly cut?: TaskCut,
   ) {}
   get taskId(): string {
     return this.inst.taskId;
@@ -51,10 +67,10 @@ export class DynamicTask implements Task {
     return this.inst.template.timeoutMs;
   }
   get nodes(): readonly string[] {
-    return this.inst.template.nodeNames;
+    return this.cut?.names ?? this.inst.template.nodeNames;
   }
   get outputs(): readonly string[] {
-    return this.inst.template.outputs;
+    return this.cut?.outputs ?? this.inst.template.outputs;
   }
   get expanders(): readonly string[] {
     return this.inst.template.expanders;
@@ -71,7 +87,7 @@ export class DynamicTask implements Task {
   run(): Promise<Record<string, unknown>> {
     const o = this.owner;
     const ctx: InvokeContext = { runId: o.runId, taskId: this.taskId, hooks: o.hooks, adapter: o.adapter, attempt: this.attempt, onValidation: o.onValidation, signal: o.signal };
-    return runNodes(this.inst.template.nodes, this.inputs, this.inst.template.outputs, ctx);
+    return runNodes(this.cut?.nodes ?? this.inst.template.nodes, this.inputs, this.outputs, ctx);
   }
   reportNodeEvent(event: NodeEvent): void {
     this.owner.nodeEvent(this, event);

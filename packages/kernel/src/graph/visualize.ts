@@ -11,6 +11,8 @@ export interface DotOptions {
   readonly providedInputs?: ReadonlySet<string>;
   readonly frames?: ReadonlyMap<string, Frame>;
   readonly title?: string;
+  /** Per node, how many of its runs (one per branch in a block) were cache hits: drawn blue, labelled. */
+  readonly cacheHits?: ReadonlyMap<string, { readonly hits: number; readonly of: number }>;
 }
 
 const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
@@ -33,10 +35,16 @@ function nodeAttrs(n: GraphNode, o: DotOptions): string {
     }
     if (n.isCollect) label.push(`collect(${[...n.spec!.collect].join(", ")})`);
   }
+  const cached = o.cacheHits?.get(n.name);
+  if (cached && cached.hits > 0) label.push(cached.hits === cached.of ? "cache hit" : `cache hit ${cached.hits}/${cached.of}`);
   if (o.overrides?.has(n.name)) {
     label.push("override");
     styles.push("filled");
     attrs.push('fillcolor="#fff3b0"');
+  } else if (cached && cached.hits > 0) {
+    styles.push("filled");
+    if (o.finalVars?.has(n.name)) styles.push("bold");
+    attrs.push(cached.hits === cached.of ? 'fillcolor="#bfdcff"' : 'fillcolor="#e3f0ff"');
   } else if (o.finalVars?.has(n.name)) {
     styles.push("filled", "bold");
     attrs.push('fillcolor="#c8f7c5"');

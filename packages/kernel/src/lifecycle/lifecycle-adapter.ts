@@ -1,5 +1,6 @@
 // The lifecycle hook contract (specification v1): what an adapter passed to
 // `withAdapters` may implement, and the argument each hook receives.
+import type { CacheEvent } from "../cache/cache-options.js";
 import type { TaskPurpose } from "../executors/task-executor.js";
 
 /** Arguments of `preGraphExecute`. */
@@ -109,6 +110,13 @@ export interface LifecycleAdapter {
   postTaskExecute?(args: PostTaskExecuteArgs): void | Promise<void>;
   preNodeExecute?(args: PreNodeExecuteArgs): void;
   postNodeExecute?(args: PostNodeExecuteArgs): void;
+  /**
+   * A decision or outcome of the cache (`Builder.withCache`) for one node of a
+   * run: a hit (the node does not run, and no node hook fires for it), a miss,
+   * a store, … The event is what `dr.cache.logs()` lists. Fired in the
+   * driver's thread, not awaited.
+   */
+  postCacheEvent?(args: CacheEvent): void;
   /** Replace how a node runs (in the calling thread). The first adapter that has it wins. */
   doNodeExecute?(args: DoNodeExecuteArgs): unknown;
   /** Replace how the result is built. The last adapter that has it (or `buildResult`) wins. */

@@ -2,6 +2,7 @@
 // node hooks receive. Node hooks fire once or twice per node, so their
 // arguments are instances of two fixed-shape classes: object spreads
 // (`{ ...base, success }`) hit a slow path in V8 and cost several µs per node.
+import type { CacheEvent } from "../cache/cache-options.js";
 import type {
   DoNodeExecuteArgs,
   LifecycleAdapter,
@@ -23,7 +24,8 @@ type HookName =
   | "preTaskExecute"
   | "postTaskExecute"
   | "preNodeExecute"
-  | "postNodeExecute";
+  | "postNodeExecute"
+  | "postCacheEvent";
 
 type Hook<A> = (a: A) => void | Promise<void>;
 
@@ -37,6 +39,7 @@ export class LifecycleHooks {
   readonly postTask: Array<Hook<PostTaskExecuteArgs>>;
   readonly preNode: Array<(a: PreNodeExecuteArgs) => void>;
   readonly postNode: Array<(a: PostNodeExecuteArgs) => void>;
+  readonly cacheEvent: Array<(a: CacheEvent) => void>;
   readonly doNode: ((a: DoNodeExecuteArgs) => unknown) | undefined;
   /** Whether any node-level hook exists (the engine skips building kwargs otherwise). */
   readonly hasNodeHooks: boolean;
@@ -54,6 +57,7 @@ export class LifecycleHooks {
     this.postTask = pick("postTaskExecute");
     this.preNode = pick("preNodeExecute");
     this.postNode = pick("postNodeExecute");
+    this.cacheEvent = pick("postCacheEvent");
     const doer = adapters.find((a) => typeof (a as LifecycleAdapter).doNodeExecute === "function") as
       | Required<LifecycleAdapter>
       | undefined;
