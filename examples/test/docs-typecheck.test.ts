@@ -24,6 +24,7 @@ const entries: Array<[string, Set<string>]> = [
   ["@hamilton-ts/kernel", exportedNames(join(kernelSrc, "index.ts"))],
   ["@hamilton-ts/kernel/contracts", exportedNames(join(kernelSrc, "contracts.ts"))],
   ["@hamilton-ts/kernel/remote", exportedNames(join(kernelSrc, "remote.ts"))],
+  ["@hamilton-ts/cache", exportedNames(join(root, "packages", "cache", "src", "index.ts"))],
 ];
 
 // what the fragments refer to without defining it
