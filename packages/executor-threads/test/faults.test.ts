@@ -2,7 +2,7 @@ import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { NodeExecutionError } from "@hamilton-ts/kernel";
+import { ExecutorError, NodeExecutionError } from "@hamilton-ts/kernel";
 import { MultiThreadingExecutor } from "../src/index.js";
 import { driverFor, execArgv } from "./helpers.js";
 
@@ -33,8 +33,8 @@ describe("faults", () => {
   });
 
   test.each([
-    ["process.exit in a node", "exit", /died with exit code 3/],
-    ["an uncaught exception in a timer", "timer", /died with exit code 1: thrown in a timer/],
+    ["process.exit in a node", "exit", /died: it exited with code 3/],
+    ["an uncaught exception in a timer", "timer", /died: it crashed on an uncaught exception \(thrown in a timer\)/],
   ])("%s fails its task with a clear error, and the worker is replaced", async (_label, mode, pattern) => {
     const ex = new MultiThreadingExecutor({ maxTasks: 2, execArgv });
     const dr = await driverFor("faults.mjs", ex);
@@ -43,6 +43,11 @@ describe("faults", () => {
     expect(e.taskId).toMatch(/\[2\]$/);
     expect(e.message).toMatch(pattern);
     expect(e.message).toContain("worker thread");
+    // the cause says it was the infrastructure, not the node's code
+    expect(ExecutorError.isInstance(e.cause)).toBe(true);
+    expect((e.cause as ExecutorError).reason).toBe("worker-died");
+    expect((e.cause as ExecutorError).executor).toBe("MultiThreadingExecutor");
+    expect((e.cause as unknown as { exitCode: number }).exitCode).toBe(mode === "exit" ? 3 : 1);
     expect(await dr.execute(["doubled"], { inputs: inputs("none") })).toEqual({ doubled: [0, 2, 4, 6, 8, 10] });
     await dr.close();
     expect(ex.workerCount).toBe(0);
@@ -75,7 +80,7 @@ describe("faults", () => {
     const ex = new MultiThreadingExecutor({ maxTasks: 2, execArgv, retries: 2 });
     const dr = await driverFor("faults.mjs", ex);
     const e = await failure(dr.execute(["doubled"], { inputs: inputs("exit") }));
-    expect(e.message).toContain("attempt 3 of 3");
+    expect(e.message).toContain("tried 3 times (retries: 2)");
     await dr.close();
   });
 
