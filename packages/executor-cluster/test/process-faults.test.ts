@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Builder, NodeExecutionError, SerializationError, type Driver } from "@hamilton-ts/kernel";
+import { Builder, ExecutorError, NodeExecutionError, SerializationError, type Driver } from "@hamilton-ts/kernel";
 import * as faults from "./fixtures/process-faults.mjs";
 import { afterAll, describe, expect, test } from "vitest";
 import { MultiProcessingExecutor, type MultiProcessingExecutorOptions } from "../src/index.js";
@@ -92,8 +92,9 @@ describe("child deaths", () => {
     expect(NodeExecutionError.isInstance(e)).toBe(true);
     expect(e.nodeName).toBe("risky");
     expect(e.taskId).toMatch(/\[2\]$/);
-    expect(e.message).toMatch(/child process \(pid \d+\).*died.*exited with code 3/);
-    expect((e.cause as Error).name).toBe("ChildProcessDiedError");
+    expect(e.message).toMatch(/child process running task .* \(pid \d+\) died: it exited with code 3/);
+    expect(ExecutorError.isInstance(e.cause)).toBe(true);
+    expect(e.cause).toMatchObject({ reason: "worker-died", executor: "MultiProcessingExecutor", exitCode: 3, signal: null });
     // the pool heals: the next run works
     expect(await dr.execute(["total"], { inputs: { n: 5, mode: "none" } })).toEqual({ total: 10 });
     expect(ex.pids.length).toBeGreaterThan(0);
