@@ -1,9 +1,9 @@
 import { SerializationError } from "../errors.js";
 import type { ModuleImporter } from "../codec/codec-registry.js";
-import { cachedTaskRunner, failureFor, runWireTask, type WireNodeEvent } from "./protocol.js";
+import { cachedTaskRunner, failureFor, runWireTask, type WireNodeEvent, type WorkerSetup } from "./protocol.js";
 import type { TaskRunner } from "./task-runner.js";
 import { unpackTaskBatch, type WireTaskShape } from "./task-batch.js";
-import { EventPacker, type BatchMessage, type FromWorker, type ResultsMessage, type SetupMessage, type ToWorker, type WireFailure } from "./worker-envelope.js";
+import { EventPacker, type BatchMessage, type FromWorker, type ResultsMessage, type ToWorker, type WireFailure } from "./worker-envelope.js";
 
 /** While a batch runs, send what is buffered at least this often (results and events stream). */
 const FLUSH_INTERVAL_MS = 16;
@@ -14,8 +14,8 @@ const now: () => number = typeof performance !== "undefined" ? () => performance
 export interface WorkerLoopOptions {
   /** Send a message to the pool; throws when a value in it cannot cross. `transfer` lists buffers that may move instead of being copied. */
   send(message: FromWorker, transfer: readonly ArrayBuffer[]): void;
-  /** Imports codec modules the kernel cannot resolve by itself (e.g. resolved from the pipeline's folder). */
-  readonly importModule?: ModuleImporter;
+  /** How to import codec modules the kernel cannot resolve by itself, per setup (e.g. resolved from the pipeline's folder). */
+  importerFor?(setup: WorkerSetup): ModuleImporter | undefined;
   /** A task starts: `index` in batch `seq` (threads mirror this in shared memory, so a dead worker's culprit is exact). */
   onTaskStart?(seq: number, index: number): void;
   /** A node of the running task starts (only known when node events are on). */
@@ -40,7 +40,7 @@ export interface WorkerLoopOptions {
  */
 export class WorkerLoop {
   private readonly options: WorkerLoopOptions;
-  private readonly setups = new Map<number, SetupMessage["setup"]>();
+  private readonly setups = new Map<number, WorkerSetup>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(options: WorkerLoopOptions) {
@@ -78,7 +78,7 @@ export class WorkerLoop {
     try {
       const setup = this.setups.get(msg.setup);
       if (!setup) throw new Error(`the worker received batch ${seq} before its graph setup ${msg.setup}`);
-      runner = await cachedTaskRunner({ ...setup, importModule: this.options.importModule });
+      runner = await cachedTaskRunner({ ...setup, importModule: this.options.importerFor?.(setup) });
     } catch (error) {
       setupError = error;
     }

@@ -12,13 +12,13 @@ import type { FromWorker, ToWorker } from "../worker-envelope.js";
  * implements `position()`; one that cannot (processes, HTTP) does not, and
  * the pool re-runs every suspect of a death or hang alone to find the culprit.
  */
-export interface PoolTransport {
+export interface PoolTransport<W extends PoolWorker = PoolWorker> {
   /** The executor's name for errors, e.g. `"MultiThreadingExecutor"`. */
   readonly executor: string;
   /** What a worker is called in errors, e.g. `"worker thread"`, `"child process"`. */
   readonly workerNoun: string;
   /** Start a worker. Its messages and its death arrive through `events`. */
-  spawn(events: WorkerEvents): PoolWorker;
+  spawn(events: WorkerEvents): W;
   /** Throws when `value` cannot be sent to a worker; the pool uses it to name the input that refused. */
   checkValue?(value: unknown): void;
   /** Advice appended when a worker ran out of memory, e.g. which option raises its heap limit. */

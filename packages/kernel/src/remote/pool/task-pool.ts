@@ -138,7 +138,7 @@ function nonNegative(executor: string, name: string, value: number, min: number)
  *   constructor() { super(new MyTransport(), { maxTasks: 4 }); }
  * }
  */
-export class TaskPool implements TaskExecutor {
+export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor {
   readonly specificationVersion = "v1" as const;
   readonly requiresModuleLocations = true;
   readonly maxTasks: number;
@@ -146,7 +146,7 @@ export class TaskPool implements TaskExecutor {
   readonly retries: number;
   readonly idleTimeoutMs: number;
   readonly taskTimeoutMs: number | undefined;
-  protected readonly transport: PoolTransport;
+  protected readonly transport: PoolTransport<W>;
   private readonly nodeEvents: "auto" | boolean;
 
   private slots: Slot[] = [];
@@ -168,7 +168,7 @@ export class TaskPool implements TaskExecutor {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private watchdog: { timer: ReturnType<typeof setTimeout>; at: number } | undefined;
 
-  constructor(transport: PoolTransport, options: TaskPoolOptions) {
+  constructor(transport: PoolTransport<W>, options: TaskPoolOptions) {
     const name = transport.executor;
     this.transport = transport;
     this.maxTasks = nonNegative(name, "maxTasks", options.maxTasks, 1);
@@ -193,8 +193,8 @@ export class TaskPool implements TaskExecutor {
   }
 
   /** Workers alive now, for subclasses that expose transport details (pids). */
-  protected get liveWorkers(): readonly PoolWorker[] {
-    return this.slots.map((s) => s.worker);
+  protected get liveWorkers(): readonly W[] {
+    return this.slots.map((s) => s.worker as W);
   }
 
   init(context: ExecutorContext): void {
@@ -376,12 +376,17 @@ export class TaskPool implements TaskExecutor {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: undefined as unknown as PoolWorker, batches: [], setups: new Set(), started: false, stopped: undefined };
-    (slot as { worker: PoolWorker }).worker = this.transport.spawn({
-      message: (msg) => this.onMessage(slot, msg),
-      exit: (exit) => this.onExit(slot, exit),
+    let slot: Slot | undefined;
+    // a transport may report synchronously (a spawn that fails at once): route to the slot once it exists
+    const early: Array<() => void> = [];
+    const on = (fn: (s: Slot) => void) => (slot ? fn(slot) : early.push(() => fn(slot!)));
+    const worker = this.transport.spawn({
+      message: (msg) => on((s) => this.onMessage(s, msg)),
+      exit: (exit) => on((s) => this.onExit(s, exit)),
     });
+    slot = { worker, batches: [], setups: new Set(), started: false, stopped: undefined };
     this.slots.push(slot);
+    for (const fn of early) fn();
     return slot;
   }
 
@@ -685,6 +690,7 @@ export class TaskPool implements TaskExecutor {
       for (const e of suspects) e.isolate = true; // each alone: its own clock tells
     }
     this.requeue([...suspects.filter((e) => !e.settled), ...entries.filter((e) => !suspects.includes(e))]);
+    this.scheduleDispatch(); // a replacement worker takes over what waited for this one
   }
 
   // ---- abort, settling, idle --------------------------------------------------------
