@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Builder, ExecutorError, NodeExecutionError, SerializationError, type Driver } from "@hamilton-ts/kernel";
+import { Builder, ExecutorError, NodeExecutionError, SerializationError, TimeoutError, type Driver } from "@hamilton-ts/kernel";
 import * as faults from "./fixtures/process-faults.mjs";
 import { afterAll, describe, expect, test } from "vitest";
 import { MultiProcessingExecutor, type MultiProcessingExecutorOptions } from "../src/index.js";
@@ -142,6 +142,45 @@ describe("child deaths", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("hung children", () => {
+  test("a node in an endless loop: with taskTimeoutMs its child is killed and replaced, the task fails with a TimeoutError naming the node", async () => {
+    const { dr, ex } = await driver({ taskTimeoutMs: 800 });
+    await dr.execute(["total"], { inputs: { n: 2, mode: "none" } }); // children up
+    const before = ex.pids;
+    const e = await failure(dr.execute(["total"], { inputs: { n: 3, mode: "spin", fault_at: 1 } }));
+    expect(TimeoutError.isInstance(e)).toBe(true);
+    expect(e).toMatchObject({ nodeName: "risky", timeoutMs: 800 });
+    expect(e.taskId).toMatch(/\[1\]$/);
+    expect(e.message).toMatch(/child process running it \(pid \d+\) was stopped and replaced/);
+    await waitUntil(() => before.some((p) => !alive(p)));
+    expect(before.filter(alive).length).toBeLessThan(before.length);
+    expect(await dr.execute(["total"], { inputs: { n: 4, mode: "none" } })).toEqual({ total: 6 });
+  }, 30_000);
+
+  test("a SIGSTOPped child: its task times out, the child is killed, the next run gets a fresh one", async () => {
+    const ex = new MultiProcessingExecutor({ maxTasks: 2, taskTimeoutMs: 1500 });
+    let started = 0;
+    const dr = await new Builder()
+      .withModules(FAULTS)
+      .enableDynamicExecution({ allowExperimentalMode: true })
+      .withRemoteExecutor(ex)
+      .withAdapters({ preNodeExecute: (a: { nodeName: string }) => void (a.nodeName === "risky" && started++) })
+      .build();
+    drivers.push(dr);
+    const run = dr.execute(["total"], { inputs: { n: 2, mode: "sleep", fault_at: -1 } });
+    await waitUntil(() => started === 2, 20_000); // both tasks running (a child stopped before it starts gets 30 s of grace)
+    const stopped = ex.pids;
+    for (const pid of stopped) process.kill(pid, "SIGSTOP");
+    const e = await failure(run);
+    expect(TimeoutError.isInstance(e)).toBe(true);
+    expect(e).toMatchObject({ nodeName: "risky", timeoutMs: 1500 });
+    await waitUntil(() => stopped.every((p) => !alive(p)));
+    expect(stopped.filter(alive)).toEqual([]);
+    expect(await dr.execute(["total"], { inputs: { n: 4, mode: "none" } })).toEqual({ total: 6 });
+    expect(ex.pids.some((p) => stopped.includes(p))).toBe(false);
+  }, 30_000);
 });
 
 describe("stopping", () => {

@@ -109,6 +109,28 @@ test("idle children are killed idleTimeoutMs after the run ended", async () => {
   await dr.close();
 });
 
+test.each([1, 2, 3])("the process exits by itself after overlapping runs with random aborts and failures (seed %i)", async (seed) => {
+  const script = fileURLToPath(new URL("./fixtures/process-concurrent-exit.mjs", import.meta.url));
+  const child = spawn(process.execPath, [script, String(seed)], { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the process did not exit by itself within 20 s\nstdout: ${out}\nstderr: ${err}`));
+    }, 20_000);
+    child.on("exit", (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  expect(err).toBe("");
+  expect(code).toBe(0);
+  expect(JSON.parse(out)).toMatchObject({ failed: [], passed: 3 });
+}, 25_000);
+
 describe("a TypeScript pipeline under `node --import tsx`", () => {
   test("children inherit the loader, and the parent exits by itself with idle children", async () => {
     const script = fileURLToPath(new URL("./fixtures/process-tsx-main.ts", import.meta.url));

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { ExecutorError, NodeExecutionError } from "@hamilton-ts/kernel";
+import { ExecutorError, NodeExecutionError, TimeoutError } from "@hamilton-ts/kernel";
 import { MultiThreadingExecutor } from "../src/index.js";
 import { driverFor, execArgv } from "./helpers.js";
 
@@ -81,6 +81,21 @@ describe("faults", () => {
     const dr = await driverFor("faults.mjs", ex);
     const e = await failure(dr.execute(["doubled"], { inputs: inputs("exit") }));
     expect(e.message).toContain("tried 3 times (retries: 2)");
+    await dr.close();
+  });
+
+  test("a node in an endless loop: with taskTimeoutMs its thread is stopped and replaced, the task fails with a TimeoutError naming the node", async () => {
+    const ex = new MultiThreadingExecutor({ maxTasks: 2, execArgv, taskTimeoutMs: 500 });
+    const dr = await driverFor("faults.mjs", ex);
+    const e = await dr.execute(["doubled"], { inputs: inputs("spin") }).then(
+      () => undefined,
+      (error: unknown) => error as TimeoutError,
+    );
+    expect(TimeoutError.isInstance(e)).toBe(true);
+    expect(e).toMatchObject({ nodeName: "risky", timeoutMs: 500 });
+    expect(e!.taskId).toMatch(/\[2\]$/);
+    expect(e!.message).toMatch(/worker thread running it \(thread \d+\) was stopped and replaced/);
+    expect(await dr.execute(["doubled"], { inputs: inputs("none") })).toEqual({ doubled: [0, 2, 4, 6, 8, 10] });
     await dr.close();
   });
 
