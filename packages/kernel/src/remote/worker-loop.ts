@@ -83,7 +83,8 @@ export class WorkerLoop {
       setupError = error;
     }
     if (msg.timed) this.options.send({ type: "started", seq }, []);
-    const sinks = new Map<WireTaskShape, boolean>();
+    let lastShape: WireTaskShape | undefined;
+    let checked = false;
     for (const { index: i, shape, request } of unpackTaskBatch(batch)) {
       if (!runner) {
         out.fail(i, failureFor(request.taskId, setupError));
@@ -98,15 +99,17 @@ export class WorkerLoop {
         };
       } else {
         // validation results always go back; listening costs a hook call per node, so only where checks exist
-        let has = sinks.get(shape);
-        if (has === undefined) sinks.set(shape, (has = hasChecks(runner, shape.nodes)));
-        if (has) onEvent = (e) => e.type === "validation" && out.event(i, shape, e, msg.live);
+        if (shape !== lastShape) {
+          lastShape = shape;
+          checked = hasChecks(runner, shape.nodes);
+        }
+        if (checked) onEvent = (e) => e.type === "validation" && out.event(i, shape, e, msg.live);
       }
       const started = now();
       const { result, transfer } = await runWireTask(runner, request, onEvent);
-      out.busy(now() - started);
-      if (result.ok) out.succeed(i, shape, result.outputs as Record<string, unknown>, transfer);
-      else out.fail(i, result);
+      const ended = now();
+      if (result.ok) out.succeed(i, shape, result.outputs as Record<string, unknown>, transfer, ended - started, ended);
+      else out.fail(i, result, ended - started, ended);
     }
     out.flush();
   }
@@ -135,30 +138,25 @@ class Outbox {
     private readonly shapeOf: Int32Array,
   ) {}
 
-  busy(ms: number): void {
-    this.busyMs += ms;
-  }
-
   event(index: number, shape: WireTaskShape, e: WireNodeEvent, live: boolean): void {
     this.events.add(index, shape, e);
     // a node starting after a long gap is news worth sending now (progress bars)
     if (live || (e.type === "pre" && now() - this.last >= FLUSH_INTERVAL_MS)) this.flush();
   }
 
-  succeed(index: number, shape: WireTaskShape, outputs: Record<string, unknown>, transfer: readonly ArrayBuffer[]): void {
+  /** A task succeeded after `busyMs`; `at` is now. */
+  succeed(index: number, shape: WireTaskShape, outputs: Record<string, unknown>, transfer: readonly ArrayBuffer[], busyMs: number, at: number): void {
     this.done.push(index);
     for (const name of shape.outputs) this.outputs.push(outputs[name]);
     for (const b of transfer) this.transfer.add(b);
-    this.maybeFlush();
+    this.busyMs += busyMs;
+    if (at - this.last >= FLUSH_INTERVAL_MS) this.flush();
   }
 
-  fail(index: number, failure: WireFailure): void {
+  fail(index: number, failure: WireFailure, busyMs = 0, at = now()): void {
     this.failures.push([index, failure]);
-    this.maybeFlush();
-  }
-
-  private maybeFlush(): void {
-    if (now() - this.last >= FLUSH_INTERVAL_MS) this.flush();
+    this.busyMs += busyMs;
+    if (at - this.last >= FLUSH_INTERVAL_MS) this.flush();
   }
 
   flush(): void {

@@ -1,5 +1,5 @@
 /** Aim for batches that carry this much work (ms): enough to hide messaging costs, small enough to balance. */
-export const TARGET_BATCH_MS = 8;
+export const TARGET_BATCH_MS = 16;
 /** Below this mean task time (ms), the pool's own work per task dominates: keep few workers busy rather than many half idle. */
 const TINY_BELOW_MS = 0.05;
 /** Below this mean task time (ms), a worker may hold a second batch while it runs the first (hides the round trip). */

@@ -7,7 +7,7 @@ import { abortErrorFrom, SerializationError } from "../../errors.js";
 import type { ExecutorContext, Task, TaskExecutor } from "../../executors/task-executor.js";
 import { decodeValue, decodeValueAsync, missingCodecModules } from "../../codec/codec-registry.js";
 import { errorFromWire, workerSetupOf, type WorkerSetup } from "../protocol.js";
-import { encodeTaskInputs, packTaskBatch, type FlatTask } from "../task-batch.js";
+import { encodeTaskInputs, packTaskBatch, type EncodedInputs, type FlatTask } from "../task-batch.js";
 import { forEachEvent, type BatchMessage, type FromWorker, type ResultsMessage } from "../worker-envelope.js";
 import { BatchSizer } from "./batch-sizer.js";
 import type { PoolTransport, PoolWorker, StopReason, WorkerExit } from "./pool-transport.js";
@@ -43,11 +43,9 @@ export interface TaskPoolOptions {
 const STARTUP_GRACE_MS = 30_000;
 /** How often a timed batch whose running task has no timeout is looked at again (threads: the next task may have one). */
 const POLL_MS = 50;
-/** Tasks in flight across runs before the kernel is asked to wait (memory guard; fairness is the pool's). */
-const BACKLOG_LIMIT = 65_536;
 
 const clock: () => number = () => performance.timeOrigin + performance.now();
-const defer: (fn: () => void) => void = (fn) => queueMicrotask(fn);
+const defer: (fn: () => void) => void = typeof setImmediate === "function" ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
 interface RunState {
   readonly context: ExecutorContext;
@@ -59,9 +57,9 @@ interface RunState {
   aborted: boolean;
 }
 
-interface Entry {
+/** A task as the pool holds it: the wire form of the task itself (one object per task), and its bookkeeping. */
+interface Entry extends FlatTask {
   readonly task: Task;
-  readonly flat: FlatTask;
   readonly run: RunState;
   readonly timeoutMs: number | undefined;
   readonly resolve: (outputs: Record<string, unknown>) => void;
@@ -203,24 +201,45 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     this.clearIdleTimer();
   }
 
+  /**
+   * Room for two full batches per worker, across runs: enough to keep every
+   * worker's pipeline full, few enough that encoded tasks waiting here stay
+   * cheap (live objects cost GC time in the calling thread).
+   */
   canSubmitTask(): boolean {
-    return this.inFlight < BACKLOG_LIMIT;
+    return this.inFlight < this.maxTasks * this.chunkSize * 2;
   }
 
   submitTask(task: Task): Promise<Record<string, unknown>> {
     if (task.signal.aborted) return Promise.reject(abortErrorFrom(task.signal));
     let run: RunState;
-    let flat: FlatTask;
+    let inputs: EncodedInputs;
     try {
       run = this.runOf(task.context, task.signal);
       // a value that cannot cross fails here, naming its node, before anything is sent
-      flat = { taskId: task.taskId, nodes: task.nodes, outputs: task.outputs, expanders: task.expanders, ...encodeTaskInputs(task) };
+      inputs = encodeTaskInputs(task);
     } catch (error) {
       return Promise.reject(error);
     }
     const timeoutMs = minDefined(task.timeoutMs, this.taskTimeoutMs);
     return new Promise((resolve, reject) => {
-      const entry: Entry = { task, flat, run, timeoutMs, resolve, reject, deaths: 0, isolate: false, settled: false, node: undefined };
+      const entry: Entry = {
+        taskId: task.taskId,
+        nodes: task.nodes,
+        outputs: task.outputs,
+        expanders: task.expanders,
+        inputNames: inputs.inputNames,
+        values: inputs.values,
+        task,
+        run,
+        timeoutMs,
+        resolve,
+        reject,
+        deaths: 0,
+        isolate: false,
+        settled: false,
+        node: undefined,
+      };
       run.queue.push(entry);
       this.list(run);
       this.inFlight++;
@@ -413,7 +432,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
       events: run.events,
       live: entries.length === 1,
       timed,
-      batch: packTaskBatch(context.runId, context.graphFingerprint, entries.map((e) => e.flat)),
+      batch: packTaskBatch(context.runId, context.graphFingerprint, entries),
     };
     try {
       if (!slot.setups.has(run.setup)) {
@@ -436,13 +455,13 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     const check = this.transport.checkValue;
     const again: Entry[] = [];
     for (const e of entries) {
-      const bad = check ? e.flat.inputNames.findIndex((_n, k) => refuses(check, e.flat.values[k])) : entries.length === 1 ? 0 : -1;
+      const bad = check ? e.inputNames.findIndex((_n, k) => refuses(check, e.values[k])) : entries.length === 1 ? 0 : -1;
       if (bad < 0 && entries.length > 1) {
         e.isolate = true; // alone, it will tell whether it is the one
         again.push(e);
         continue;
       }
-      const input = e.flat.inputNames[Math.max(bad, 0)];
+      const input = e.inputNames[Math.max(bad, 0)];
       this.settle(
         e,
         new SerializationError(`The input "${input}" of task ${e.task.taskId} cannot be sent to a ${this.transport.workerNoun}: ${detail}`, input, { cause: error }),
@@ -470,7 +489,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     let at = 0;
     for (const i of msg.done) {
       const e = batch.entries[i]!;
-      const names = e.flat.outputs;
+      const names = e.outputs;
       this.answer(batch, i);
       if (!e.settled) this.resolveOutputs(e, names, msg.outputs, at);
       at += names.length;
@@ -483,7 +502,8 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
       slot.batches.splice(slot.batches.indexOf(batch), 1);
       if (slot.batches.length === 0) slot.worker.unref();
     }
-    this.dispatch();
+    // after the kernel has handled these completions: the tasks they release travel together
+    this.scheduleDispatch();
     this.maybeIdle();
   }
 
@@ -510,6 +530,10 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   }
 
   private resolveOutputs(e: Entry, names: readonly string[], values: readonly unknown[], at: number): void {
+    if (names.length === 1) {
+      const v = values[at];
+      if (v === null || typeof v !== "object") return this.fulfil(e, { [names[0]!]: v });
+    }
     const out: Record<string, unknown> = {};
     let missing = false;
     try {
