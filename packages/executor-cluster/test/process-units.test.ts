@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, test } from "vitest";
 import { MultiProcessingExecutor } from "../src/index.js";
 import { childExecArgv } from "../src/process/child-script.js";
@@ -24,6 +25,11 @@ describe("childExecArgv", () => {
 describe("options", () => {
   test.each([{ maxTasks: 0 }, { chunkSize: 0 }, { retries: -1 }, { idleTimeoutMs: -5 }])("rejects %o", (o) => {
     expect(() => new MultiProcessingExecutor(o)).toThrow(RangeError);
+  });
+
+  test("chunkSize \"auto\" (earlier versions' default) is the default; maxTasks defaults to the machine's parallelism", () => {
+    expect(new MultiProcessingExecutor({ chunkSize: "auto" }).chunkSize).toBe(new MultiProcessingExecutor().chunkSize);
+    expect(new MultiProcessingExecutor().maxTasks).toBe(availableParallelism());
   });
 
   test("declares that workers need module locations", () => {

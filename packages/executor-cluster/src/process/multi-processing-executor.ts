@@ -4,9 +4,11 @@ import { childExecArgv, resolveChildScript } from "./child-script.js";
 import { ChildTransport, type ChildWorker } from "./child-transport.js";
 
 /** Options of `MultiProcessingExecutor`: the pool's (see `TaskPoolOptions`) and the processes'. */
-export interface MultiProcessingExecutorOptions extends Partial<TaskPoolOptions> {
+export interface MultiProcessingExecutorOptions extends Omit<Partial<TaskPoolOptions>, "chunkSize"> {
   /** Most child processes, hence most tasks running at once across runs (default: `os.availableParallelism()`). */
   maxTasks?: number;
+  /** Most tasks per message, adaptive below it (default 512; `"auto"`, as in earlier versions, is the default). `1` disables batching. */
+  chunkSize?: number | "auto";
   /**
    * Node flags for children, added after the parent's own `process.execArgv`
    * (which children inherit, e.g. `--import tsx`), e.g. `["--max-semi-space-size=64"]`.
@@ -48,7 +50,7 @@ export interface MultiProcessingExecutorOptions extends Partial<TaskPoolOptions>
  */
 export class MultiProcessingExecutor extends TaskPool<ChildWorker> {
   constructor(options: MultiProcessingExecutorOptions = {}) {
-    const { execArgv, resourceLimits, env, cwd, ...pool } = options;
+    const { execArgv, resourceLimits, env, cwd, chunkSize, ...pool } = options;
     const heap = resourceLimits?.maxOldGenerationSizeMb;
     if (heap !== undefined && (!Number.isInteger(heap) || heap < 1)) {
       throw new RangeError(`MultiProcessingExecutor: resourceLimits.maxOldGenerationSizeMb must be a positive integer, got ${heap}`);
@@ -68,7 +70,7 @@ export class MultiProcessingExecutor extends TaskPool<ChildWorker> {
       cwd,
       heapLimitMb: heap,
     });
-    super(transport, { ...pool, maxTasks: pool.maxTasks ?? availableParallelism() });
+    super(transport, { ...pool, chunkSize: chunkSize === "auto" ? undefined : chunkSize, maxTasks: pool.maxTasks ?? availableParallelism() });
   }
 
   /** Process ids of the live children. */
