@@ -3,8 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Builder, ExecutorError, NodeExecutionError, SerializationError, TimeoutError, type Driver } from "@hamilton-ts/kernel";
 import * as faults from "./fixtures/process-faults.mjs";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { MultiProcessingExecutor, type MultiProcessingExecutorOptions } from "../src/index.js";
+
+// children start from source under tsx here: slow on a loaded machine, so a generous hang guard
+vi.setConfig({ testTimeout: 30_000 });
 
 const FAULTS = new URL("./fixtures/process-faults.mjs", import.meta.url);
 const drivers: Driver[] = [];

@@ -2,8 +2,11 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Builder } from "@hamilton-ts/kernel";
 import { type PostNodeExecuteArgs, type PreNodeExecuteArgs } from "@hamilton-ts/kernel/contracts";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { MultiProcessingExecutor } from "../src/index.js";
+
+// children start from source under tsx here: slow on a loaded machine, so a generous hang guard
+vi.setConfig({ testTimeout: 30_000 });
 
 const MAP_REDUCE = new URL("./fixtures/process-map-reduce.mjs", import.meta.url);
 const executor = new MultiProcessingExecutor({ maxTasks: 2 });

@@ -61,3 +61,53 @@ export class RunQueue<T extends Queued> {
     return out;
   }
 }
+
+/** A run with a queue, as the rotation sees it. */
+export interface Queueing<T extends Queued> {
+  readonly queue: RunQueue<T>;
+  /** In the rotation now. */
+  listed: boolean;
+}
+
+/** Runs with queued tasks, taking turns: each dispatch round serves the next one, so no run starves another. */
+export class RunRotation<R extends Queueing<Queued>> {
+  private runs: R[] = [];
+  private turn = 0;
+
+  get length(): number {
+    return this.runs.length;
+  }
+
+  /** A run has tasks queued: give it turns. */
+  add(run: R): void {
+    if (run.listed) return;
+    run.listed = true;
+    this.runs.push(run);
+  }
+
+  /** The run whose turn it is, after dropping those with nothing queued. */
+  current(): R | undefined {
+    while (this.runs.length > 0) {
+      if (this.turn >= this.runs.length) this.turn = 0;
+      const run = this.runs[this.turn]!;
+      if (run.queue.peek()) return run;
+      run.listed = false;
+      this.runs.splice(this.turn, 1);
+    }
+    return undefined;
+  }
+
+  /** The next run's turn. */
+  pass(): void {
+    this.turn++;
+  }
+
+  /** Remove every run (their queues are the caller's to drain). */
+  clear(): R[] {
+    const out = this.runs;
+    for (const r of out) r.listed = false;
+    this.runs = [];
+    this.turn = 0;
+    return out;
+  }
+}
