@@ -140,3 +140,13 @@ export function forEachEvent(
     }
   }
 }
+
+/** Whether `check` throws for `value` (a transport's "can this cross?"), used to name the value that refused. */
+export function refusesToCross(check: (value: unknown) => void, value: unknown): boolean {
+  try {
+    check(value);
+    return false;
+  } catch {
+    return true;
+  }
+}

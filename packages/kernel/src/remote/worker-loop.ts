@@ -3,7 +3,7 @@ import type { ModuleImporter } from "../codec/codec-registry.js";
 import { cachedTaskRunner, failureFor, runWireTask, type WireNodeEvent, type WorkerSetup } from "./protocol.js";
 import type { TaskRunner } from "./task-runner.js";
 import { unpackTaskBatch, type WireTaskShape } from "./task-batch.js";
-import { EventPacker, type BatchMessage, type FromWorker, type ResultsMessage, type ToWorker, type WireFailure } from "./worker-envelope.js";
+import { EventPacker, refusesToCross, type BatchMessage, type FromWorker, type ResultsMessage, type ToWorker, type WireFailure } from "./worker-envelope.js";
 
 /** While a batch runs, send what is buffered at least this often (results and events stream). */
 const FLUSH_INTERVAL_MS = 16;
@@ -204,7 +204,7 @@ class Outbox {
       try {
         send({ ...empty, done: [i], outputs: values }, []);
       } catch {
-        const bad = names.find((_n, k) => refuses(check, values[k])) ?? names[0];
+        const bad = names.find((_n, k) => refusesToCross(check, values[k])) ?? names[0];
         const detail = error instanceof Error ? error.message : String(error);
         const taskId = this.taskIds[i]!;
         const failure = failureFor(taskId, new SerializationError(`The value of node "${bad}" (task ${taskId}) cannot be sent back from the worker: ${detail}`, bad));
@@ -215,14 +215,6 @@ class Outbox {
   }
 }
 
-function refuses(check: (value: unknown) => void, value: unknown): boolean {
-  try {
-    check(value);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 function defaultCheck(value: unknown): void {
   structuredClone(value);

@@ -70,6 +70,11 @@ function scenarioCase(executor: () => TaskExecutor, s: Scenario, Grouping: new (
 
 const joinedOf = (tag: string, count: number) => Array.from({ length: count }, (_, i) => `${tag}:${i}`).join(",");
 
+/** A healthy run of the faults module returns what it should (the executor recovered). */
+async function healthyRun(dr: Driver, what: string, tag: string, count: number): Promise<void> {
+  checkEqual(await within(RUN_MS, what, dr.execute(["joined"], { inputs: { count, tag } })), { joined: joinedOf(tag, count) }, what);
+}
+
 async function faults(executor: TaskExecutor, mode: Mode, adapters: object[] = []): Promise<Driver> {
   return builderFor(executor, mode, [faultsModule]).withAdapters(...adapters).build();
 }
@@ -87,7 +92,7 @@ function failureCases(executor: () => TaskExecutor): SuiteCase[] {
       const cause = e.cause as Error | undefined;
       checkEqual(cause?.name, "RangeError", "the cause keeps its class name");
       checkEqual(cause?.message, "tagged failed on f:3", "the cause keeps its message");
-      checkEqual(await within(RUN_MS, "next run", dr.execute(["joined"], { inputs: { count: 4, tag: "g" } })), { joined: joinedOf("g", 4) }, "the next run");
+      await healthyRun(dr, "the next run", "g", 4);
     },
   }));
 }
@@ -104,7 +109,7 @@ function abortCases(executor: () => TaskExecutor): SuiteCase[] {
         setTimeout(() => ctl.abort(new Error("stopped by the suite")), 300);
         const e = await rejectionOf(within(ABORT_MS + 300, "aborted run", run), "aborted run");
         checkEqual(e.name, "AbortError", "error name");
-        checkEqual(await within(RUN_MS, "run after the abort", dr.execute(["joined"], { inputs: { count: 3, tag: "b" } })), { joined: joinedOf("b", 3) }, "run after the abort");
+        await healthyRun(dr, "the run after the abort", "b", 3);
       },
     },
   ];
@@ -165,7 +170,7 @@ function concurrencyCase(executor: () => TaskExecutor, runs: number, seed: numbe
       check(new Set(tags).size === tags.length, `two runIds reported values of one run: ${tags.join(",")}`);
       check(taskRuns.size <= runs, `task hooks saw ${taskRuns.size} runIds for ${runs} runs`);
       // and the executor is still fine
-      checkEqual(await within(RUN_MS, "run after the storm", dr.execute(["joined"], { inputs: { count: 5, tag: "after" } })), { joined: joinedOf("after", 5) }, "run after the storm");
+      await healthyRun(dr, "the run after the storm", "after", 5);
     },
   };
 }

@@ -9,7 +9,7 @@ import { abortErrorFrom, SerializationError } from "../../errors.js";
 import type { ExecutorContext, Task, TaskExecutor } from "../../executors/task-executor.js";
 import { errorFromWire } from "../protocol.js";
 import { encodeTaskInputs, packTaskBatch, type EncodedInputs } from "../task-batch.js";
-import { forEachEvent, type BatchMessage, type FromWorker, type ResultsMessage } from "../worker-envelope.js";
+import { forEachEvent, refusesToCross, type BatchMessage, type FromWorker, type ResultsMessage } from "../worker-envelope.js";
 import { BatchSizer } from "./batch-sizer.js";
 import { deathSuspects, Watchdog, type Overrun } from "./blame.js";
 import { decodeOutputs } from "./decode-outputs.js";
@@ -271,7 +271,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     const check = this.transport.checkValue;
     const again: Entry[] = [];
     for (const e of entries) {
-      const bad = check ? e.inputNames.findIndex((_n, k) => refuses(check, e.values[k])) : entries.length === 1 ? 0 : -1;
+      const bad = check ? e.inputNames.findIndex((_n, k) => refusesToCross(check, e.values[k])) : entries.length === 1 ? 0 : -1;
       if (bad < 0 && entries.length > 1) {
         e.isolate = true; // alone, it will tell whether it is the one
         again.push(e);
@@ -475,13 +475,4 @@ function minDefined(a: number | undefined, b: number | undefined): number | unde
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
-}
-
-function refuses(check: (value: unknown) => void, value: unknown): boolean {
-  try {
-    check(value);
-    return false;
-  } catch {
-    return true;
-  }
 }
