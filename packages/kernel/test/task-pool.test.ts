@@ -30,6 +30,8 @@ interface FakeOptions {
   delay?: number;
   /** Workers die before saying they are ready. */
   failStart?: boolean;
+  /** spawn() itself throws. */
+  spawnThrows?: boolean;
 }
 
 const clock = () => performance.timeOrigin + performance.now();
@@ -41,6 +43,7 @@ class FakeTransport implements PoolTransport<FakeWorker> {
   readonly workers: FakeWorker[] = [];
   constructor(readonly options: FakeOptions = {}) {}
   spawn(events: WorkerEvents): FakeWorker {
+    if (this.options.spawnThrows) throw new Error("cannot find the worker script");
     const w = new FakeWorker(this.workers.length, this.options, events);
     this.workers.push(w);
     return w;
@@ -271,6 +274,15 @@ describe("TaskPool: dead workers", () => {
     expect(e.message).toMatch(/failed to start: it exited with code 9 \(cannot load the loader\)/);
     expect(e.cause).toMatchObject({ reason: "worker-start" });
   });
+});
+
+test("a transport that cannot spawn at all fails the tasks with reason worker-start, not the process", async () => {
+  const p = pool(new FakeTransport({ spawnThrows: true }));
+  const r = newRun();
+  p.init(r.context);
+  const e = await rejection(p.submitTask(r.task(1)));
+  expect(e.message).toMatch(/failed to start: it could not be started or reached \(cannot find the worker script\)/);
+  expect(e.cause).toMatchObject({ reason: "worker-start" });
 });
 
 describe("TaskPool: hung workers", () => {

@@ -210,7 +210,17 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     for (let run = this.ready.current(); run && blocked < this.ready.length; run = this.ready.current()) {
       const first = run.queue.peek()!;
       const sizer = this.sizerFor(first.task.nodes);
-      const slot = this.workers.pick(first.isolate, sizer);
+      let slot: Slot | undefined;
+      try {
+        slot = this.workers.pick(first.isolate, sizer);
+      } catch (error) {
+        // the transport could not even start a worker (a missing script, a bad option): the next batch fails with it
+        const exit = { error };
+        for (const e of run.queue.take(Math.max(1, sizer.size()))) {
+          this.settle(e, workerDeathError(this.transport, "(not started)", e.task, undefined, exit, false, { attempts: 1, retries: 0 }));
+        }
+        continue;
+      }
       if (!slot) {
         if (!first.isolate) return; // every worker is busy
         blocked++; // an isolated task waits for an empty worker; other runs may still go

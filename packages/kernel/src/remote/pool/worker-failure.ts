@@ -20,7 +20,8 @@ function howItEnded(exit: WorkerExit): string {
   if (exit.origin && why !== undefined) {
     return `crashed on an ${exit.origin === "unhandledRejection" ? "unhandled rejection" : "uncaught exception"} (${why})`;
   }
-  const base = exit.signal ? `was killed by ${exit.signal}` : exit.code !== undefined && exit.code !== null ? `exited with code ${exit.code}` : "stopped";
+  if (!exit.signal && (exit.code === undefined || exit.code === null)) return why !== undefined ? `could not be started or reached (${why})` : "stopped";
+  const base = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return why !== undefined ? `${base} (${why})` : base;
 }
 
