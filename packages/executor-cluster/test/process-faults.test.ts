@@ -123,6 +123,15 @@ describe("child deaths", () => {
     expect((died.cause as Error).stack).toMatch(/process-faults\.mjs/);
   });
 
+  test("a child that cannot start (a loader that does not exist): reason worker-start, naming the node", async () => {
+    const { dr } = await driver({ execArgv: ["--import", "/nonexistent/loader.mjs"] });
+    const e = await failure(dr.execute(["total"], { inputs: { n: 2, mode: "none" } }));
+    expect(NodeExecutionError.isInstance(e)).toBe(true);
+    expect(e.nodeName).toBe("risky");
+    expect(e.message).toMatch(/child process meant to run task .* \(pid \d+\) failed to start: it exited with code 1/);
+    expect(e.cause).toMatchObject({ reason: "worker-start", executor: "MultiProcessingExecutor" });
+  });
+
   test("out of memory under resourceLimits.maxOldGenerationSizeMb", async () => {
     const { dr } = await driver({ resourceLimits: { maxOldGenerationSizeMb: 48 } });
     const e = await failure(dr.execute(["total"], { inputs: { n: 2, mode: "oom", fault_at: 1 } }));

@@ -53,6 +53,15 @@ describe("faults", () => {
     expect(ex.workerCount).toBe(0);
   });
 
+  test("a thread that cannot start (a loader that does not exist): reason worker-start, naming the node", async () => {
+    const ex = new MultiThreadingExecutor({ maxTasks: 1, execArgv: [...execArgv, "--import", "/nonexistent/loader.mjs"] });
+    const dr = await driverFor("faults.mjs", ex);
+    const e = await failure(dr.execute(["doubled"], { inputs: inputs("none") }));
+    expect(e.message).toMatch(/worker thread meant to run task .* failed to start/);
+    expect(e.cause).toMatchObject({ reason: "worker-start", executor: "MultiThreadingExecutor" });
+    await dr.close();
+  });
+
   test("out of memory under resourceLimits", async () => {
     const ex = new MultiThreadingExecutor({ maxTasks: 1, execArgv, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
     const dr = await driverFor("faults.mjs", ex);
