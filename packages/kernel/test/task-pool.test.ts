@@ -17,7 +17,6 @@ import {
   type WorkerEvents,
   type WorkerPosition,
 } from "../src/remote.js";
-import { NO_EVENTS } from "../src/remote/worker-envelope.js";
 import { BatchSizer } from "../src/remote/pool/batch-sizer.js";
 
 /** What a scripted worker does with a task, chosen by its `x` input. */
@@ -118,7 +117,7 @@ class FakeWorker implements PoolWorker {
       done.push(index);
       outputs.push(x * 2);
     }
-    this.post({ type: "results", seq: msg.seq, done, outputs, failures: [], events: NO_EVENTS, busyMs: 1 });
+    this.post({ type: "results", seq: msg.seq, done, outputs, failures: [], busyMs: 1 });
   }
 }
 

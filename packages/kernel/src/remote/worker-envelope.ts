@@ -61,7 +61,8 @@ export interface ResultsMessage {
   readonly done: readonly number[];
   readonly outputs: readonly unknown[];
   readonly failures: ReadonlyArray<readonly [index: number, failure: WireFailure]>;
-  readonly events: PackedEvents;
+  /** Absent when there are none (most messages: an empty typed array still costs a clone). */
+  readonly events?: PackedEvents;
   /** Time the worker spent running the tasks reported here (ms), to size later batches. */
   readonly busyMs: number;
 }
@@ -85,9 +86,6 @@ const POST_OK = 1;
 const POST_FAILED = 2;
 const VALIDATION = 3;
 
-/** An empty `PackedEvents`. */
-export const NO_EVENTS: PackedEvents = Object.freeze({ codes: new Float64Array(0), errors: [], checks: [] });
-
 /** Worker side: collects node events as numbers until taken. */
 export class EventPacker {
   private codes: number[] = [];
@@ -105,9 +103,9 @@ export class EventPacker {
     return this.codes.length;
   }
 
-  /** The events so far; the packer starts empty again. */
-  take(): PackedEvents {
-    if (this.codes.length === 0) return NO_EVENTS;
+  /** The events so far (undefined when none); the packer starts empty again. */
+  take(): PackedEvents | undefined {
+    if (this.codes.length === 0) return undefined;
     const out = { codes: Float64Array.from(this.codes), errors: this.errors, checks: this.checks };
     this.codes = [];
     this.errors = [];

@@ -187,8 +187,8 @@ class Outbox {
   /** A message failed to cross: send each outcome alone, turning those that still fail into errors naming their node. */
   private sendOneByOne(msg: ResultsMessage, error: unknown): void {
     const send = (m: FromWorker, t: readonly ArrayBuffer[]) => this.options.send(m, t);
-    const empty = { ...msg, done: [], outputs: [], failures: [], busyMs: 0, events: { codes: new Float64Array(0), errors: [], checks: [] } };
-    if (msg.events.codes.length > 0) {
+    const empty = { ...msg, done: [], outputs: [], failures: [], busyMs: 0, events: undefined };
+    if (msg.events) {
       try {
         send({ ...empty, events: msg.events }, []);
       } catch {

@@ -11,11 +11,24 @@ export class SetupRegistry {
   private readonly setups: WorkerSetup[] = [];
   private readonly ids = new Map<string, number>();
   private readonly configIds = new WeakMap<object, number>();
+  /** Runs of one driver share its config object: their ids, found without checking and serializing the setup again. */
+  private readonly seen = new WeakMap<object, Map<string, number>>();
 
   constructor(private readonly transport: PoolTransport) {}
 
   /** The id of a run's setup. A config that cannot be sent is a SerializationError now, before any task. */
   idOf(context: ExecutorContext): number {
+    const quick = [context.graphFingerprint, context.allowModuleOverrides, ...(context.codecModules ?? []), "|", ...context.modules.map((m) => m.location ?? m.name)].join("\u0000");
+    let known = this.seen.get(context.config);
+    const hit = known?.get(quick);
+    if (hit !== undefined) return hit;
+    const id = this.register(context);
+    if (!known) this.seen.set(context.config, (known = new Map()));
+    known.set(quick, id);
+    return id;
+  }
+
+  private register(context: ExecutorContext): number {
     const setup = workerSetupOf(context);
     if (this.transport.checkValue) {
       try {

@@ -74,6 +74,8 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   private readonly watched = new WeakSet<AbortSignal>();
   private dispatchScheduled = false;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the pool last ran out of work (clock ms). */
+  private idleSince = 0;
   private readonly watchdog: Watchdog;
 
   constructor(transport: PoolTransport<W>, options: TaskPoolOptions) {
@@ -108,7 +110,6 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   init(context: ExecutorContext): void {
     this.runOf(context);
     this.activeRuns++;
-    this.clearIdleTimer();
   }
 
   /**
@@ -165,7 +166,8 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
 
   /** Stop every worker now and fail what waits or runs with an `ExecutorError` (`closed`). The pool may be used again afterwards. */
   close(): void {
-    this.clearIdleTimer();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     this.watchdog.clear();
     const entries: Entry[] = [];
     for (const slot of [...this.workers.slots]) entries.push(...this.workers.remove(slot, "close"));
@@ -325,8 +327,8 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
       this.settle(batch.entries[i]!, errorFromWire(failure));
     }
     if (batch.remaining === 0) this.workers.finished(slot, batch);
-    // after the kernel has handled these completions: the tasks they release travel together
-    this.scheduleDispatch();
+    // tasks waiting for room go after the kernel has handled these completions, with the tasks they release
+    if (this.ready.length > 0) this.scheduleDispatch();
     this.maybeIdle();
   }
 
@@ -338,7 +340,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
 
   /** Forward node events to the caller's hooks, in order. */
   private report(batch: Batch, msg: ResultsMessage): void {
-    if (msg.events.codes.length === 0) return;
+    if (!msg.events) return;
     forEachEvent(
       msg.events,
       (i) => batch.entries[i]?.task.nodes,
@@ -462,22 +464,29 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     e.reject(error);
   }
 
-  private clearIdleTimer(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+  /** No run and no task left: stop idle workers `idleTimeoutMs` after the pool last had work. */
+  private maybeIdle(): void {
+    if (this.activeRuns > 0 || this.inFlight > 0 || this.workers.size === 0) return;
+    this.idleSince = clock();
+    if (this.idleTimeoutMs === 0) return this.stopIdle();
+    // one timer, moved on rather than re-created when runs come and go
+    this.idleTimer ??= this.idleAfter(this.idleTimeoutMs);
   }
 
-  /** No run and no task left: stop idle workers after `idleTimeoutMs`. */
-  private maybeIdle(): void {
-    if (this.activeRuns > 0 || this.inFlight > 0 || this.workers.size === 0 || this.idleTimer) return;
-    const stopIdle = () => {
+  private idleAfter(ms: number): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => {
       this.idleTimer = undefined;
-      if (this.activeRuns > 0 || this.inFlight > 0) return;
-      for (const slot of [...this.workers.slots]) if (slot.batches.length === 0) this.workers.remove(slot, "idle");
-    };
-    if (this.idleTimeoutMs === 0) return stopIdle();
-    this.idleTimer = setTimeout(stopIdle, this.idleTimeoutMs);
-    (this.idleTimer as { unref?: () => void }).unref?.();
+      if (this.activeRuns > 0 || this.inFlight > 0) return; // busy again: the next idle moment re-arms it
+      const left = this.idleSince + this.idleTimeoutMs - clock();
+      if (left > 1) this.idleTimer = this.idleAfter(left);
+      else this.stopIdle();
+    }, ms);
+    (timer as { unref?: () => void }).unref?.();
+    return timer;
+  }
+
+  private stopIdle(): void {
+    for (const slot of [...this.workers.slots]) if (slot.batches.length === 0) this.workers.remove(slot, "idle");
   }
 }
 
