@@ -27,9 +27,9 @@ export class SharedState {
     return s;
   }
 
-  /** Worker side: a task starts (its start time is written first, so a reader that sees the task sees its time). */
-  taskStarted(seq: number, task: number): void {
-    this.since[0] = origin + performance.now();
+  /** Worker side: a task starts at `performance.now()` = `at` (written first, so a reader that sees the task sees its time). */
+  taskStarted(seq: number, task: number, at: number): void {
+    this.since[0] = origin + at;
     Atomics.store(this.ints, NODE, -1);
     Atomics.store(this.ints, SEQ, seq);
     Atomics.store(this.ints, TASK, task);

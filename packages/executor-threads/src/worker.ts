@@ -10,7 +10,7 @@ const state = new SharedState(data.state);
 
 const loop = new WorkerLoop({
   send: (message, transfer) => port.postMessage(message, [...transfer]),
-  onTaskStart: (seq, index) => state.taskStarted(seq, index),
+  onTaskStart: (seq, index, at) => state.taskStarted(seq, index, at),
   onNodeStart: (node) => state.nodeStarted(node),
 });
 port.on("message", (msg: ToWorker) => void loop.receive(msg));

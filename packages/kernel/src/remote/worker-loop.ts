@@ -16,8 +16,8 @@ export interface WorkerLoopOptions {
   send(message: FromWorker, transfer: readonly ArrayBuffer[]): void;
   /** How to import codec modules the kernel cannot resolve by itself, per setup (e.g. resolved from the pipeline's folder). */
   importerFor?(setup: WorkerSetup): ModuleImporter | undefined;
-  /** A task starts: `index` in batch `seq` (threads mirror this in shared memory, so a dead worker's culprit is exact). */
-  onTaskStart?(seq: number, index: number): void;
+  /** A task starts, at `performance.now()` = `at`: `index` in batch `seq` (threads mirror this in shared memory, so a dead worker's culprit is exact). */
+  onTaskStart?(seq: number, index: number, at: number): void;
   /** A node of the running task starts (only known when node events are on). */
   onNodeStart?(nodeIndex: number): void;
   /** Throws when `value` cannot be sent; used to name the output that refused. Default: `structuredClone`. */
@@ -90,7 +90,8 @@ export class WorkerLoop {
         out.fail(i, failureFor(request.taskId, setupError));
         continue;
       }
-      this.options.onTaskStart?.(seq, i);
+      const started = now();
+      this.options.onTaskStart?.(seq, i, started);
       let onEvent: ((e: WireNodeEvent) => void) | undefined;
       if (msg.events) {
         onEvent = (e) => {
@@ -105,7 +106,6 @@ export class WorkerLoop {
         }
         if (checked) onEvent = (e) => e.type === "validation" && out.event(i, shape, e, msg.live);
       }
-      const started = now();
       const { result, transfer } = await runWireTask(runner, request, onEvent);
       const ended = now();
       if (result.ok) out.succeed(i, shape, result.outputs as Record<string, unknown>, transfer, ended - started, ended);
