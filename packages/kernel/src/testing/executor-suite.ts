@@ -4,7 +4,7 @@ import { DefaultExecutionManager } from "../executors/execution-manager.js";
 import type { TaskExecutor } from "../executors/task-executor.js";
 import { GroupByRepeatableBlocks, GroupNodesAllAsOne, GroupNodesByLevel, GroupNodesIndividually } from "../grouping/grouping-strategy.js";
 import type { GroupingStrategy } from "../grouping/grouping-strategy.js";
-import type { PostNodeExecuteArgs, PreNodeExecuteArgs, PreTaskExecuteArgs } from "../results/lifecycle.js";
+import type { PostNodeExecuteArgs, PreNodeExecuteArgs, PreTaskExecuteArgs } from "../lifecycle/lifecycle-adapter.js";
 import { check, checkEqual, rejectionOf, seeded, within } from "./check.js";
 import { faultsModule, scenarios, type Scenario } from "./scenarios.js";
 
