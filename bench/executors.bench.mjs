@@ -156,6 +156,10 @@ const rows = [];
 }
 
 // ---- cold start: file processing with a DataFrame result, in a fresh process --------------
+// Workers preload the codec modules the driver registered (here danfo and TensorFlow) until
+// the kernel loads codecs only when a value needs them. Under this workspace's pnpm layout a
+// thread worker cannot resolve @hamilton-ts/results-dataframe from the kernel and skips it,
+// so its figure here is what lazy loading gives; a flat npm install pays the preload.
 {
   const script = fileURLToPath(new URL("./pipelines/cold-start.mjs", import.meta.url));
   const wall = (kind) => {
