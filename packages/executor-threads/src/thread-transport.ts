@@ -18,6 +18,7 @@ export interface ThreadSpawnOptions {
 export class ThreadTransport implements PoolTransport {
   readonly executor = "MultiThreadingExecutor";
   readonly workerNoun = "worker thread";
+  readonly sharedMemory = true;
   readonly outOfMemoryHint = "raise resourceLimits.maxOldGenerationSizeMb, or make the node use less.";
 
   constructor(private readonly options: ThreadSpawnOptions) {}

@@ -10,6 +10,7 @@ const state = new SharedState(data.state);
 
 const loop = new WorkerLoop({
   send: (message, transfer) => port.postMessage(message, [...transfer]),
+  sharedMemory: true,
   onTaskStart: (seq, index, at) => state.taskStarted(seq, index, at),
   onNodeStart: (node) => state.nodeStarted(node),
 });

@@ -4,16 +4,13 @@ import { defineExecutorSuite } from "../src/testing.js";
 import { scenarios } from "./scenarios/suite.js";
 
 // The testing entry's suite against the kernel's own executors. In the calling
-// thread nothing can stop a synchronous endless loop (no timeout cases); the
-// synchronous executor's one slot stays taken by an aborted node that still
-// sleeps, and overlapping runs wait on each other's slots, until the kernel's
-// scheduler handles that (issue 9, concurrent runs).
+// thread nothing can stop a synchronous endless loop: no timeout cases.
 const suite = { test: (name: string, fn: () => Promise<void>) => test(name, fn, 60_000), describe };
 describe("SynchronousLocalTaskExecutor", () => {
-  defineExecutorSuite(suite, { executor: () => new SynchronousLocalTaskExecutor(), skip: ["timeouts", "concurrency", "abort"] });
+  defineExecutorSuite(suite, { executor: () => new SynchronousLocalTaskExecutor(), skip: ["timeouts"] });
 });
 describe("ConcurrentLocalTaskExecutor", () => {
-  defineExecutorSuite(suite, { executor: () => new ConcurrentLocalTaskExecutor({ maxTasks: 3 }), skip: ["timeouts", "concurrency"] });
+  defineExecutorSuite(suite, { executor: () => new ConcurrentLocalTaskExecutor({ maxTasks: 3 }), skip: ["timeouts"] });
 });
 
 describe("classic execution", () => {

@@ -4,11 +4,8 @@
  * (reporting a fatal error before dying, following the parent out).
  * Code never travels: only task requests and values do.
  */
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { serialize } from "node:v8";
-import { serializeError, WorkerLoop, type FromWorker, type ToWorker, type WorkerSetup } from "@hamilton-ts/kernel/remote";
+import { serializeError, WorkerLoop, type FromWorker, type ToWorker } from "@hamilton-ts/kernel/remote";
 import type { FatalMessage } from "./child-transport.js";
 
 if (typeof process.send !== "function") {
@@ -26,27 +23,6 @@ function send(message: FromWorker): void {
   }
 }
 
-/**
- * Codec modules (e.g. `@hamilton-ts/results-arrow`) are imported by the kernel,
- * which may not see them from where it is installed; resolve them from the
- * pipeline modules and the working directory instead.
- */
-function importNear(setup: WorkerSetup): (specifier: string) => Promise<unknown> {
-  const bases = [...setup.modules.filter((m) => m.startsWith("file:")).map((m) => fileURLToPath(m)), join(process.cwd(), "noop.js")];
-  return async (specifier) => {
-    for (const base of bases) {
-      let resolved: string;
-      try {
-        resolved = createRequire(base).resolve(specifier);
-      } catch {
-        continue;
-      }
-      return import(pathToFileURL(resolved).href);
-    }
-    return import(specifier);
-  };
-}
-
 function fatal(origin: string) {
   return (error: unknown): void => {
     // exit once the message is flushed (or soon anyway): the parent still sees the exit if it is lost
@@ -59,7 +35,7 @@ function fatal(origin: string) {
   };
 }
 
-const loop = new WorkerLoop({ send, importerFor: importNear, checkValue: (v) => void serialize(v) });
+const loop = new WorkerLoop({ send, checkValue: (v) => void serialize(v) });
 process.on("uncaughtException", fatal("uncaughtException"));
 process.on("unhandledRejection", fatal("unhandledRejection"));
 // when the parent dies or lets go, so does the child

@@ -1,4 +1,4 @@
-import { deserializeError, serializeError, type SerializedError } from "../codec/codec-registry.js";
+import { deserializeThrown, serializeError, type SerializedError } from "../codec/error-data.js";
 import type { ValidationResult } from "../errors.js";
 import type { NodeEvent } from "../executors/task-executor.js";
 import type { WireNodeEvent, WireTaskResult, WorkerSetup } from "./protocol.js";
@@ -134,7 +134,7 @@ export function forEachEvent(
     else if (kind === VALIDATION) fn(taskIndex, { type: "validation", nodeName, results: results ?? [] });
     else {
       const durationMs = Number.isNaN(c[i + 3]!) ? undefined : c[i + 3]!;
-      fn(taskIndex, { type: "post", nodeName, success: kind === POST_OK, durationMs, ...(error ? { error: deserializeError(error) } : {}) });
+      fn(taskIndex, { type: "post", nodeName, success: kind === POST_OK, durationMs, ...(error ? { error: deserializeThrown(error) } : {}) });
     }
   }
 }

@@ -1,6 +1,6 @@
 import { SerializationError } from "../errors.js";
-import type { ModuleImporter } from "../codec/codec-registry.js";
-import { cachedTaskRunner, failureFor, runWireTask, type WireNodeEvent, type WorkerSetup } from "./protocol.js";
+import { cachedTaskRunner, runWireTask, type WireNodeEvent, type WorkerSetup } from "./protocol.js";
+import { failureFor } from "./task-failure.js";
 import type { TaskRunner } from "./task-runner.js";
 import { unpackTaskBatch, type WireTaskShape } from "./task-batch.js";
 import { EventPacker, refusesToCross, type BatchMessage, type FromWorker, type ResultsMessage, type ToWorker, type WireFailure } from "./worker-envelope.js";
@@ -14,8 +14,12 @@ const now: () => number = typeof performance !== "undefined" ? () => performance
 export interface WorkerLoopOptions {
   /** Send a message to the pool; throws when a value in it cannot cross. `transfer` lists buffers that may move instead of being copied. */
   send(message: FromWorker, transfer: readonly ArrayBuffer[]): void;
-  /** How to import codec modules the kernel cannot resolve by itself, per setup (e.g. resolved from the pipeline's folder). */
-  importerFor?(setup: WorkerSetup): ModuleImporter | undefined;
+  /**
+   * Outputs may hold `SharedArrayBuffer`s that stay shared (a worker thread).
+   * False (the default) where they would arrive as copies (a process, a
+   * machine): such a value fails with a SerializationError naming its node.
+   */
+  readonly sharedMemory?: boolean;
   /** A task starts, at `performance.now()` = `at`: `index` in batch `seq` (threads mirror this in shared memory, so a dead worker's culprit is exact). */
   onTaskStart?(seq: number, index: number, at: number): void;
   /** A node of the running task starts (only known when node events are on). */
@@ -34,8 +38,11 @@ export interface WorkerLoopOptions {
  * `ready()` once it listens, and pass every message it receives to `receive`.
  *
  * @example
- * const loop = new WorkerLoop({ send: (m, transfer) => parentPort.postMessage(m, [...transfer]) });
- * parentPort.on("message", (m) => loop.receive(m));
+ * // a worker thread's entry script
+ * import { parentPort } from "node:worker_threads";
+ * const port = parentPort!;
+ * const loop = new WorkerLoop({ send: (m, transfer) => port.postMessage(m, [...transfer]), sharedMemory: true });
+ * port.on("message", (m: ToWorker) => void loop.receive(m));
  * loop.ready();
  */
 export class WorkerLoop {
@@ -78,13 +85,12 @@ export class WorkerLoop {
     try {
       const setup = this.setups.get(msg.setup);
       if (!setup) throw new Error(`the worker received batch ${seq} before its graph setup ${msg.setup}`);
-      runner = await cachedTaskRunner({ ...setup, importModule: this.options.importerFor?.(setup) });
+      runner = await cachedTaskRunner(setup);
     } catch (error) {
       setupError = error;
     }
     if (msg.timed) this.options.send({ type: "started", seq }, []);
-    let lastShape: WireTaskShape | undefined;
-    let checked = false;
+    const sharedMemory = this.options.sharedMemory === true;
     for (const { index: i, shape, request } of unpackTaskBatch(batch)) {
       if (!runner) {
         out.fail(i, failureFor(request.taskId, setupError));
@@ -92,21 +98,12 @@ export class WorkerLoop {
       }
       const started = now();
       this.options.onTaskStart?.(seq, i, started);
-      let onEvent: ((e: WireNodeEvent) => void) | undefined;
-      if (msg.events) {
-        onEvent = (e) => {
-          if (e.type === "pre") this.options.onNodeStart?.(shape.nodes.indexOf(e.nodeName));
-          out.event(i, shape, e, msg.live);
-        };
-      } else {
-        // validation results always go back; listening costs a hook call per node, so only where checks exist
-        if (shape !== lastShape) {
-          lastShape = shape;
-          checked = hasChecks(runner, shape.nodes);
-        }
-        if (checked) onEvent = (e) => e.type === "validation" && out.event(i, shape, e, msg.live);
-      }
-      const { result, transfer } = await runWireTask(runner, request, onEvent);
+      // pre/post events only when the driver has node hooks (each costs a hook call per node); validation events always
+      const onNodeEvent = (e: WireNodeEvent) => {
+        if (e.type === "pre") this.options.onNodeStart?.(shape.nodes.indexOf(e.nodeName));
+        out.event(i, shape, e, msg.live);
+      };
+      const { result, transfer } = await runWireTask(runner, request, { events: msg.events, onNodeEvent, sharedMemory });
       const ended = now();
       if (result.ok) out.succeed(i, shape, result.outputs as Record<string, unknown>, transfer, ended - started, ended);
       else out.fail(i, result, ended - started, ended);
@@ -115,10 +112,6 @@ export class WorkerLoop {
   }
 }
 
-function hasChecks(runner: TaskRunner, nodes: readonly string[]): boolean {
-  for (const n of nodes) if ((runner.graph.get(n)?.spec?.checks?.length ?? 0) > 0) return true;
-  return false;
-}
 
 /** What a running batch has to say, buffered and sent in few messages. */
 class Outbox {

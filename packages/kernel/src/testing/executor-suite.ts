@@ -247,9 +247,10 @@ export interface TestFramework {
  * Declare the suite's cases as tests of your framework.
  *
  * @example
- * import { test, describe, afterAll } from "vitest";
+ * import { afterAll, describe, test } from "vitest";
  * import { defineExecutorSuite } from "@hamilton-ts/kernel/testing";
- * const executor = new MyExecutor();
+ * import { MultiThreadingExecutor } from "@hamilton-ts/executor-threads";
+ * const executor = new MultiThreadingExecutor({ maxTasks: 2 });
  * afterAll(() => executor.close());
  * defineExecutorSuite({ test: (name, fn) => test(name, fn, 60_000), describe }, { executor: () => executor });
  */

@@ -1,30 +1,39 @@
-import { decodeValue, decodeValueAsync, missingCodecModules } from "../../codec/codec-registry.js";
+import { decodeValue } from "../../codec/decode-value.js";
+import { defineOwn, isEnvelope } from "../../codec/wire-format.js";
+import type { CodecModules } from "../codec-modules.js";
 
 /**
  * A task's outputs from a results message (its values start at `at`),
  * decoded: synchronously in the common case, through a promise when a value
- * needs a codec this process has not registered yet (its module is imported
- * first). Throws (or rejects) when a value cannot be decoded.
+ * needs a codec this side has not registered yet (its module, if on the
+ * allow-list, is imported first). Throws (or rejects) with a
+ * SerializationError naming the node when a value cannot be decoded.
  */
-export function decodeOutputs(names: readonly string[], values: readonly unknown[], at: number): Record<string, unknown> | Promise<Record<string, unknown>> {
-  if (names.length === 1) {
-    const v = values[at];
-    if (v === null || typeof v !== "object") return { [names[0]!]: v };
-  }
+export function decodeOutputs(
+  names: readonly string[],
+  values: readonly unknown[],
+  at: number,
+  codecs: CodecModules,
+): Record<string, unknown> | Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (let k = 0; k < names.length; k++) {
-    const v = values[at + k];
-    if (v !== null && typeof v === "object") {
-      if (missingCodecModules(v).length > 0) return decodeAll(names, values, at);
-      out[names[k]!] = decodeValue(v);
-    } else out[names[k]!] = v;
+    const wire = values[at + k];
+    if (wire === null || typeof wire !== "object") {
+      defineOwn(out, names[k]!, wire);
+      continue;
+    }
+    if (isEnvelope(wire) && codecs.needsImport(wire)) return decodeAll(names, values, at, codecs);
+    defineOwn(out, names[k]!, decodeValue(wire, { nodeName: names[k], single: true }));
   }
   return out;
 }
 
-async function decodeAll(names: readonly string[], values: readonly unknown[], at: number): Promise<Record<string, unknown>> {
-  const decoded = await Promise.all(names.map((_n, k) => decodeValueAsync(values[at + k])));
+async function decodeAll(names: readonly string[], values: readonly unknown[], at: number, codecs: CodecModules): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (let k = 0; k < names.length; k++) out[names[k]!] = decoded[k];
+  for (let k = 0; k < names.length; k++) {
+    const wire = values[at + k];
+    const options = { nodeName: names[k], single: true };
+    defineOwn(out, names[k]!, isEnvelope(wire) && codecs.needsImport(wire) ? await codecs.decode(wire, options) : decodeValue(wire, options));
+  }
   return out;
 }

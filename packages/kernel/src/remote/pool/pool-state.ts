@@ -1,4 +1,5 @@
 import type { ExecutorContext, Task } from "../../executors/task-executor.js";
+import type { CodecModules } from "../codec-modules.js";
 import type { FlatTask } from "../task-batch.js";
 import type { BatchSizer } from "./batch-sizer.js";
 import type { PoolWorker, StopReason } from "./pool-transport.js";
@@ -11,6 +12,8 @@ export interface RunState {
   readonly context: ExecutorContext;
   readonly setup: number;
   readonly events: boolean;
+  /** What this side may import to decode the run's outputs (the run's codec allow-list). */
+  readonly codecs: CodecModules;
   readonly queue: RunQueue<Entry>;
   /** In the dispatch rotation. */
   listed: boolean;

@@ -21,6 +21,13 @@ export interface PoolTransport<W extends PoolWorker = PoolWorker> {
   spawn(events: WorkerEvents): W;
   /** Throws when `value` cannot be sent to a worker; the pool uses it to name the input that refused. */
   checkValue?(value: unknown): void;
+  /**
+   * Workers share this process's memory (threads): `SharedArrayBuffer`s cross
+   * as shared memory. Otherwise (processes, machines) a value holding one is a
+   * SerializationError naming it, rather than a copy that silently stops
+   * being shared.
+   */
+  readonly sharedMemory?: boolean;
   /** Advice appended when a worker ran out of memory, e.g. which option raises its heap limit. */
   readonly outOfMemoryHint?: string;
 }

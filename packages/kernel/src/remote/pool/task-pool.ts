@@ -7,7 +7,8 @@
 // dispatch, answer, fail, requeue), which reads best in one place.
 import { abortErrorFrom, SerializationError } from "../../errors.js";
 import type { ExecutorContext, Task, TaskExecutor } from "../../executors/task-executor.js";
-import { errorFromWire } from "../protocol.js";
+import { CodecModules } from "../codec-modules.js";
+import { errorFromWire } from "../task-failure.js";
 import { encodeTaskInputs, packTaskBatch, type EncodedInputs } from "../task-batch.js";
 import { forEachEvent, refusesToCross, type BatchMessage, type FromWorker, type ResultsMessage } from "../worker-envelope.js";
 import { BatchSizer } from "./batch-sizer.js";
@@ -46,8 +47,12 @@ const defer: (fn: () => void) => void = typeof setImmediate === "function" ? (fn
  *   process alive while idle, and stop `idleTimeoutMs` after the last run.
  *
  * @example
+ * // an executor is a pool and a transport (examples/custom-executor has one over HTTP)
+ * declare const transport: PoolTransport;
  * class MyExecutor extends TaskPool {
- *   constructor() { super(new MyTransport(), { maxTasks: 4 }); }
+ *   constructor() {
+ *     super(transport, { maxTasks: 4, taskTimeoutMs: 60_000 });
+ *   }
  * }
  */
 export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor {
@@ -128,7 +133,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     try {
       run = this.runOf(task.context, task.signal);
       // a value that cannot cross fails here, naming its node, before anything is sent
-      inputs = encodeTaskInputs(task);
+      inputs = encodeTaskInputs(task, { sharedMemory: this.transport.sharedMemory === true });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -182,7 +187,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     let run = this.runs.get(context);
     if (!run) {
       const events = this.nodeEvents === "auto" ? context.wantsNodeEvents ?? true : this.nodeEvents;
-      run = { context, setup: this.setups.idOf(context), events, queue: new RunQueue(), listed: false, aborted: false };
+      run = { context, setup: this.setups.idOf(context), events, codecs: new CodecModules({ allow: context.codecModules }), queue: new RunQueue(), listed: false, aborted: false };
       this.runs.set(context, run);
     }
     if (signal && !this.watched.has(signal)) {
@@ -324,7 +329,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     }
     for (const [i, failure] of msg.failures) {
       this.answer(batch, i);
-      this.settle(batch.entries[i]!, errorFromWire(failure));
+      this.settle(batch.entries[i]!, errorFromWire(failure, batch.entries[i]!.nodes));
     }
     if (batch.remaining === 0) this.workers.finished(slot, batch);
     // tasks waiting for room go after the kernel has handled these completions, with the tasks they release
@@ -357,7 +362,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   private resolveOutputs(e: Entry, names: readonly string[], values: readonly unknown[], at: number): void {
     let out: Record<string, unknown> | Promise<Record<string, unknown>>;
     try {
-      out = decodeOutputs(names, values, at);
+      out = decodeOutputs(names, values, at, e.run.codecs);
     } catch (error) {
       this.settle(e, error);
       return;
