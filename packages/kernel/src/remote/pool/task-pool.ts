@@ -75,6 +75,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   private seq = 0;
   private readonly setups: SetupRegistry;
   private readonly sizers = new WeakMap<readonly string[], BatchSizer>();
+  private readonly codecs = new Map<string, CodecModules>();
   /** Run signals listened to (every task of a run shares its signal). */
   private readonly watched = new WeakSet<AbortSignal>();
   private dispatchScheduled = false;
@@ -187,7 +188,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     let run = this.runs.get(context);
     if (!run) {
       const events = this.nodeEvents === "auto" ? context.wantsNodeEvents ?? true : this.nodeEvents;
-      run = { context, setup: this.setups.idOf(context), events, codecs: new CodecModules({ allow: context.codecModules }), queue: new RunQueue(), listed: false, aborted: false };
+      run = { context, setup: this.setups.idOf(context), events, codecs: this.codecsFor(context), queue: new RunQueue(), listed: false, aborted: false };
       this.runs.set(context, run);
     }
     if (signal && !this.watched.has(signal)) {
@@ -196,6 +197,15 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
       signal.addEventListener("abort", () => this.abortRun(r, signal), { once: true });
     }
     return run;
+  }
+
+  /** Runs with one codec allow-list (a driver's runs) share what may be imported to decode their outputs. */
+  private codecsFor(context: ExecutorContext): CodecModules {
+    const allow = context.codecModules ?? [];
+    const key = allow.join("\u0000");
+    let codecs = this.codecs.get(key);
+    if (!codecs) this.codecs.set(key, (codecs = new CodecModules({ allow })));
+    return codecs;
   }
 
   // ---- dispatch -----------------------------------------------------------------
