@@ -38,11 +38,10 @@ export interface WorkerLoopOptions {
  * `ready()` once it listens, and pass every message it receives to `receive`.
  *
  * @example
- * // a worker thread's entry script
- * import { parentPort } from "node:worker_threads";
- * const port = parentPort!;
+ * // a worker's entry script, its channel to the pool a MessagePort (a Node worker thread's is `parentPort`)
+ * declare const port: MessagePort;
  * const loop = new WorkerLoop({ send: (m, transfer) => port.postMessage(m, [...transfer]), sharedMemory: true });
- * port.on("message", (m: ToWorker) => void loop.receive(m));
+ * port.onmessage = (e: MessageEvent<ToWorker>) => void loop.receive(e.data);
  * loop.ready();
  */
 export class WorkerLoop {
