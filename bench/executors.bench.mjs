@@ -2,8 +2,14 @@
 // - CPU-bound map-reduce (16 items x ~200 ms): speedup
 // - 100,000 trivial items: items/s, and the ratio to the synchronous executor
 // - a single tiny task: round-trip latency (warm pool)
+// - 10 overlapping runs vs the same 10 in a row (warm pool)
+// - a hung worker: time from its task's timeout to the rejection, and the next run's extra time (replacement)
+// - cold start of a file-processing pipeline with a DataFrame result, in a fresh process
 // To add an executor, append an entry to `executors` below.
-import { Builder, SynchronousLocalTaskExecutor } from "@hamilton-ts/kernel";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Builder, DefaultExecutionManager, SynchronousLocalTaskExecutor } from "@hamilton-ts/kernel";
+import { faultsModule } from "@hamilton-ts/kernel/testing";
 import { MultiThreadingExecutor } from "@hamilton-ts/executor-threads";
 import { MultiProcessingExecutor } from "@hamilton-ts/executor-cluster";
 
@@ -18,8 +24,8 @@ const quick = args.includes("--quick");
  * across the runs of one section and closed at the end of it).
  */
 const executors = [
-  { name: "threads", label: "MultiThreadingExecutor({ maxTasks: 2 })", make: () => new MultiThreadingExecutor({ maxTasks: 2 }) },
-  { name: "processes", label: "MultiProcessingExecutor({ maxTasks: 2 })", make: () => new MultiProcessingExecutor({ maxTasks: 2 }) },
+  { name: "threads", label: "MultiThreadingExecutor({ maxTasks: 2 })", make: (o = {}) => new MultiThreadingExecutor({ maxTasks: 2, ...o }) },
+  { name: "processes", label: "MultiProcessingExecutor({ maxTasks: 2 })", make: (o = {}) => new MultiProcessingExecutor({ maxTasks: 2, ...o }) },
 ];
 const only = args.filter((a) => !a.startsWith("--"));
 const selected = executors.filter((e) => only.length === 0 || only.includes(e.name));
@@ -42,7 +48,7 @@ async function time(reps, warm, fn) {
   return { best: ms[0], median: ms[Math.floor(ms.length / 2)] };
 }
 
-const results = { machine: { cpus: (await import("node:os")).cpus().length, node: process.version }, cpu: {}, trivial: {}, latency: {} };
+const results = { machine: { cpus: (await import("node:os")).cpus().length, node: process.version }, cpu: {}, trivial: {}, latency: {}, concurrent: {}, hung: {}, coldStart: {} };
 const rows = [];
 
 // ---- CPU-bound: 16 x ~200 ms ---------------------------------------------------
@@ -98,6 +104,81 @@ const rows = [];
     await dr.close();
     results.latency[e.name] = { medianMs: t.median, bestMs: t.best, overMs: t.median - base.median };
     rows.push(["single tiny task (median run)", e.label, `${(t.median * 1000).toFixed(0)} µs`, `+${((t.median - base.median) * 1000).toFixed(0)} µs`]);
+  }
+}
+
+// ---- 10 overlapping runs vs 10 in a row (every task on the executor, warm pool) ----------
+{
+  const runs = 10;
+  const inputs = (i) => ({ count: 8, work_ms: 10 + i });
+  for (const e of selected) {
+    const ex = e.make();
+    const dr = await new Builder()
+      .withModules(pipeline("cpu-map-reduce"))
+      .enableDynamicExecution({ allowExperimentalMode: true })
+      .withExecutionManager(new DefaultExecutionManager({ localExecutor: ex, remoteExecutor: ex }))
+      .build();
+    await dr.execute(["checksum"], { inputs: inputs(0) }); // warm
+    const inRow = await time(quick ? 1 : 3, 0, async () => {
+      for (let i = 0; i < runs; i++) await dr.execute(["checksum"], { inputs: inputs(i) });
+    });
+    const atOnce = await time(quick ? 1 : 3, 0, () => Promise.all(Array.from({ length: runs }, (_, i) => dr.execute(["checksum"], { inputs: inputs(i) }))));
+    await dr.close();
+    results.concurrent[e.name] = { inRowMs: inRow.best, atOnceMs: atOnce.best, ratio: inRow.best / atOnce.best };
+    rows.push([`${runs} runs at once vs in a row`, e.label, `${atOnce.best.toFixed(0)} vs ${inRow.best.toFixed(0)} ms`, `${(inRow.best / atOnce.best).toFixed(2)}x`]);
+  }
+}
+
+// ---- a hung worker: detection and replacement ---------------------------------------------
+{
+  const timeoutMs = 300;
+  for (const e of selected) {
+    const ex = e.make({ taskTimeoutMs: timeoutMs });
+    const dr = await new Builder().withModules(faultsModule).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(ex).build();
+    const healthy = { count: 2, stuck_at: -1 };
+    const warm = await time(3, 1, () => dr.execute(["unstuck"], { inputs: healthy }));
+    const detect = [];
+    const replace = [];
+    for (let i = 0; i < (quick ? 2 : 4); i++) {
+      const t0 = now();
+      const error = await dr.execute(["unstuck"], { inputs: { count: 2, stuck_at: 1 } }).then(() => undefined, (err) => err);
+      if (error?.name !== "TimeoutError") throw new Error(`expected a TimeoutError, got ${error}`);
+      detect.push(now() - t0 - timeoutMs);
+      const t1 = now();
+      await dr.execute(["unstuck"], { inputs: healthy });
+      replace.push(now() - t1 - warm.median);
+    }
+    await dr.close();
+    const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+    results.hung[e.name] = { timeoutMs, detectMs: med(detect), replaceMs: med(replace) };
+    rows.push([`hung worker (taskTimeoutMs ${timeoutMs})`, e.label, `+${med(detect).toFixed(0)} ms to reject`, `+${med(replace).toFixed(0)} ms next run`]);
+  }
+}
+
+// ---- cold start: file processing with a DataFrame result, in a fresh process --------------
+// Workers preload the codec modules the driver registered (here danfo and TensorFlow) until
+// the kernel loads codecs only when a value needs them. Under this workspace's pnpm layout a
+// thread worker cannot resolve @hamilton-ts/results-dataframe from the kernel and skips it,
+// so its figure here is what lazy loading gives; a flat npm install pays the preload.
+{
+  const script = fileURLToPath(new URL("./pipelines/cold-start.mjs", import.meta.url));
+  const wall = (kind) => {
+    const ms = [];
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      const t0 = now();
+      const r = spawnSync(process.execPath, [script, kind], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`cold start (${kind}) failed: ${r.stderr}`);
+      ms.push(now() - t0);
+    }
+    return ms.sort((a, b) => a - b)[ms.length >> 1];
+  };
+  const base = wall("sync");
+  results.coldStart.sync = { ms: base };
+  rows.push(["cold start, DataFrame result (process wall)", "SynchronousLocalTaskExecutor", `${base.toFixed(0)} ms`, "1.00x"]);
+  for (const e of selected) {
+    const ms = wall(e.name);
+    results.coldStart[e.name] = { ms, ofSync: ms / base };
+    rows.push(["cold start, DataFrame result (process wall)", `${e.label.replace(/\(.*\)/, "()")} (default maxTasks)`, `${ms.toFixed(0)} ms`, `${(ms / base).toFixed(2)}x`]);
   }
 }
 

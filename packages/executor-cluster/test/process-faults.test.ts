@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Builder, NodeExecutionError, SerializationError, type Driver } from "@hamilton-ts/kernel";
+import { Builder, ExecutorError, NodeExecutionError, SerializationError, TimeoutError, type Driver } from "@hamilton-ts/kernel";
 import * as faults from "./fixtures/process-faults.mjs";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { MultiProcessingExecutor, type MultiProcessingExecutorOptions } from "../src/index.js";
+
+// children start from source under tsx here: slow on a loaded machine, so a generous hang guard
+vi.setConfig({ testTimeout: 30_000 });
 
 const FAULTS = new URL("./fixtures/process-faults.mjs", import.meta.url);
 const drivers: Driver[] = [];
@@ -92,8 +95,9 @@ describe("child deaths", () => {
     expect(NodeExecutionError.isInstance(e)).toBe(true);
     expect(e.nodeName).toBe("risky");
     expect(e.taskId).toMatch(/\[2\]$/);
-    expect(e.message).toMatch(/child process \(pid \d+\).*died.*exited with code 3/);
-    expect((e.cause as Error).name).toBe("ChildProcessDiedError");
+    expect(e.message).toMatch(/child process running task .* \(pid \d+\) died: it exited with code 3/);
+    expect(ExecutorError.isInstance(e.cause)).toBe(true);
+    expect(e.cause).toMatchObject({ reason: "worker-died", executor: "MultiProcessingExecutor", exitCode: 3, signal: null });
     // the pool heals: the next run works
     expect(await dr.execute(["total"], { inputs: { n: 5, mode: "none" } })).toEqual({ total: 10 });
     expect(ex.pids.length).toBeGreaterThan(0);
@@ -119,6 +123,15 @@ describe("child deaths", () => {
     expect((died.cause as Error).stack).toMatch(/process-faults\.mjs/);
   });
 
+  test("a child that cannot start (a loader that does not exist): reason worker-start, naming the node", async () => {
+    const { dr } = await driver({ execArgv: ["--import", "/nonexistent/loader.mjs"] });
+    const e = await failure(dr.execute(["total"], { inputs: { n: 2, mode: "none" } }));
+    expect(NodeExecutionError.isInstance(e)).toBe(true);
+    expect(e.nodeName).toBe("risky");
+    expect(e.message).toMatch(/child process meant to run task .* \(pid \d+\) failed to start: it exited with code 1/);
+    expect(e.cause).toMatchObject({ reason: "worker-start", executor: "MultiProcessingExecutor" });
+  });
+
   test("out of memory under resourceLimits.maxOldGenerationSizeMb", async () => {
     const { dr } = await driver({ resourceLimits: { maxOldGenerationSizeMb: 48 } });
     const e = await failure(dr.execute(["total"], { inputs: { n: 2, mode: "oom", fault_at: 1 } }));
@@ -141,6 +154,45 @@ describe("child deaths", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("hung children", () => {
+  test("a node in an endless loop: with taskTimeoutMs its child is killed and replaced, the task fails with a TimeoutError naming the node", async () => {
+    const { dr, ex } = await driver({ taskTimeoutMs: 800 });
+    await dr.execute(["total"], { inputs: { n: 2, mode: "none" } }); // children up
+    const before = ex.pids;
+    const e = await failure(dr.execute(["total"], { inputs: { n: 3, mode: "spin", fault_at: 1 } }));
+    expect(TimeoutError.isInstance(e)).toBe(true);
+    expect(e).toMatchObject({ nodeName: "risky", timeoutMs: 800 });
+    expect(e.taskId).toMatch(/\[1\]$/);
+    expect(e.message).toMatch(/child process running it \(pid \d+\) was stopped and replaced/);
+    await waitUntil(() => before.some((p) => !alive(p)));
+    expect(before.filter(alive).length).toBeLessThan(before.length);
+    expect(await dr.execute(["total"], { inputs: { n: 4, mode: "none" } })).toEqual({ total: 6 });
+  }, 30_000);
+
+  test("a SIGSTOPped child: its task times out, the child is killed, the next run gets a fresh one", async () => {
+    const ex = new MultiProcessingExecutor({ maxTasks: 2, taskTimeoutMs: 1500 });
+    let started = 0;
+    const dr = await new Builder()
+      .withModules(FAULTS)
+      .enableDynamicExecution({ allowExperimentalMode: true })
+      .withRemoteExecutor(ex)
+      .withAdapters({ preNodeExecute: (a: { nodeName: string }) => void (a.nodeName === "risky" && started++) })
+      .build();
+    drivers.push(dr);
+    const run = dr.execute(["total"], { inputs: { n: 2, mode: "sleep", fault_at: -1 } });
+    await waitUntil(() => started === 2, 20_000); // both tasks running (a child stopped before it starts gets 30 s of grace)
+    const stopped = ex.pids;
+    for (const pid of stopped) process.kill(pid, "SIGSTOP");
+    const e = await failure(run);
+    expect(TimeoutError.isInstance(e)).toBe(true);
+    expect(e).toMatchObject({ nodeName: "risky", timeoutMs: 1500 });
+    await waitUntil(() => stopped.every((p) => !alive(p)));
+    expect(stopped.filter(alive)).toEqual([]);
+    expect(await dr.execute(["total"], { inputs: { n: 4, mode: "none" } })).toEqual({ total: 6 });
+    expect(ex.pids.some((p) => stopped.includes(p))).toBe(false);
+  }, 30_000);
 });
 
 describe("stopping", () => {

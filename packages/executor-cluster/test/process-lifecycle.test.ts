@@ -2,8 +2,11 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Builder } from "@hamilton-ts/kernel";
 import { type PostNodeExecuteArgs, type PreNodeExecuteArgs } from "@hamilton-ts/kernel/contracts";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { MultiProcessingExecutor } from "../src/index.js";
+
+// children start from source under tsx here: slow on a loaded machine, so a generous hang guard
+vi.setConfig({ testTimeout: 30_000 });
 
 const MAP_REDUCE = new URL("./fixtures/process-map-reduce.mjs", import.meta.url);
 const executor = new MultiProcessingExecutor({ maxTasks: 2 });
@@ -109,26 +112,39 @@ test("idle children are killed idleTimeoutMs after the run ended", async () => {
   await dr.close();
 });
 
+/** Run a Node script; the promise rejects if it does not exit by itself within `ms`. */
+function runNode(args: string[], ms: number): Promise<{ code: number | null; out: string; err: string; printedAt: number }> {
+  const child = spawn(process.execPath, args, { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  let printedAt = 0;
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+    printedAt ||= Date.now();
+  });
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the process did not exit by itself within ${ms} ms\nstdout: ${out}\nstderr: ${err}`));
+    }, ms);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err, printedAt });
+    });
+  });
+}
+
+test.each([1, 2, 3])("the process exits by itself after overlapping runs with random aborts and failures (seed %i)", async (seed) => {
+  const r = await runNode([fileURLToPath(new URL("./fixtures/process-concurrent-exit.mjs", import.meta.url)), String(seed)], 20_000);
+  expect(r.err).toBe("");
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.out)).toMatchObject({ failed: [], passed: 3 });
+}, 25_000);
+
 describe("a TypeScript pipeline under `node --import tsx`", () => {
   test("children inherit the loader, and the parent exits by itself with idle children", async () => {
-    const script = fileURLToPath(new URL("./fixtures/process-tsx-main.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", script, "10"], { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    let printedAt = 0;
-    child.stdout.on("data", () => (printedAt ||= Date.now()));
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill("SIGKILL");
-        reject(new Error(`the process did not exit by itself within 30 s\nstdout: ${out}\nstderr: ${err}`));
-      }, 30_000);
-      child.on("exit", (c) => {
-        clearTimeout(timer);
-        resolve(c);
-      });
-    });
+    const { code, out, err, printedAt } = await runNode(["--import", "tsx", fileURLToPath(new URL("./fixtures/process-tsx-main.ts", import.meta.url)), "10"], 30_000);
     expect(err).toBe("");
     expect(code).toBe(0);
     const result = JSON.parse(out) as { first: { total: number }; second: { total: number }; pids: number[]; parent: number };

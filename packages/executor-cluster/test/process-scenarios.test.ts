@@ -1,20 +1,16 @@
 import { afterAll, describe, expect, test } from "vitest";
-import { describeScenarios } from "../../kernel/test/scenarios/suite.js";
+import { defineExecutorSuite } from "@hamilton-ts/kernel/testing";
 import { MultiProcessingExecutor } from "../src/index.js";
 
-// One executor for the whole file: its pool is reused across drivers, modules and configs.
+// The kernel's executor suite (scenarios × groupings × modes, failures, abort,
+// overlapping runs, node events, timeouts) on one pool for the whole file: it
+// is reused across drivers, modules and configs.
 const executor = new MultiProcessingExecutor({ maxTasks: 2 });
 afterAll(() => executor.close());
 
-describe("parallel blocks in child processes", () => {
-  describeScenarios((b) => b.withRemoteExecutor(executor));
-});
+defineExecutorSuite({ test: (name, fn) => test(name, fn, 60_000), describe }, { executor: () => executor });
 
-describe("every task in child processes", () => {
-  describeScenarios((b) => b.withRemoteExecutor(executor).withLocalExecutor(executor));
-});
-
-test("the scenarios really ran in child processes", () => {
+test("the suite really ran in child processes", () => {
   expect(executor.pids.length).toBeGreaterThan(0);
   expect(executor.pids).not.toContain(process.pid);
 });

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { threadId } from "node:worker_threads";
 import { afterAll, describe, expect, test } from "vitest";
 import { GroupNodesIndividually, SerializationError } from "@hamilton-ts/kernel";
@@ -111,6 +112,10 @@ describe("build", () => {
     await expect(
       new Builder().withModules(ns).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(new MultiThreadingExecutor()).build(),
     ).rejects.toThrow(/URL|location/);
+  });
+
+  test("one thread per core by default (os.availableParallelism())", () => {
+    expect(new MultiThreadingExecutor().maxTasks).toBe(availableParallelism());
   });
 
   test("options are checked", () => {

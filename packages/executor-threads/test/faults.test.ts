@@ -2,7 +2,7 @@ import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { NodeExecutionError } from "@hamilton-ts/kernel";
+import { ExecutorError, NodeExecutionError, TimeoutError } from "@hamilton-ts/kernel";
 import { MultiThreadingExecutor } from "../src/index.js";
 import { driverFor, execArgv } from "./helpers.js";
 
@@ -33,8 +33,8 @@ describe("faults", () => {
   });
 
   test.each([
-    ["process.exit in a node", "exit", /died with exit code 3/],
-    ["an uncaught exception in a timer", "timer", /died with exit code 1: thrown in a timer/],
+    ["process.exit in a node", "exit", /died: it exited with code 3/],
+    ["an uncaught exception in a timer", "timer", /died: it crashed on an uncaught exception \(thrown in a timer\)/],
   ])("%s fails its task with a clear error, and the worker is replaced", async (_label, mode, pattern) => {
     const ex = new MultiThreadingExecutor({ maxTasks: 2, execArgv });
     const dr = await driverFor("faults.mjs", ex);
@@ -43,9 +43,23 @@ describe("faults", () => {
     expect(e.taskId).toMatch(/\[2\]$/);
     expect(e.message).toMatch(pattern);
     expect(e.message).toContain("worker thread");
+    // the cause says it was the infrastructure, not the node's code
+    expect(ExecutorError.isInstance(e.cause)).toBe(true);
+    expect((e.cause as ExecutorError).reason).toBe("worker-died");
+    expect((e.cause as ExecutorError).executor).toBe("MultiThreadingExecutor");
+    expect((e.cause as unknown as { exitCode: number }).exitCode).toBe(mode === "exit" ? 3 : 1);
     expect(await dr.execute(["doubled"], { inputs: inputs("none") })).toEqual({ doubled: [0, 2, 4, 6, 8, 10] });
     await dr.close();
     expect(ex.workerCount).toBe(0);
+  });
+
+  test("a thread that cannot start (a loader that does not exist): reason worker-start, naming the node", async () => {
+    const ex = new MultiThreadingExecutor({ maxTasks: 1, execArgv: [...execArgv, "--import", "/nonexistent/loader.mjs"] });
+    const dr = await driverFor("faults.mjs", ex);
+    const e = await failure(dr.execute(["doubled"], { inputs: inputs("none") }));
+    expect(e.message).toMatch(/worker thread meant to run task .* failed to start/);
+    expect(e.cause).toMatchObject({ reason: "worker-start", executor: "MultiThreadingExecutor" });
+    await dr.close();
   });
 
   test("out of memory under resourceLimits", async () => {
@@ -75,7 +89,22 @@ describe("faults", () => {
     const ex = new MultiThreadingExecutor({ maxTasks: 2, execArgv, retries: 2 });
     const dr = await driverFor("faults.mjs", ex);
     const e = await failure(dr.execute(["doubled"], { inputs: inputs("exit") }));
-    expect(e.message).toContain("attempt 3 of 3");
+    expect(e.message).toContain("tried 3 times (retries: 2)");
+    await dr.close();
+  });
+
+  test("a node in an endless loop: with taskTimeoutMs its thread is stopped and replaced, the task fails with a TimeoutError naming the node", async () => {
+    const ex = new MultiThreadingExecutor({ maxTasks: 2, execArgv, taskTimeoutMs: 500 });
+    const dr = await driverFor("faults.mjs", ex);
+    const e = await dr.execute(["doubled"], { inputs: inputs("spin") }).then(
+      () => undefined,
+      (error: unknown) => error as TimeoutError,
+    );
+    expect(TimeoutError.isInstance(e)).toBe(true);
+    expect(e).toMatchObject({ nodeName: "risky", timeoutMs: 500 });
+    expect(e!.taskId).toMatch(/\[2\]$/);
+    expect(e!.message).toMatch(/worker thread running it \(thread \d+\) was stopped and replaced/);
+    expect(await dr.execute(["doubled"], { inputs: inputs("none") })).toEqual({ doubled: [0, 2, 4, 6, 8, 10] });
     await dr.close();
   });
 

@@ -33,6 +33,13 @@ describe("the process", () => {
     expect(r.ms).toBeLessThan(5_000);
   }, 15_000);
 
+  test.each([1, 2, 3])("exits by itself after overlapping runs with random aborts and failures (seed %i)", async (seed) => {
+    const r = await runNode([fileURLToPath(fixture("concurrent-exit.mjs")), String(seed)], 20_000);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ failed: [], passed: 3 });
+  }, 25_000);
+
   test("TypeScript pipelines work under `node --import tsx` (workers load .ts too)", async () => {
     const r = await runNode(["--import", "tsx", fileURLToPath(fixture("ts/run.ts"))], 20_000);
     expect(r.stderr).toBe("");

@@ -1,17 +1,16 @@
-import { afterAll, describe } from "vitest";
-import { DefaultExecutionManager } from "@hamilton-ts/kernel";
-import { describeScenarios } from "../../kernel/test/scenarios/suite.js";
+import { afterAll, describe, expect, test } from "vitest";
+import { defineExecutorSuite } from "@hamilton-ts/kernel/testing";
 import { MultiThreadingExecutor } from "../src/index.js";
 import { execArgv } from "./helpers.js";
 
-// one pool for the whole file: it is reused across drivers and runs
+// The kernel's executor suite (scenarios × groupings × modes, failures, abort,
+// overlapping runs, node events, timeouts) on one pool for the whole file: it
+// is reused across drivers and runs.
 const executor = new MultiThreadingExecutor({ maxTasks: 2, execArgv });
 afterAll(() => executor.close());
 
-describe("parallel blocks on threads (remote executor)", () => {
-  describeScenarios((b) => b.withRemoteExecutor(executor));
-});
+defineExecutorSuite({ test: (name, fn) => test(name, fn, 60_000), describe }, { executor: () => executor });
 
-describe("every task on threads", () => {
-  describeScenarios((b) => b.withExecutionManager(new DefaultExecutionManager({ localExecutor: executor, remoteExecutor: executor })));
+test("the suite really ran on worker threads", () => {
+  expect(executor.workerCount).toBeGreaterThan(0);
 });

@@ -37,3 +37,22 @@ export { failureFor, errorFromWire, executorFailure, taskNodeName } from "./remo
 export type { WireTaskFailure } from "./remote/task-failure.js";
 export { encodeTaskInputs, packTaskBatch, unpackTaskBatch } from "./remote/task-batch.js";
 export type { EncodedInputs, FlatTask, WireTaskShape, WireTaskBatch } from "./remote/task-batch.js";
+
+// The worker pool every pooled executor is built on, its transport contract,
+// the message envelope, and the worker side's shared loop.
+export { TaskPool } from "./remote/pool/task-pool.js";
+export type { TaskPoolOptions } from "./remote/pool/task-pool.js";
+export type { PoolTransport, PoolWorker, WorkerEvents, WorkerExit, WorkerPosition, StopReason } from "./remote/pool/pool-transport.js";
+export { WorkerLoop } from "./remote/worker-loop.js";
+export type { WorkerLoopOptions } from "./remote/worker-loop.js";
+export type {
+  ToWorker,
+  FromWorker,
+  SetupMessage,
+  BatchMessage,
+  ReadyMessage,
+  StartedMessage,
+  ResultsMessage,
+  PackedEvents,
+  WireFailure,
+} from "./remote/worker-envelope.js";

@@ -1,19 +1,12 @@
 // The kernel's scenario suite, for every executor's tests: each scenario runs
-// under each grouping strategy, with executors chosen by the caller.
+// under each grouping strategy, with executors chosen by the caller. The
+// scenarios themselves ship in the testing entry (`@hamilton-ts/kernel/testing`).
 import { describe, expect, test } from "vitest";
-import { Builder, GroupByRepeatableBlocks, GroupNodesAllAsOne, GroupNodesByLevel, GroupNodesIndividually } from "@hamilton-ts/kernel";
+import { Builder } from "@hamilton-ts/kernel";
 import { type GroupingStrategy } from "@hamilton-ts/kernel/contracts";
-import { scenarios, type Scenario } from "./index.mjs";
+import { groupings, scenarios, type Scenario } from "../../src/testing.js";
 
-export { scenarios, type Scenario };
-
-/** Every grouping strategy of the kernel. */
-export const groupings: ReadonlyArray<new () => GroupingStrategy> = [
-  GroupByRepeatableBlocks,
-  GroupNodesIndividually,
-  GroupNodesAllAsOne,
-  GroupNodesByLevel,
-];
+export { groupings, scenarios, type Scenario };
 
 /**
  * Declare one test per scenario and grouping strategy. `configure` receives a
@@ -28,11 +21,11 @@ export function describeScenarios(
     test.each(scenarios.map((s, i) => [s.name, s, i] as const))("%s", async (_n, s, i) => {
       const builder = new Builder()
         .withModules(...s.modules)
-        .withConfig(s.config ?? {})
+        .withConfig({ ...s.config })
         .enableDynamicExecution({ allowExperimentalMode: true })
         .withGroupingStrategy(new Grouping());
       const dr = await configure(builder, s, i).build();
-      expect(await dr.execute(s.finalVars, { inputs: s.inputs, overrides: s.overrides })).toEqual(s.expected);
+      expect(await dr.execute(s.finalVars, { inputs: { ...s.inputs }, overrides: { ...s.overrides } })).toEqual(s.expected);
     });
   });
 }

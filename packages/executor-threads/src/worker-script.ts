@@ -3,28 +3,6 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as threads from "node:worker_threads";
-import { STATE_NODE, STATE_SEQ, STATE_SLOTS, STATE_TASK, type WorkerData } from "./messages.js";
-
-/** A worker thread of the pool, with what the executor tracks about it. */
-export interface PoolThread {
-  readonly worker: threads.Worker;
-  readonly threadId: number;
-  /** What the worker is running now: batch seq, task index, node index. */
-  readonly state: Int32Array;
-  /** Setup ids this worker has received. */
-  readonly setups: Set<number>;
-  /** Set when the executor terminates the worker on purpose (abort, idle, close). */
-  retired: boolean;
-  /** The uncaught error the worker reported before it exited, if any. */
-  error: unknown;
-}
-
-/** Options passed through to every `Worker`. */
-export interface SpawnOptions {
-  readonly resourceLimits?: threads.ResourceLimits;
-  readonly execArgv?: readonly string[];
-  readonly env?: NodeJS.ProcessEnv | typeof threads.SHARE_ENV;
-}
 
 let cachedUrl: URL | undefined;
 
@@ -81,27 +59,4 @@ export function loaderToRegister(): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Start a worker thread (referenced until the executor unrefs it). */
-export function spawnThread(options: SpawnOptions, onMessage: (t: PoolThread, msg: unknown) => void, onExit: (t: PoolThread, code: number) => void): PoolThread {
-  const state = new SharedArrayBuffer(STATE_SLOTS * Int32Array.BYTES_PER_ELEMENT);
-  const view = new Int32Array(state);
-  view[STATE_SEQ] = -1;
-  view[STATE_TASK] = -1;
-  view[STATE_NODE] = -1;
-  const data: WorkerData = { state, registerLoader: loaderToRegister() };
-  const worker = new threads.Worker(workerScriptUrl(), {
-    workerData: data,
-    resourceLimits: options.resourceLimits,
-    ...(options.execArgv ? { execArgv: [...options.execArgv] } : {}),
-    ...(options.env ? { env: options.env } : {}),
-  });
-  const t: PoolThread = { worker, threadId: worker.threadId, state: view, setups: new Set(), retired: false, error: undefined };
-  worker.on("message", (msg: unknown) => onMessage(t, msg));
-  worker.on("error", (error: unknown) => {
-    t.error ??= error;
-  });
-  worker.on("exit", (code: number) => onExit(t, code));
-  return t;
 }
