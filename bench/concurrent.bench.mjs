@@ -8,34 +8,16 @@
 // redis-server and two worker processes (skipped without redis-server).
 //
 //   pnpm build && node --expose-gc bench/concurrent.bench.mjs [sync|concurrent|threads|processes|bullmq]
-import { Builder, ConcurrentLocalTaskExecutor, DefaultExecutionManager, SynchronousLocalTaskExecutor } from "@hamilton-ts/kernel";
-import { MultiThreadingExecutor } from "@hamilton-ts/executor-threads";
-import { MultiProcessingExecutor } from "@hamilton-ts/executor-cluster";
-import { BullMQExecutor } from "@hamilton-ts/executor-cluster/bullmq";
+import { Builder, DefaultExecutionManager } from "@hamilton-ts/kernel";
 import { sideBySide } from "./side-by-side.mjs";
-import { REDIS, startRedis, startWorkers, stopWorkers } from "./redis.mjs";
+import { allExecutors, pick } from "./executor-list.mjs";
 
 const PIPELINE = new URL("./pipelines/cpu-map-reduce.mjs", import.meta.url);
 const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const RUNS = 10;
 const inputs = (i) => ({ count: 8, work_ms: 10 + i });
 
-const executors = [
-  { name: "sync", label: "SynchronousLocalTaskExecutor", make: async () => ({ ex: new SynchronousLocalTaskExecutor() }) },
-  { name: "concurrent", label: "ConcurrentLocalTaskExecutor(10)", make: async () => ({ ex: new ConcurrentLocalTaskExecutor(10) }) },
-  { name: "threads", label: "MultiThreadingExecutor({ maxTasks: 2 })", make: async () => ({ ex: new MultiThreadingExecutor({ maxTasks: 2 }) }) },
-  { name: "processes", label: "MultiProcessingExecutor({ maxTasks: 2 })", make: async () => ({ ex: new MultiProcessingExecutor({ maxTasks: 2 }) }) },
-  {
-    name: "bullmq",
-    label: "BullMQExecutor (2 worker processes)",
-    make: async () => {
-      if (!REDIS) return undefined;
-      const url = await startRedis();
-      const workers = await startWorkers(url, "concurrent", 1, PIPELINE);
-      return { ex: new BullMQExecutor({ connection: url, queueName: "concurrent" }), stop: () => stopWorkers(workers) };
-    },
-  },
-].filter((e) => only.length === 0 || only.includes(e.name));
+const executors = pick(allExecutors(PIPELINE), only);
 
 const rows = [];
 const json = {};

@@ -10,12 +10,9 @@
 //
 //   pnpm build && node --expose-gc bench/crossing.bench.mjs [threads|processes|bullmq]
 import { Builder, DefaultExecutionManager, SynchronousLocalTaskExecutor } from "@hamilton-ts/kernel";
-import { MultiThreadingExecutor } from "@hamilton-ts/executor-threads";
-import { MultiProcessingExecutor } from "@hamilton-ts/executor-cluster";
-import { BullMQExecutor } from "@hamilton-ts/executor-cluster/bullmq";
 import { deserialize, serialize } from "node:v8";
 import { sideBySide } from "./side-by-side.mjs";
-import { REDIS, startRedis, startWorkers, stopWorkers } from "./redis.mjs";
+import { allExecutors, pick } from "./executor-list.mjs";
 import { cyclic, shared } from "./pipelines/crossing.mjs";
 
 const PIPELINE = new URL("./pipelines/crossing.mjs", import.meta.url);
@@ -37,20 +34,7 @@ const cases = [
   { name: "1,000,000-node cyclic graph", output: "cyclic", inputs: { size: 1_000_000 }, build: () => cyclic(1_000_000), intact: (v) => v.nodes.length === 1_000_000 && v.nodes[9].graph === v && v.nodes[9].prev === v.nodes[8] },
 ];
 
-const executors = [
-  { name: "threads", label: "MultiThreadingExecutor({ maxTasks: 2 })", make: async () => ({ ex: new MultiThreadingExecutor({ maxTasks: 2 }) }) },
-  { name: "processes", label: "MultiProcessingExecutor({ maxTasks: 2 })", make: async () => ({ ex: new MultiProcessingExecutor({ maxTasks: 2 }) }) },
-  {
-    name: "bullmq",
-    label: "BullMQExecutor (2 worker processes)",
-    make: async () => {
-      if (!REDIS) return undefined;
-      const url = await startRedis();
-      const workers = await startWorkers(url, "crossing", 1, PIPELINE);
-      return { ex: new BullMQExecutor({ connection: url, queueName: "crossing" }), stop: () => stopWorkers(workers) };
-    },
-  },
-].filter((e) => only.length === 0 || only.includes(e.name));
+const executors = pick(allExecutors(PIPELINE), only.length ? only : ["threads", "processes", "bullmq"]);
 
 const rows = [];
 const json = {};
