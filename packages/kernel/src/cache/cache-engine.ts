@@ -99,6 +99,23 @@ export class CacheEngine implements DriverCache {
     return runId === undefined ? [] : [...(this.runLogs.get(runId) ?? [])];
   }
 
+  /**
+   * Per node, how many of its runs in `runId` (one per branch in a block) the
+   * cache answered: what `visualizeExecution({ cacheRunId })` colours.
+   */
+  hitCounts(runId: string): Map<string, { hits: number; of: number }> {
+    const out = new Map<string, { hits: number; of: number }>();
+    for (const e of this.runLogs.get(runId) ?? []) {
+      // one decision per node run: a hit, or what made it run
+      if (e.type === "stored" || e.type === "store-error") continue;
+      let c = out.get(e.nodeName);
+      if (!c) out.set(e.nodeName, (c = { hits: 0, of: 0 }));
+      c.of++;
+      if (e.type === "hit") c.hits++;
+    }
+    return out;
+  }
+
   get lastRunId(): string | undefined {
     let last: string | undefined;
     for (const id of this.runLogs.keys()) last = id;
