@@ -22,15 +22,10 @@ import type { FunctionGraph } from "../graph/function-graph.js";
 import type { KeyParts } from "./cache-keys.js";
 import { resolveBehaviors, type CacheEvent, type CacheLogsOptions, type CacheOptions, type DriverCache, type ResolvedBehavior } from "./cache-options.js";
 import { InMemoryCacheStore, type CacheEntry, type CacheStore } from "./cache-store.js";
+import type { Claim } from "./key-claims.js";
 import { RunCache, type RunCacheOptions } from "./run-cache.js";
 
-/** A key some task is computing right now; others that need it wait for it. */
-export interface Claim {
-  readonly runId: string;
-  /** Settles when the holder stored the entry (or gave up). */
-  readonly done: Promise<void>;
-  release(): void;
-}
+export type { Claim } from "./key-claims.js";
 
 const KEPT_RUNS = 64;
 const KEPT_EXPLANATIONS = 100_000;
