@@ -172,16 +172,18 @@ describe("documentation compiles under tsc --strict", () => {
     return out;
   };
 
-  it("every ts block of the root README", () => {
-    const blocks = withPipelines(markdownBlocks(readFileSync(join(root, "README.md"), "utf8"), "readme-all"));
-    expect(blocks.length).toBeGreaterThanOrEqual(6);
-    expect(typecheck("readme-all", blocks, [moduleJson])).toEqual([]);
-  });
-
-  it.each(["cache", "cli", "executor-threads", "executor-cluster", "results-arrow", "results-dataframe"])("the %s README's examples", (pkg) => {
-    const blocks = withPipelines(markdownBlocks(readFileSync(join(root, "packages", pkg, "README.md"), "utf8"), `${pkg}-readme`));
-    expect(blocks.length).toBeGreaterThan(0);
-    expect(typecheck(`${pkg}-readme`, blocks, [moduleJson])).toEqual([]);
+  it("every ts block of the root README and of each package README (one program: a culprit's path names its README)", () => {
+    const readmes: Array<[string, string]> = [
+      ["root", join(root, "README.md")],
+      ...["cache", "cli", "executor-threads", "executor-cluster", "results-arrow", "results-dataframe"].map((pkg): [string, string] => [pkg, join(root, "packages", pkg, "README.md")]),
+    ];
+    const blocks = readmes.flatMap(([name, file]) => {
+      const own = markdownBlocks(readFileSync(file, "utf8"), `${name}-readme`).map((b) => ({ file: `${name}/${b.file}`, code: b.code }));
+      expect(own.length, `${name} README has no ts block`).toBeGreaterThan(0);
+      return own;
+    });
+    expect(blocks.filter((b) => b.file.startsWith("root/")).length).toBeGreaterThanOrEqual(6);
+    expect(typecheck("readmes", withPipelines(blocks), [moduleJson])).toEqual([]);
   });
 
   it("a type error in the documentation would be caught", () => {
