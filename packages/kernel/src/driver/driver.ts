@@ -1,3 +1,7 @@
+// The Driver: plans a request, runs it (classically here; dynamically through
+// run-dynamic.ts, loaded by build() only for enableDynamicExecution()), and
+// answers questions about its graph. Its options live in driver-options.ts, the
+// graph queries in graph-queries.ts, the output-check log in validation-log.ts.
 import type { CacheEngine } from "../cache/cache-engine.js";
 import type { DriverCache } from "../cache/cache-options.js";
 import type { RunCache } from "../cache/run-cache.js";
