@@ -1,12 +1,12 @@
 // What `enableDynamicExecution()` loads on demand (a dynamic import in
 // `Builder.build()`): the driver's side of a dynamic run — the executors'
-// context, init/finalize around the run, and the run itself — together with
-// the execution layer it drives. A classic driver, and the main entry's
-// browser bundle, carry none of it.
+// defaults and contract checks, their context, init/finalize around the run —
+// on top of the execution layer's on-demand entry (execution/dynamic-wiring.ts).
+// A classic driver, and the main entry's browser bundle, carry none of it.
 import { listCodecs } from "../codec/codec-registry.js";
 import { checkSpecificationVersion } from "../contracts/specification.js";
 import { GraphError, type ValidationResult } from "../errors.js";
-import { DynamicRun } from "../execution/dynamic-run.js";
+import { DynamicRun } from "../execution/dynamic-wiring.js";
 import type { ExecutionPlan } from "../execution/plan.js";
 import type { ResolvedRetryPolicy } from "../execution/retryer.js";
 import { DefaultExecutionManager, type ExecutionManager } from "../executors/execution-manager.js";
@@ -22,7 +22,7 @@ import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
 import type { DriverSetup } from "./driver-options.js";
 import type { CachedRunHost, CachedTasks } from "../execution/cached-tasks.js";
 
-export { buildTemplates } from "../grouping/task-templates.js";
+export { buildTemplates } from "../execution/dynamic-wiring.js";
 
 /** What the Builder was given for dynamic execution. */
 export interface DynamicChoices {
