@@ -76,6 +76,8 @@ describe("the CLI alone, from npm (no plugins)", () => {
     [["-r", "dataframe"], "@hamilton-ts/results-dataframe"],
     [["-r", "arrow"], "@hamilton-ts/results-arrow"],
     [["-o", "out.arrow"], "@hamilton-ts/results-arrow"],
+    [["--cache"], "@hamilton-ts/cache"],
+    [["--cache", "my-cache"], "@hamilton-ts/cache"],
   ])("%j without its plugin: one line naming %s", (flags, pkg) => {
     expectMissing(cli(["run", "pipeline.mjs", "-O", "total", "-i", "count=2", "-q", ...flags]), pkg);
   });
@@ -85,5 +87,17 @@ describe("the CLI alone, from npm (no plugins)", () => {
     const r = cli(["run", "pipeline.mjs", "-O", "total", "-i", "count=5", "-q", "-e", "threads"]);
     expect(r.stderr).toBe("");
     expect(JSON.parse(r.stdout)).toEqual({ total: 55 });
+  });
+
+  it("gains --cache once @hamilton-ts/cache is installed next to it: the second run is all hits", () => {
+    p.install([tarball("@hamilton-ts/cache")]);
+    const args = ["run", "pipeline.mjs", "-O", "total", "-i", "count=3", "--cache", "cli-cache"];
+    const first = cli(args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual({ total: 14 });
+    expect(first.stderr).toMatch(/cache cli-cache: 0 hits, 4 misses, 4 stored/);
+    const second = cli(args);
+    expect(JSON.parse(second.stdout)).toEqual({ total: 14 });
+    expect(second.stderr).toMatch(/cache cli-cache: 4 hits, 0 misses, 0 stored/);
   });
 });

@@ -153,6 +153,39 @@ describe("documentation compiles under tsc --strict", () => {
     expect(typecheck("hello-world", files, [moduleJson])).toEqual([]);
   });
 
+  // the nodes a README's `./pipeline.js` is assumed to have, for sections that do not show their pipeline
+  const STUB_PIPELINE = [
+    "export const number_of_steps = (): number => 5;",
+    "export const total = (number_of_steps: number): number => number_of_steps * 2;",
+    "export const model = (): { weights: number[] } => ({ weights: [1, 2] });",
+    "export const total_words = (): number => 3;",
+  ].join("\n");
+  /** Add a stub `pipeline.ts` where a block imports a `pipeline.js` that its section does not show. */
+  const withPipelines = (blocks: Array<{ file: string; code: string }>) => {
+    const out = [...blocks];
+    for (const b of blocks) {
+      for (const m of b.code.matchAll(/(?:from |import\()"(\.{1,2}\/(?:[\w-]+\/)*)pipeline\.js"/g)) {
+        const file = join(dirname(b.file), m[1]!, "pipeline.ts");
+        if (!out.some((o) => o.file === file)) out.push({ file, code: STUB_PIPELINE });
+      }
+    }
+    return out;
+  };
+
+  it("every ts block of the root README and of each package README (one program: a culprit's path names its README)", () => {
+    const readmes: Array<[string, string]> = [
+      ["root", join(root, "README.md")],
+      ...["cache", "cli", "executor-threads", "executor-cluster", "results-arrow", "results-dataframe"].map((pkg): [string, string] => [pkg, join(root, "packages", pkg, "README.md")]),
+    ];
+    const blocks = readmes.flatMap(([name, file]) => {
+      const own = markdownBlocks(readFileSync(file, "utf8"), `${name}-readme`).map((b) => ({ file: `${name}/${b.file}`, code: b.code }));
+      expect(own.length, `${name} README has no ts block`).toBeGreaterThan(0);
+      return own;
+    });
+    expect(blocks.filter((b) => b.file.startsWith("root/")).length).toBeGreaterThanOrEqual(6);
+    expect(typecheck("readmes", withPipelines(blocks), [moduleJson])).toEqual([]);
+  });
+
   it("a type error in the documentation would be caught", () => {
     const broken = { file: "broken.ts", code: asModule(`const dr = new Driver({}, { n: () => 1 });\nconst { n } = await dr.execute(["n"]);\nconst s: string = n;`) };
     expect(typecheck("broken", [broken], [moduleJson]).join("\n")).toMatch(/Type 'number' is not assignable to type 'string'/);

@@ -127,7 +127,8 @@ function objectsOf(root: unknown): { objects: object[]; containers: object[] } {
 function attach(holder: object, key: string, value: unknown): void {
   if (holder instanceof Map) holder.set(key, value);
   else if (holder instanceof Set) holder.add(value);
-  else if (Array.isArray(holder)) holder.push(value);
+  // (a sparse array can be as long as arrays get: its last slot takes the link then)
+  else if (Array.isArray(holder)) holder[holder.length < 2 ** 32 - 1 ? holder.length : holder.length - 1] = value;
   else Object.defineProperty(holder, key, { value, enumerable: true, writable: true, configurable: true });
 }
 

@@ -22,15 +22,10 @@ import type { FunctionGraph } from "../graph/function-graph.js";
 import type { KeyParts } from "./cache-keys.js";
 import { resolveBehaviors, type CacheEvent, type CacheLogsOptions, type CacheOptions, type DriverCache, type ResolvedBehavior } from "./cache-options.js";
 import { InMemoryCacheStore, type CacheEntry, type CacheStore } from "./cache-store.js";
+import type { Claim } from "./key-claims.js";
 import { RunCache, type RunCacheOptions } from "./run-cache.js";
 
-/** A key some task is computing right now; others that need it wait for it. */
-export interface Claim {
-  readonly runId: string;
-  /** Settles when the holder stored the entry (or gave up). */
-  readonly done: Promise<void>;
-  release(): void;
-}
+export type { Claim } from "./key-claims.js";
 
 const KEPT_RUNS = 64;
 const KEPT_EXPLANATIONS = 100_000;
@@ -97,6 +92,23 @@ export class CacheEngine implements DriverCache {
   logs(options: CacheLogsOptions = {}): readonly CacheEvent[] {
     const runId = options.runId ?? this.lastRunId;
     return runId === undefined ? [] : [...(this.runLogs.get(runId) ?? [])];
+  }
+
+  /**
+   * Per node, how many of its runs in `runId` (one per branch in a block) the
+   * cache answered: what `visualizeExecution({ cacheRunId })` colours.
+   */
+  hitCounts(runId: string): Map<string, { hits: number; of: number }> {
+    const out = new Map<string, { hits: number; of: number }>();
+    for (const e of this.runLogs.get(runId) ?? []) {
+      // one decision per node run: a hit, or what made it run
+      if (e.type === "stored" || e.type === "store-error") continue;
+      let c = out.get(e.nodeName);
+      if (!c) out.set(e.nodeName, (c = { hits: 0, of: 0 }));
+      c.of++;
+      if (e.type === "hit") c.hits++;
+    }
+    return out;
   }
 
   get lastRunId(): string | undefined {

@@ -1,15 +1,16 @@
 import { decodeValue } from "../codec/decode-value.js";
 import { encodeValue } from "../codec/encode-value.js";
-import { abortErrorFrom } from "../errors.js";
 import type { GraphNode } from "../graph/function-graph.js";
-import type { CacheEngine, Claim } from "./cache-engine.js";
-import { cacheKey, explainKey, explainMiss, isKeyParts, type KeyParts } from "./cache-keys.js";
+import type { CacheEngine } from "./cache-engine.js";
+import { cacheKey, type KeyParts } from "./cache-keys.js";
 import type { CacheEvent, CacheEventType } from "./cache-options.js";
 import type { CacheEntry } from "./cache-store.js";
 import { nodeCodeVersion } from "./code-version.js";
 import { isUnhashable } from "./fingerprint.js";
 import { InputVersions, PENDING, type Blocked, type InTaskVersion, type Version } from "./input-versions.js";
+import { claimKey, waitForClaim, type Claim } from "./key-claims.js";
 import { runSteps, wait, type Steps } from "./maybe-async.js";
+import { missReason, rememberKeyParts } from "./miss-explanations.js";
 
 /** Options of `CacheEngine.beginRun`. */
 export interface RunCacheOptions {
@@ -40,7 +41,6 @@ export interface CacheTaskPlan {
   /** Nodes whose values `recordTask` needs: the task must return them besides its own outputs. */
   readonly record: readonly string[];
 }
-
 
 const enum Mode {
   /** Found in the store. */
@@ -324,60 +324,20 @@ export class RunCache {
   }
 
   private claim(key: string): Claim {
-    let settle!: () => void;
-    const done = new Promise<void>((resolve) => (settle = resolve));
-    const claim: Claim = {
-      runId: this.runId,
-      done,
-      release: () => {
-        if (this.engine.inflight.get(key) === claim) this.engine.inflight.delete(key);
-        this.claims.delete(claim);
-        settle();
-      },
-    };
-    this.engine.inflight.set(key, claim);
-    this.claims.add(claim);
-    return claim;
+    return claimKey(this.engine.inflight, this.claims, this.runId, key);
   }
 
   private wait(done: Promise<void>): Promise<void> {
-    const signal = this.options.signal;
-    if (!signal) return done;
-    if (signal.aborted) return Promise.reject(abortErrorFrom(signal));
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(abortErrorFrom(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-      void done.then(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      });
-    });
+    return waitForClaim(done, this.options.signal);
   }
 
-  /** Why a key missed, against the node's previous key (remembered here, or persisted in the store by an earlier process). */
-  private *missReason(task: CacheTask, node: GraphNode, parts: KeyParts): Steps<string> {
-    const where = explainKey(node.name, task.path);
-    let previous = this.engine.explained.get(where.slice(EXPLAIN_PREFIX));
-    if (!previous) {
-      try {
-        const getSync = this.engine.getSync;
-        const stored = getSync ? getSync(where) : yield* wait(this.engine.store.get(where));
-        if (stored && isKeyParts(stored.value)) previous = stored.value;
-      } catch {
-        // an unreadable explanation only costs the reason its detail
-      }
-    }
-    return explainMiss(previous, parts);
+  private missReason(task: CacheTask, node: GraphNode, parts: KeyParts): Steps<string> {
+    return missReason(this.engine, node.name, task.path, parts);
   }
 
-  /** Remember (and on a miss, persist) a node's key parts, to explain its next miss. */
   private explained(task: CacheTask, node: GraphNode, parts: KeyParts, persist: boolean): void {
-    // in memory by node name (and branch path), which costs no string building for nodes outside blocks
-    const path = task.path;
-    const where = path && path.length > 0 ? explainKey(node.name, path).slice(EXPLAIN_PREFIX) : node.name;
-    if (this.engine.explained.get(where)?.key === parts.key) return;
-    this.engine.remember(where, parts);
-    if (persist) this.track(this.engine.store.set(explainKey(node.name, path), { dataVersion: "", value: parts }).catch(() => undefined));
+    const write = rememberKeyParts(this.engine, node.name, task.path, parts, persist);
+    if (write) this.track(write);
   }
 
   private emit(task: CacheTask, node: GraphNode, type: CacheEventType, reason: string, key?: string, dataVersion?: string): void {
@@ -399,9 +359,6 @@ export class RunCache {
 }
 
 const NONE: readonly never[] = [];
-
-/** Length of the "explain:" prefix of the store keys of explanations. */
-const EXPLAIN_PREFIX = explainKey("", undefined).length;
 
 /** What the input versions see of the nodes of the same task: a known version, not yet (pending), or not in the task. */
 function inTask(states: ReadonlyMap<string, NodeState>): InTaskVersion {

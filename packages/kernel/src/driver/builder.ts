@@ -1,14 +1,13 @@
 import type { CacheOptions } from "../cache/cache-options.js";
-import { checkSpecificationVersion } from "../contracts/specification.js";
 import { GraphError } from "../errors.js";
 import { resolveRetryPolicy, type RetryPolicy } from "../execution/retryer.js";
-import { DefaultExecutionManager, type ExecutionManager } from "../executors/execution-manager.js";
-import { ConcurrentLocalTaskExecutor, SynchronousLocalTaskExecutor } from "../executors/local-executors.js";
+import type { ExecutionManager } from "../executors/execution-manager.js";
 import type { TaskExecutor } from "../executors/task-executor.js";
-import { GroupByRepeatableBlocks, type GroupingStrategy } from "../grouping/grouping-strategy.js";
+import type { GroupingStrategy } from "../grouping/grouping-strategy.js";
 import type { ModuleSource } from "../node/from-modules.js";
-import { loadModules, locationRequiredError, namespaceSources, type ModuleLocation, type ModuleNamespace } from "../remote/module-location.js";
+import type { ModuleLocation, ModuleNamespace } from "../remote/module-location.js";
 import { Driver } from "./driver.js";
+import { namespaceSources } from "./module-sources.js";
 import type { DefaultResult, LastResultAdapter } from "./typed-results.js";
 
 /** Options of `enableDynamicExecution`. */
@@ -149,39 +148,30 @@ export class Builder<M extends ModuleNamespace = ModuleNamespace, R = DefaultRes
 
   /** Import module locations, build and check the graph, and return the Driver. */
   async build(): Promise<Driver<M, R>> {
-    const usesDynamic = this.localExecutor || this.remoteExecutor || this.executionManager || this.grouping;
-    if (usesDynamic && !this.dynamic) {
+    if ((this.localExecutor || this.remoteExecutor || this.executionManager || this.grouping) && !this.dynamic) {
       throw new GraphError(
         "Executors, execution managers and grouping strategies need dynamic execution: call enableDynamicExecution({ allowExperimentalMode: true }) on the Builder.",
       );
     }
-    if (this.executionManager && (this.localExecutor || this.remoteExecutor)) {
-      throw new GraphError("Give either an execution manager or local/remote executors, not both.");
-    }
     if (this.moduleEntries.length === 0) throw new GraphError("No modules: call withModules(...) with at least one pipeline module.");
-    const manager = this.dynamic
-      ? (this.executionManager ??
-        new DefaultExecutionManager({
-          localExecutor: this.localExecutor ?? new SynchronousLocalTaskExecutor(),
-          remoteExecutor: this.remoteExecutor ?? new ConcurrentLocalTaskExecutor({ maxTasks: 10 }),
-        }))
-      : undefined;
-    // a plugin made for another contract version is refused before anything is imported
-    for (const e of manager?.executors() ?? []) checkSpecificationVersion("TaskExecutor", e, { required: true });
-    if (this.grouping) checkSpecificationVersion("GroupingStrategy", this.grouping);
+    // the dynamic executor's code is loaded only when asked for, so a classic driver (and a browser bundle) carries none of it;
+    // it checks the executors before any module is imported (a plugin made for another contract version is refused first)
+    const wiring = this.dynamic ? await import("./run-dynamic.js") : undefined;
+    const dynamic = wiring && {
+      ...wiring.dynamicSetup({ executionManager: this.executionManager, localExecutor: this.localExecutor, remoteExecutor: this.remoteExecutor, grouping: this.grouping }),
+      wiring,
+    };
     const modules: ModuleSource[] = [];
     let nsIndex = 0;
     const locations = this.moduleEntries.filter((m): m is ModuleLocation => typeof m === "string" || m instanceof URL);
-    const loaded = await loadModules(locations);
+    // importing by location is Node's and bundlers' business: a page built from namespaces loads none of that code
+    const loaded = locations.length > 0 ? await (await import("../remote/module-location.js")).loadModules(locations) : [];
     let li = 0;
     for (const m of this.moduleEntries) {
       if (typeof m === "string" || m instanceof URL) modules.push(loaded[li++]!);
       else modules.push(namespaceSources([m], nsIndex++)[0]!);
     }
-    if (manager && manager.executors().some((e) => e.requiresModuleLocations)) {
-      const namespace = modules.find((m) => m.location === undefined);
-      if (namespace) throw locationRequiredError(namespace);
-    }
+    if (dynamic) await wiring.checkModuleLocations(dynamic.executionManager, modules);
     // the engine is loaded only when asked for, so a driver without a cache (and a browser bundle) carries none of it
     const cache = this.cacheOptions && { options: this.cacheOptions, wiring: await import("../cache/cache-wiring.js") };
     return Driver.fromSetup({
@@ -191,7 +181,7 @@ export class Builder<M extends ModuleNamespace = ModuleNamespace, R = DefaultRes
       adapters: this.adapters,
       allowModuleOverrides: this.overrides,
       retryPolicy: this.retryPolicy,
-      dynamic: manager && { executionManager: manager, grouping: this.grouping ?? new GroupByRepeatableBlocks(), wiring: await import("../execution/dynamic-wiring.js") },
+      dynamic,
     });
   }
 }

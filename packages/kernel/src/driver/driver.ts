@@ -1,95 +1,37 @@
+// The Driver: plans a request, runs it (classically here; dynamically through
+// run-dynamic.ts, loaded by build() only for enableDynamicExecution()), and
+// answers questions about its graph. Its options live in driver-options.ts, the
+// graph queries in graph-queries.ts, the output-check log in validation-log.ts.
 import type { CacheEngine } from "../cache/cache-engine.js";
-import type * as CacheWiring from "../cache/cache-wiring.js";
-import type { CacheOptions, DriverCache } from "../cache/cache-options.js";
+import type { DriverCache } from "../cache/cache-options.js";
 import type { RunCache } from "../cache/run-cache.js";
 import { checkSpecificationVersion } from "../contracts/specification.js";
 import { InputValidationError, abortErrorFrom, type ValidationResult } from "../errors.js";
-import type { ExecutionManager } from "../executors/execution-manager.js";
-import type { ExecutorContext, TaskExecutor } from "../executors/task-executor.js";
-import { withExecutors } from "../executors/with-executors.js";
+import type { TaskExecutor } from "../executors/task-executor.js";
 import { CLASSIC_TASK_ID, executeClassic } from "../execution/classic.js";
 import { hasOwn } from "../execution/own-record.js";
 import { needsDynamicError, planExecution, validateBlocks, type ExecutionPlan } from "../execution/plan.js";
-import { retryPoliciesOf, type ResolvedRetryPolicy, type RetryPolicy } from "../execution/retryer.js";
+import { retryPoliciesOf, type ResolvedRetryPolicy } from "../execution/retryer.js";
 import type { Frame } from "../graph/frames.js";
 import { FunctionGraph, type GraphNode } from "../graph/function-graph.js";
 import { toDot } from "../graph/visualize.js";
-import type { GroupingStrategy } from "../grouping/grouping-strategy.js";
 import type { TemplateSet } from "../grouping/task-templates.js";
-import type * as DynamicWiring from "../execution/dynamic-wiring.js";
 import type { LifecycleAdapter } from "../lifecycle/lifecycle-adapter.js";
 import { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import { nodesFromModules, type ModuleSource } from "../node/from-modules.js";
 import { executesNodesPlainly, isGraphAdapter, type HamiltonGraphAdapter } from "../results/graph-adapter.js";
 import { DictResult, isResultBuilder, type ResultBuilder } from "../results/result-mixin.js";
-import { namespaceSources, type ModuleNamespace } from "../remote/module-location.js";
+import type { ModuleNamespace } from "../remote/module-location.js";
 import type { DefaultResult, ExecuteResult, OutputsOf } from "./typed-results.js";
+import type { DriverOptions, DriverSetup, ExecuteOptions, VisualizeOptions } from "./driver-options.js";
+import { checkKnown, pathBetween, variablesOf, type Variable } from "./graph-queries.js";
+import { namespaceSources } from "./module-sources.js";
+import { ValidationLog } from "./validation-log.js";
 
-/** Options of `execute`, `rawExecute`, `validateExecution` and `visualizeExecution`. */
-export interface ExecuteOptions {
-  /** Values for inputs (and, for names of function nodes, replacements like overrides). */
-  readonly inputs?: Readonly<Record<string, unknown>>;
-  /** Values that replace nodes: the node and what only it needed are not computed. */
-  readonly overrides?: Readonly<Record<string, unknown>>;
-  /** Abort the run: it rejects with an error whose `name` is `"AbortError"`. */
-  readonly signal?: AbortSignal;
-}
-
-/** Options of `visualizeExecution`. */
-export interface VisualizeOptions extends ExecuteOptions {
-  /** Colour the nodes the cache answered in this run (e.g. `dr.cache.lastRunId`): blue, labelled "cache hit" (or "cache hit k/n" across branches). */
-  readonly cacheRunId?: string;
-}
-
-/** One entry of `listAvailableVariables()`. */
-export interface Variable {
-  readonly name: string;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly isInput: boolean;
-  /** For inputs: every consumer has a default. */
-  readonly isOptional: boolean;
-  readonly isParallelizable: boolean;
-  readonly isCollect: boolean;
-  readonly dependencies: readonly string[];
-  /** The module that defines the node (undefined for inputs). */
-  readonly module: string | undefined;
-}
-
-/** Everything a Driver is made of; `Builder.build()` assembles it. */
-export interface DriverSetup {
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly modules: readonly ModuleSource[];
-  readonly adapters: readonly object[];
-  readonly allowModuleOverrides: boolean;
-  /** The retry policy of every node that has none of its own (`Builder.withRetryPolicy`). */
-  readonly retryPolicy?: RetryPolicy;
-  readonly dynamic?: {
-    readonly executionManager: ExecutionManager;
-    readonly grouping: GroupingStrategy;
-    /** The dynamic executor's code (loaded by `build()` only then). */
-    readonly wiring: typeof DynamicWiring;
-  };
-  /** `Builder.withCache`: its options, and the cache's code (loaded only then). */
-  readonly cache?: { readonly options: CacheOptions; readonly wiring: typeof CacheWiring };
-}
-
-/** Options of the classic `new Driver(config, modules, options)` constructor. */
-export interface DriverOptions<A = HamiltonGraphAdapter | ResultBuilder | object> {
-  /** A graph adapter (e.g. `SimpleGraphAdapter`) or a result builder (e.g. `DictResult`); its result type types `execute()`. */
-  readonly adapter?: A;
-  /** Further lifecycle adapters. */
-  readonly adapters?: readonly object[];
-}
+export type { DriverOptions, DriverSetup, ExecuteOptions, VisualizeOptions } from "./driver-options.js";
+export type { Variable } from "./graph-queries.js";
 
 const SETUP = Symbol("hamilton-ts.driver-setup");
-
-/**
- * The codec registry, imported on the first dynamic run: the cache engine
- * (itself loaded on demand) needs all of it, and a module two chunks share is
- * split out whole, so a static import here would put it all in the main
- * entry's browser bundle.
- */
-let codecRegistry: typeof import("../codec/codec-registry.js") | undefined;
 
 /** `dr.cache` of a driver built without `withCache()`: nothing was cached. */
 const NO_CACHE: DriverCache = { logs: () => [], lastRunId: undefined, runIds: [] };
@@ -120,9 +62,9 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
   private readonly graphAdapter: HamiltonGraphAdapter | undefined;
   /** The graph adapter that runs nodes, unless its `executeNode` is the plain one (then nodes are called directly). */
   private readonly nodeAdapter: HamiltonGraphAdapter | undefined;
-  /** Retry policies by node index; undefined when no node retries. */
-  private readonly retryPolicies: ReadonlyArray<ResolvedRetryPolicy | undefined> | undefined;
-  private readonly validations = new Map<string, ValidationResult[]>();
+  /** A node's retry policy; undefined when no node retries. */
+  private readonly retryPolicyOf: ((node: GraphNode) => ResolvedRetryPolicy | undefined) | undefined;
+  private readonly validations = new ValidationLog();
   private lastRunId: string | undefined;
   private readonly resultBuilder: ResultBuilder | ((outputs: Record<string, unknown>) => unknown);
   private readonly planCache = new Map<string, ExecutionPlan>();
@@ -145,7 +87,8 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
     this.config = setup.config;
     this.graph = new FunctionGraph(nodesFromModules(setup.modules, setup.config, { allowModuleOverrides: setup.allowModuleOverrides }));
     this.staticFrames = validateBlocks(this.graph);
-    this.retryPolicies = retryPoliciesOf(this.graph, setup.retryPolicy);
+    const policies = retryPoliciesOf(this.graph, setup.retryPolicy);
+    this.retryPolicyOf = policies && ((n) => policies[n.index]);
     for (const a of setup.adapters) {
       if (isGraphAdapter(a)) checkSpecificationVersion("HamiltonGraphAdapter", a);
       else if (isResultBuilder(a)) checkSpecificationVersion("ResultMixin", a);
@@ -288,46 +231,33 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
     if (options.signal?.aborted) throw abortErrorFrom(options.signal);
     const runId = newRunId();
     this.lastRunId = runId;
-    const onValidation = (results: readonly ValidationResult[]) => this.recordValidation(runId, results);
+    const onValidation = (results: readonly ValidationResult[]) => this.validations.record(runId, results);
     const graphArgs = { runId, finalVars: plan.finalVars, inputs: options.inputs ?? {}, overrides: options.overrides ?? {} };
     for (const h of this.hooks.preGraph) await h(graphArgs);
     const cache = this.beginCache(runId, options.signal);
     let outputs: Record<string, unknown>;
     try {
       if (dynamic && templates) {
-        const { listCodecs } = (codecRegistry ??= await import("../codec/codec-registry.js"));
-        const context: ExecutorContext = {
+        outputs = await dynamic.wiring.runDynamic({
           runId,
-          modules: this.setup.modules,
-          config: this.config,
-          allowModuleOverrides: this.setup.allowModuleOverrides,
-          graphFingerprint: this.graph.fingerprint(),
-          wantsNodeEvents: this.hooks.preNode.length > 0 || this.hooks.postNode.length > 0,
-          codecModules: [...new Set(listCodecs().flatMap((c) => (c.module ? [c.module] : [])))],
-        };
-        for (const h of this.hooks.postTaskGrouping) await h({ runId, tasks: templates.info });
-        outputs = await withExecutors(dynamic.executionManager.executors(), context, () =>
-          new dynamic.wiring.DynamicRun({
-            runId,
-            context,
-            plan,
-            templates,
-            fixedValues: fixed,
-            manager: dynamic.executionManager,
-            hooks: this.hooks,
-            adapter: this.nodeAdapter,
-            signal: options.signal,
-            retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]),
-            onValidation,
-            cache: cache && ((host) => new this.setup.cache!.wiring.CachedTasks(cache, host)),
-          }).promise,
-        );
+          graph: this.graph,
+          setup: this.setup,
+          plan,
+          templates,
+          fixedValues: fixed,
+          hooks: this.hooks,
+          adapter: this.nodeAdapter,
+          signal: options.signal,
+          retryPolicyOf: this.retryPolicyOf,
+          onValidation,
+          cache: cache && ((host) => new this.setup.cache!.wiring.CachedTasks(cache, host)),
+        });
       } else {
         outputs = await executeClassic(
           plan,
           fixed,
           { runId, taskId: CLASSIC_TASK_ID, hooks: this.hooks, adapter: this.nodeAdapter, onValidation: (_n, r) => onValidation(r), signal: options.signal },
-          { signal: options.signal, retryPolicyOf: this.retryPolicies && ((n: GraphNode) => this.retryPolicies![n.index]), cache },
+          { signal: options.signal, retryPolicyOf: this.retryPolicyOf, cache },
         );
       }
       // every store written before the run returns: the next run (or process) finds them
@@ -359,16 +289,7 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
    * const failed = dr.validationResults().filter((r) => !r.passed);
    */
   validationResults(runId: string | undefined = this.lastRunId): readonly ValidationResult[] {
-    return (runId !== undefined && this.validations.get(runId)) || [];
-  }
-
-  private recordValidation(runId: string, results: readonly ValidationResult[]): void {
-    let list = this.validations.get(runId);
-    if (!list) {
-      if (this.validations.size >= 64) this.validations.delete(this.validations.keys().next().value!);
-      this.validations.set(runId, (list = []));
-    }
-    list.push(...results);
+    return this.validations.of(runId);
   }
 
   /** Finalize and close every executor (worker pools): call when done with the driver. */
@@ -383,50 +304,28 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
     await this.close();
   }
 
-  private variable(n: GraphNode): Variable {
-    return {
-      name: n.name,
-      tags: n.tags,
-      isInput: n.isInput,
-      isOptional: n.isOptionalInput,
-      isParallelizable: n.isExpander,
-      isCollect: n.isCollect,
-      dependencies: n.deps,
-      module: n.module,
-    };
-  }
-
-  private known(names: readonly string[]): void {
-    const unknown = names.filter((n) => !this.graph.get(n));
-    if (unknown.length > 0) throw new InputValidationError(`Unknown node${unknown.length > 1 ? "s" : ""}: ${unknown.map((u) => `"${u}"`).join(", ")}.`, { unknownOutputs: unknown });
-  }
-
   /** Every node and input of the graph. */
   listAvailableVariables(): Variable[] {
-    return this.graph.order.map((n) => this.variable(n));
+    return variablesOf(this.graph);
   }
 
   /** The named nodes and everything upstream of them. */
   whatIsUpstreamOf(...names: string[]): Variable[] {
-    this.known(names);
+    checkKnown(this.graph, names);
     const set = this.graph.upstreamOf(names);
-    return this.graph.order.filter((n) => set.has(n.name)).map((n) => this.variable(n));
+    return variablesOf(this.graph, (n) => set.has(n));
   }
 
   /** The named nodes and everything downstream of them. */
   whatIsDownstreamOf(...names: string[]): Variable[] {
-    this.known(names);
+    checkKnown(this.graph, names);
     const set = this.graph.downstreamOf(names);
-    return this.graph.order.filter((n) => set.has(n.name)).map((n) => this.variable(n));
+    return variablesOf(this.graph, (n) => set.has(n));
   }
 
   /** Every node on a path from `from` to `to` (both included); empty when there is none. */
   whatIsThePathBetween(from: string, to: string): Variable[] {
-    this.known([from, to]);
-    const down = this.graph.downstreamOf([from]);
-    if (!down.has(to)) return [];
-    const up = this.graph.upstreamOf([to]);
-    return this.graph.order.filter((n) => down.has(n.name) && up.has(n.name)).map((n) => this.variable(n));
+    return pathBetween(this.graph, from, to);
   }
 
   /** The whole graph as Graphviz DOT text: inputs dashed, parallel blocks as clusters. */
@@ -453,20 +352,8 @@ export class Driver<M extends ModuleNamespace = ModuleNamespace, R = DefaultResu
       providedInputs: new Set([...Object.keys(options.inputs ?? {}), ...Object.keys(this.config)]),
       frames: plan.frames,
       title: "execution",
-      cacheHits: options.cacheRunId === undefined ? undefined : this.cacheHits(options.cacheRunId),
+      cacheHits: options.cacheRunId === undefined ? undefined : (this.cacheEngine?.hitCounts(options.cacheRunId) ?? new Map()),
     });
   }
 
-  private cacheHits(runId: string): Map<string, { hits: number; of: number }> {
-    const out = new Map<string, { hits: number; of: number }>();
-    for (const e of this.cache.logs({ runId })) {
-      // one decision per node run: a hit, or what made it run
-      if (e.type === "stored" || e.type === "store-error") continue;
-      let c = out.get(e.nodeName);
-      if (!c) out.set(e.nodeName, (c = { hits: 0, of: 0 }));
-      c.of++;
-      if (e.type === "hit") c.hits++;
-    }
-    return out;
-  }
 }
