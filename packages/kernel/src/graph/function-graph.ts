@@ -21,7 +21,7 @@ export interface GraphNode {
   readonly module: string | undefined;
 }
 
-const EMPTY: readonly string[] = Object.freeze([]);
+const EMPTY: readonly never[] = Object.freeze([]);
 const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
@@ -34,53 +34,54 @@ export class FunctionGraph {
   readonly order: readonly GraphNode[];
 
   constructor(specs: readonly NodeSpec[]) {
-    // index function nodes, then inputs (names used but not defined), by position
+    // positions: function nodes by spec, then inputs (names used but not defined); edges as
+    // positions, so each dependency name is looked up once
     const indexOf = new Map<string, number>();
-    for (let i = 0; i < specs.length; i++) indexOf.set(specs[i]!.name, i);
-    const names: string[] = specs.map((s) => s.name);
+    const names = specs.map((s, i) => (indexOf.set(s.name, i), s.name));
     const inputOptional: boolean[] = [];
-    const dependents: string[][] = [];
+    const dependents: number[][] = [];
+    const depPos: number[][] = [];
     for (let i = 0; i < specs.length; i++) {
       const s = specs[i]!;
+      const pos: number[] = (depPos[i] = []);
       for (const d of s.deps) {
         let j = indexOf.get(d);
         if (j === undefined) {
-          j = names.length;
-          indexOf.set(d, j);
-          names.push(d);
+          indexOf.set(d, (j = names.push(d) - 1));
           inputOptional[j] = true;
         }
         if (j >= specs.length) inputOptional[j] = inputOptional[j]! && s.optionalDeps.has(d);
-        (dependents[j] ??= []).push(s.name);
+        (dependents[j] ??= []).push(i);
+        pos.push(j);
       }
     }
-    const order = topologicalOrder(specs, names.length, dependents, indexOf);
+    const order = topologicalOrder(specs, names, dependents, depPos);
+    const rank = new Int32Array(order.length);
+    order.forEach((i, index) => (rank[i] = index));
+    const toRank = (j: number) => rank[j]!;
+    const toName = (j: number) => names[j]!;
     const nodes = new Map<string, GraphNode>();
-    const ordered: GraphNode[] = new Array(order.length);
-    for (let index = 0; index < order.length; index++) {
-      const i = order[index]!;
-      const spec = i < specs.length ? specs[i] : undefined;
+    this.order = order.map((i, index) => {
       const name = names[i]!;
+      const spec = i < specs.length ? specs[i] : undefined;
       const n: GraphNode = {
         name,
         index,
         spec,
         deps: spec ? spec.deps : EMPTY,
-        depIndex: [],
-        dependents: dependents[i] ?? EMPTY,
+        depIndex: spec ? depPos[i]!.map(toRank) : EMPTY,
+        dependents: dependents[i]?.map(toName) ?? EMPTY,
         isInput: !spec,
         isOptionalInput: !spec && inputOptional[i] === true,
-        isExpander: spec?.parallelizable ?? false,
-        isCollect: (spec?.collect.size ?? 0) > 0,
-        tags: spec?.tags ?? NO_TAGS,
+        isExpander: spec ? spec.parallelizable : false,
+        isCollect: spec ? spec.collect.size > 0 : false,
+        tags: spec ? spec.tags : NO_TAGS,
         module: spec?.module,
       };
       nodes.set(name, n);
-      ordered[index] = n;
-    }
-    for (const n of ordered) if (n.deps.length > 0) (n as { depIndex: readonly number[] }).depIndex = n.deps.map((d) => nodes.get(d)!.index);
+      return n;
+    });
     this.nodes = nodes;
-    this.order = ordered;
   }
 
   get(name: string): GraphNode | undefined {
@@ -147,20 +148,21 @@ export class FunctionGraph {
 /** Kahn's algorithm over positions: inputs first, then function nodes as they become ready. */
 function topologicalOrder(
   specs: readonly NodeSpec[],
-  total: number,
-  dependents: readonly (string[] | undefined)[],
-  indexOf: ReadonlyMap<string, number>,
+  names: readonly string[],
+  dependents: readonly (number[] | undefined)[],
+  depPos: readonly number[][],
 ): number[] {
+  const total = names.length;
   const indegree = new Int32Array(specs.length);
-  for (let i = 0; i < specs.length; i++) indegree[i] = specs[i]!.deps.length;
+  for (let i = 0; i < specs.length; i++) indegree[i] = depPos[i]!.length;
   const order: number[] = [];
   for (let j = specs.length; j < total; j++) order.push(j);
   for (let i = 0; i < specs.length; i++) if (indegree[i] === 0) order.push(i);
   for (let head = 0; head < order.length; head++) {
-    const deps = dependents[order[head]!];
-    if (!deps) continue;
-    for (const m of deps) {
-      const mi = indexOf.get(m)!;
+    const down = dependents[order[head]!];
+    if (!down) continue;
+    for (let k = 0; k < down.length; k++) {
+      const mi = down[k]!;
       if (--indegree[mi] === 0) order.push(mi);
     }
   }
