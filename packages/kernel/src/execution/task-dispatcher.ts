@@ -2,7 +2,9 @@
 // instance, shared by every run of every driver that uses it, so `maxTasks`
 // (the executor's `canSubmitTask()`) caps tasks in flight across runs, and
 // runs take turns (round-robin) so none starves another.
+import { RUN_INLINE, SynchronousLocalTaskExecutor } from "../executors/local-executors.js";
 import type { Task, TaskExecutor } from "../executors/task-executor.js";
+import { isThenable } from "./invoke.js";
 
 /** A run's side of a dispatcher (one per run and executor). */
 export interface DispatchClient {
@@ -15,6 +17,13 @@ export interface DispatchClient {
   /** The executor settled a task this client handed over. */
   settled(task: Task, ok: boolean, value: unknown): void;
 }
+
+/**
+ * Tasks an in-thread executor completes synchronously are settled on the spot,
+ * without a promise; after this many in a row, one settles through a
+ * microtask, so a long synchronous streak lets other runs' promises in.
+ */
+const INLINE_STREAK = 1024;
 
 /** How long to wait before asking an executor again when it refused work with nothing in flight. */
 const POLL_MS = [5, 20, 50, 100, 250] as const;
@@ -33,8 +42,14 @@ export class TaskDispatcher {
   private again = false;
   private poll: ReturnType<typeof setTimeout> | undefined;
   private polls = 0;
+  /** The executor's way to run a task now: only the kernel's in-thread executors, when `submitTask` is not overridden. */
+  private readonly inline: ((task: Task) => unknown) | undefined;
+  private streak = 0;
 
-  constructor(readonly executor: TaskExecutor) {}
+  constructor(readonly executor: TaskExecutor) {
+    const e = executor as TaskExecutor & { [RUN_INLINE]?: (task: Task) => unknown };
+    this.inline = e[RUN_INLINE] && e.submitTask === SynchronousLocalTaskExecutor.prototype.submitTask ? e[RUN_INLINE] : undefined;
+  }
 
   /** The client has (or may have) tasks ready: give it turns until it has none. */
   wake(client: DispatchClient): void {
@@ -100,10 +115,26 @@ export class TaskDispatcher {
   private submit(client: DispatchClient, task: Task): void {
     this.inFlight++;
     let p: Promise<Record<string, unknown>>;
-    try {
-      p = Promise.resolve(this.executor.submitTask(task));
-    } catch (error) {
-      p = Promise.reject(error);
+    if (this.inline) {
+      let out: unknown;
+      try {
+        out = this.inline.call(this.executor, task);
+      } catch (error) {
+        this.settle(client, task, false, error);
+        return;
+      }
+      if (!isThenable(out) && ++this.streak < INLINE_STREAK) {
+        this.settle(client, task, true, out);
+        return;
+      }
+      this.streak = 0;
+      p = Promise.resolve(out as Record<string, unknown>);
+    } else {
+      try {
+        p = Promise.resolve(this.executor.submitTask(task));
+      } catch (error) {
+        p = Promise.reject(error);
+      }
     }
     p.then(
       (value) => this.settle(client, task, true, value),

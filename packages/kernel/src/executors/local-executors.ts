@@ -1,5 +1,9 @@
 import { abortErrorFrom } from "../errors.js";
+import { isThenable } from "../execution/invoke.js";
 import type { ExecutorContext, Task, TaskExecutor } from "./task-executor.js";
+
+/** The method of the kernel's in-thread executors that runs a task now (see `InThreadExecutor`). */
+export const RUN_INLINE: unique symbol = Symbol("hamilton-ts.run-inline");
 
 /** The tasks of one run in this executor: how many run, and whether the run abandoned them. */
 interface RunSlots {
@@ -26,7 +30,20 @@ abstract class InThreadExecutor implements TaskExecutor {
   canSubmitTask(): boolean {
     return this.running < this.limit;
   }
-  async submitTask(task: Task): Promise<Record<string, unknown>> {
+  submitTask(task: Task): Promise<Record<string, unknown>> {
+    try {
+      return Promise.resolve(this[RUN_INLINE](task) as Record<string, unknown>);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  /**
+   * `submitTask` without a promise while the task's nodes are synchronous:
+   * the outputs, or a Promise of them; a failure is thrown. The kernel's
+   * dispatcher calls it when `submitTask` is this class's own.
+   * @internal
+   */
+  [RUN_INLINE](task: Task): unknown {
     const signal = task.signal;
     if (signal.aborted) throw abortErrorFrom(signal);
     let slots = this.lastSlots!;
@@ -37,13 +54,25 @@ abstract class InThreadExecutor implements TaskExecutor {
     }
     this.running++;
     slots.running++;
+    let out: unknown;
     try {
-      return await task.run();
-    } finally {
-      if (!slots.abandoned) {
-        this.running--;
-        slots.running--;
-      }
+      const inline = (task as { runInline?: () => unknown }).runInline;
+      out = inline ? inline.call(task) : task.run();
+    } catch (error) {
+      this.release(slots);
+      throw error;
+    }
+    if (!isThenable(out)) {
+      this.release(slots);
+      return out;
+    }
+    return Promise.resolve(out).finally(() => this.release(slots));
+  }
+  private release(slots: RunSlots): void {
+    // an abandoned run's slots were freed when it was aborted
+    if (!slots.abandoned) {
+      this.running--;
+      slots.running--;
     }
   }
   finalize(): void {}
