@@ -197,7 +197,7 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
       if (this.hooks.postTask.length > 0) fireHooks(this.hooks.postTask, postTaskArgs(task, true, outputs, undefined), this.hookFailed);
       if (this.finished) return;
       try {
-        this.state.complete(task.inst, outputs, task.taskId);
+        this.state.complete(task.inst, outputs);
       } catch (error) {
         this.fail(error);
         return;
@@ -255,7 +255,7 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
       fireHooks(hooks.postTask, postTaskArgs(task, true, outputs, undefined), this.hookFailed);
       if (this.finished) return;
     }
-    this.state.complete(inst, outputs, inst.taskId);
+    this.state.complete(inst, outputs);
   }
 
   private queueFor(executor: TaskExecutor): RunQueue {

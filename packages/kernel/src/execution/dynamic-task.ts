@@ -98,14 +98,17 @@ export class DynamicTask implements Task, InvokeContext {
   }
   run(): Promise<Record<string, unknown>> {
     try {
-      return Promise.resolve(this.runInline());
+      return Promise.resolve(runNodesInline(this.cut?.nodes ?? this.inst.template.nodes, this.inputs, this.outputs, this));
     } catch (error) {
       return Promise.reject(error);
     }
   }
-  /** `run()` without a promise while every node is synchronous (an in-thread executor's fast way). */
+  /**
+   * `run()` without a promise while every node is synchronous: an in-thread
+   * executor's fast way, called right after it saw `signal` not aborted.
+   */
   runInline(): Record<string, unknown> | Promise<Record<string, unknown>> {
-    return runNodesInline(this.cut?.nodes ?? this.inst.template.nodes, this.inputs, this.outputs, this);
+    return runNodesInline(this.cut?.nodes ?? this.inst.template.nodes, this.inputs, this.outputs, this, true);
   }
   reportNodeEvent(event: NodeEvent): void {
     this.owner.nodeEvent(this, event);

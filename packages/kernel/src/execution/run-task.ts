@@ -26,19 +26,21 @@ export async function runNodes(
  * `runNodes` without a promise while every node is synchronous: the outputs,
  * or a Promise of them from the first node that returns one; a failure of a
  * synchronous node is thrown. A task of one node (the default grouping) needs
- * no object of intermediate values.
+ * no object of intermediate values. `checked`: the caller has just seen the
+ * run's signal not aborted (it is read once per task, not twice).
  */
 export function runNodesInline(
   nodes: readonly GraphNode[],
   inputs: Readonly<Record<string, unknown>>,
   outputs: readonly string[],
   ctx: InvokeContext,
+  checked = false,
 ): Record<string, unknown> | Promise<Record<string, unknown>> {
   // no prototype: a dependency called `constructor` that was not given is undefined, not Object
   const env = nodes.length === 1 && Object.getPrototypeOf(inputs) === null ? (inputs as Record<string, unknown>) : ownCopy(inputs);
   if (env === inputs) {
     const node = nodes[0]!;
-    if (ctx.signal?.aborted) throw abortErrorFrom(ctx.signal);
+    if (!checked && ctx.signal?.aborted) throw abortErrorFrom(ctx.signal);
     const out = invokeNode(node, argsOf(node, env), ctx);
     return isThenable(out) ? Promise.resolve(out).then((v) => single(node, env, outputs, v)) : single(node, env, outputs, out);
   }

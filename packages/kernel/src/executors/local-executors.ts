@@ -30,12 +30,8 @@ abstract class InThreadExecutor implements TaskExecutor {
   canSubmitTask(): boolean {
     return this.running < this.limit;
   }
-  submitTask(task: Task): Promise<Record<string, unknown>> {
-    try {
-      return Promise.resolve(this[RUN_INLINE](task) as Record<string, unknown>);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async submitTask(task: Task): Promise<Record<string, unknown>> {
+    return this[RUN_INLINE](task) as Record<string, unknown>;
   }
   /**
    * `submitTask` without a promise while the task's nodes are synchronous:
@@ -56,17 +52,12 @@ abstract class InThreadExecutor implements TaskExecutor {
     slots.running++;
     let out: unknown;
     try {
-      const inline = (task as { runInline?: () => unknown }).runInline;
-      out = inline ? inline.call(task) : task.run();
-    } catch (error) {
-      this.release(slots);
-      throw error;
+      out = ((task as { runInline?: () => unknown }).runInline ?? task.run).call(task);
+    } finally {
+      // a value or a throw frees the slot now, a promise when it settles
+      if (!isThenable(out)) this.release(slots);
     }
-    if (!isThenable(out)) {
-      this.release(slots);
-      return out;
-    }
-    return Promise.resolve(out).finally(() => this.release(slots));
+    return isThenable(out) ? Promise.resolve(out).finally(() => this.release(slots)) : out;
   }
   private release(slots: RunSlots): void {
     // an abandoned run's slots were freed when it was aborted
