@@ -2,7 +2,7 @@
 // instance, shared by every run of every driver that uses it, so `maxTasks`
 // (the executor's `canSubmitTask()`) caps tasks in flight across runs, and
 // runs take turns (round-robin) so none starves another.
-import { RUN_INLINE, SynchronousLocalTaskExecutor } from "../executors/local-executors.js";
+import { SynchronousLocalTaskExecutor, type RunSlots } from "../executors/local-executors.js";
 import type { Task, TaskExecutor } from "../executors/task-executor.js";
 import { isThenable } from "./invoke.js";
 
@@ -42,13 +42,12 @@ export class TaskDispatcher {
   private again = false;
   private poll: ReturnType<typeof setTimeout> | undefined;
   private polls = 0;
-  /** The executor's way to run a task now: only the kernel's in-thread executors, when `submitTask` is not overridden. */
-  private readonly inline: ((task: Task) => unknown) | undefined;
+  /** Set for the kernel's in-thread executors whose `submitTask` is their own: tasks then run here, without a promise while synchronous. */
+  private readonly inThread: InThread | undefined;
   private streak = 0;
 
   constructor(readonly executor: TaskExecutor) {
-    const e = executor as TaskExecutor & { [RUN_INLINE]?: (task: Task) => unknown };
-    this.inline = e[RUN_INLINE] && e.submitTask === SynchronousLocalTaskExecutor.prototype.submitTask ? e[RUN_INLINE] : undefined;
+    this.inThread = executor.submitTask === SynchronousLocalTaskExecutor.prototype.submitTask ? (executor as InThread) : undefined;
   }
 
   /** The client has (or may have) tasks ready: give it turns until it has none. */
@@ -115,20 +114,32 @@ export class TaskDispatcher {
   private submit(client: DispatchClient, task: Task): void {
     this.inFlight++;
     let p: Promise<Record<string, unknown>>;
-    if (this.inline) {
+    const e = this.inThread;
+    if (e) {
+      // what the executor's submitTask does, without its promise
       let out: unknown;
+      let slots: RunSlots | undefined;
       try {
-        out = this.inline.call(this.executor, task);
+        slots = e.acquire(task);
+        const inline = (task as { runInline?: () => unknown }).runInline;
+        out = inline ? inline.call(task) : task.run();
       } catch (error) {
+        if (slots) e.release(slots);
         this.settle(client, task, false, error);
         return;
       }
-      if (!isThenable(out) && ++this.streak < INLINE_STREAK) {
-        this.settle(client, task, true, out);
-        return;
+      if (!isThenable(out)) {
+        e.release(slots);
+        if (++this.streak < INLINE_STREAK) {
+          this.settle(client, task, true, out);
+          return;
+        }
+        this.streak = 0;
+        p = Promise.resolve(out as Record<string, unknown>);
+      } else {
+        const held = slots;
+        p = Promise.resolve(out as Promise<Record<string, unknown>>).finally(() => e.release(held));
       }
-      this.streak = 0;
-      p = Promise.resolve(out as Record<string, unknown>);
     } else {
       try {
         p = Promise.resolve(this.executor.submitTask(task));
@@ -165,6 +176,12 @@ export class TaskDispatcher {
       this.pump();
     }, ms);
   }
+}
+
+/** The kernel's in-thread executor, as its dispatcher sees it. */
+interface InThread extends TaskExecutor {
+  acquire(task: Task): RunSlots;
+  release(slots: RunSlots): void;
 }
 
 const dispatchers = new WeakMap<TaskExecutor, TaskDispatcher>();

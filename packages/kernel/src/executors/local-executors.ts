@@ -1,12 +1,8 @@
 import { abortErrorFrom } from "../errors.js";
-import { isThenable } from "../execution/invoke.js";
 import type { ExecutorContext, Task, TaskExecutor } from "./task-executor.js";
 
-/** The method of the kernel's in-thread executors that runs a task now (see `InThreadExecutor`). */
-export const RUN_INLINE: unique symbol = Symbol("hamilton-ts.run-inline");
-
 /** The tasks of one run in this executor: how many run, and whether the run abandoned them. */
-interface RunSlots {
+export interface RunSlots {
   running: number;
   abandoned: boolean;
 }
@@ -31,15 +27,20 @@ abstract class InThreadExecutor implements TaskExecutor {
     return this.running < this.limit;
   }
   async submitTask(task: Task): Promise<Record<string, unknown>> {
-    return this[RUN_INLINE](task) as Record<string, unknown>;
+    const slots = this.acquire(task);
+    try {
+      return await task.run();
+    } finally {
+      this.release(slots);
+    }
   }
   /**
-   * `submitTask` without a promise while the task's nodes are synchronous:
-   * the outputs, or a Promise of them; a failure is thrown. The kernel's
-   * dispatcher calls it when `submitTask` is this class's own.
+   * Take a slot for `task` (refused when its run was aborted). With `release`,
+   * what `submitTask` does around running the task; the kernel's dispatcher
+   * uses the pair to run a synchronous task without a promise.
    * @internal
    */
-  [RUN_INLINE](task: Task): unknown {
+  acquire(task: Task): RunSlots {
     const signal = task.signal;
     if (signal.aborted) throw abortErrorFrom(signal);
     let slots = this.lastSlots!;
@@ -50,16 +51,10 @@ abstract class InThreadExecutor implements TaskExecutor {
     }
     this.running++;
     slots.running++;
-    let out: unknown;
-    try {
-      out = ((task as { runInline?: () => unknown }).runInline ?? task.run).call(task);
-    } finally {
-      // a value or a throw frees the slot now, a promise when it settles
-      if (!isThenable(out)) this.release(slots);
-    }
-    return isThenable(out) ? Promise.resolve(out).finally(() => this.release(slots)) : out;
+    return slots;
   }
-  private release(slots: RunSlots): void {
+  /** @internal */
+  release(slots: RunSlots): void {
     // an abandoned run's slots were freed when it was aborted
     if (!slots.abandoned) {
       this.running--;

@@ -176,40 +176,20 @@ function topologicalOrder(
   return order;
 }
 
-/** Find one cycle among nodes that Kahn's algorithm could not order (iterative DFS). */
+/**
+ * Find one cycle among nodes that Kahn's algorithm could not order: each of
+ * them has a dependency among them, so following the first one from any of
+ * them must come back to a node already passed.
+ */
 function findCycle(stuck: readonly NodeSpec[], specByName: ReadonlyMap<string, NodeSpec>): string[] {
   const stuckNames = new Set(stuck.map((s) => s.name));
-  const state = new Map<string, 1 | 2>(); // 1 = on stack, 2 = done
-  for (const start of stuck) {
-    if (state.has(start.name)) continue;
-    const path: string[] = [start.name];
-    const iters: number[] = [0];
-    state.set(start.name, 1);
-    while (path.length > 0) {
-      const top = path[path.length - 1]!;
-      const deps = specByName.get(top)!.deps;
-      const i = iters[iters.length - 1]!;
-      if (i >= deps.length) {
-        state.set(top, 2);
-        path.pop();
-        iters.pop();
-        continue;
-      }
-      iters[iters.length - 1] = i + 1;
-      const d = deps[i]!;
-      if (!stuckNames.has(d)) continue;
-      const st = state.get(d);
-      if (st === 1) {
-        // path holds dependents-first order; report in dependency direction
-        const cycle = path.slice(path.indexOf(d)).reverse();
-        return [...cycle, cycle[0]!];
-      }
-      if (st === undefined) {
-        state.set(d, 1);
-        path.push(d);
-        iters.push(0);
-      }
-    }
+  const at = new Map<string, number>();
+  let name = stuck[0]!.name;
+  while (!at.has(name)) {
+    at.set(name, at.size);
+    name = specByName.get(name)!.deps.find((d) => stuckNames.has(d))!;
   }
-  return [...stuckNames];
+  // the path holds dependents first; report in dependency direction
+  const cycle = [...at.keys()].slice(at.get(name)).reverse();
+  return [...cycle, cycle[0]!];
 }

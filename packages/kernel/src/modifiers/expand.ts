@@ -31,6 +31,8 @@ type AnyFn = (...args: unknown[]) => unknown;
 
 const EMPTY_SET: ReadonlySet<string> = new Set<string>();
 const NO_CHECKS: readonly OutputCheck[] = Object.freeze([]);
+/** The options of a field or column node: none of retry, timeout, cache. */
+const NOT_OWN = {};
 /** The bindings of a node that is no `parameterize` (an object no user has). */
 const PLAIN: Readonly<Record<string, Binding>> = Object.freeze({});
 
@@ -53,7 +55,7 @@ function short(value: unknown): string {
 function head(d: Definition, names: readonly string[], optional: ReadonlySet<string>, name: string, bindings: Readonly<Record<string, Binding>>, refs: SourceReference[], checks: readonly OutputCheck[]): NodeSpec {
   const meta = d.meta;
   if (bindings === PLAIN) {
-    return specOf(d, name, meta.fn, names, optional, meta.collect.length > 0 ? new Set(meta.collect) : EMPTY_SET, true, checks, undefined);
+    return specOf(d, name, meta.fn, names, optional, meta.collect.length > 0 ? new Set(meta.collect) : EMPTY_SET, checks, undefined);
   }
   const where = `parameterize in ${d.module} (export ${d.exportKey})`;
   if (typeof bindings !== "object" || bindings === null) throw new GraphError(`${where}: node "${name}" needs an object of bindings ({} binds nothing).`);
@@ -94,7 +96,7 @@ function head(d: Definition, names: readonly string[], optional: ReadonlySet<str
   // nothing bound: the user's function itself takes the dependencies
   const fn = described.length === 0 ? user : (...values: unknown[]) => user(...plan.map((s) => ("dep" in s ? values[s.dep] : s.value)));
   const opt = deps.filter((x) => !required.has(x));
-  return specOf(d, name, fn, deps, opt.length > 0 ? new Set(opt) : EMPTY_SET, collect.size > 0 ? collect : EMPTY_SET, true, checks, described.length > 0 ? `parameterize(${described.join(", ")})` : undefined);
+  return specOf(d, name, fn, deps, opt.length > 0 ? new Set(opt) : EMPTY_SET, collect.size > 0 ? collect : EMPTY_SET, checks, described.length > 0 ? `parameterize(${described.join(", ")})` : undefined);
 }
 
 function missing(what: string, name: string, base: string, has: readonly string[]): TypeError {
@@ -141,10 +143,10 @@ function specOf(
   deps: readonly string[],
   optionalDeps: ReadonlySet<string>,
   collect: ReadonlySet<string>,
-  /** The user's function (not a field or column taken from its value): it has the node's retry, timeout and cache. */
-  own: boolean,
   checks: readonly OutputCheck[],
   modifier: string | undefined,
+  /** Where retry, timeout and cache come from: the node's options, none for a field or column taken from its value. */
+  own: Pick<NodeMeta, "retry" | "timeoutMs" | "cache"> = d.meta,
 ): NodeSpec {
   const meta = d.meta;
   return {
@@ -157,9 +159,9 @@ function specOf(
     tags: meta.tags,
     collect,
     parallelizable: meta.parallelizable, // an extracting definition is never parallelizable
-    retry: own ? meta.retry : undefined,
-    timeoutMs: own ? meta.timeoutMs : undefined,
-    cache: own ? meta.cache : undefined,
+    retry: own.retry,
+    timeoutMs: own.timeoutMs,
+    cache: own.cache,
     version: meta.version,
     checks,
     source: meta.fn,
@@ -209,7 +211,7 @@ export function expandDefinition(d: Definition, config: Readonly<Record<string, 
     const take = ex.kind === "fields" ? takeField : takeColumn;
     for (const name of ex.names) {
       const modifier = `${ex.kind === "fields" ? "extractFields" : "extractColumns"}(${base}).${name}${ex.fill ? ` fill ${short(ex.fill.value)}` : ""}`;
-      specs.push(specOf(d, name, (value: unknown) => take(value, name, base, ex.fill), [base], EMPTY_SET, EMPTY_SET, false, NO_CHECKS, modifier));
+      specs.push(specOf(d, name, (value: unknown) => take(value, name, base, ex.fill), [base], EMPTY_SET, EMPTY_SET, NO_CHECKS, modifier, NOT_OWN));
     }
   }
   for (const { target, check } of checksOn ? (meta.targetedChecks ?? []) : []) {

@@ -93,15 +93,11 @@ export type NodeFunction<F extends (...args: never[]) => unknown> = F & { readon
 
 type AnyFn = (...args: never[]) => unknown;
 
-// shared by every plain function's options: nothing writes to them (modifiers copy)
-const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
-const NONE: readonly never[] = Object.freeze([]);
-
 /** Read the node options of an exported value, if it is a function. */
 export function nodeMetaOf(value: unknown): NodeMeta | undefined {
   if (typeof value !== "function") return undefined;
   const meta = (value as { [NODE_META]?: NodeMeta })[NODE_META];
-  return meta ?? { fn: value as AnyFn, tags: NO_TAGS, collect: NONE, parallelizable: false, conditions: NONE };
+  return meta ?? { fn: value as AnyFn, tags: {}, collect: [], parallelizable: false, conditions: [] };
 }
 
 /**
@@ -178,7 +174,7 @@ export function node<F extends AnyFn>(fn: F, options: NodeOptions = {}): NodeFun
   return withMeta(fn, (meta) => ({
     ...meta,
     deps: o.deps ? [...o.deps] : meta.deps,
-    tags: o.tags ? { ...meta.tags, ...o.tags } : meta.tags,
+    tags: { ...meta.tags, ...o.tags },
     collect: o.collect ? [...o.collect] : meta.collect,
     parallelizable: o.parallelizable ?? meta.parallelizable,
     retry: o.retry ?? meta.retry,

@@ -92,8 +92,7 @@ export function nodesFromModules(
   config: Readonly<Record<string, unknown>>,
   options: { allowModuleOverrides?: boolean } = {},
 ): NodeSpec[] {
-  // by name: the one candidate (most names), or a list of them to choose from
-  const candidates = new Map<string, Candidate | Candidate[]>();
+  const candidates = new Map<string, Candidate[]>();
   const refs: SourceReference[] = [];
   modules.forEach((mod, moduleIndex) => {
     for (const exportKey of Object.keys(mod.exports)) {
@@ -103,22 +102,20 @@ export function nodesFromModules(
       if (!meta || (meta.fn === value && isClass(value))) continue;
       const conditional = meta.conditions.length > 0;
       if (conditional && !meta.conditions.every((cond) => conditionMatches(cond, config))) continue;
-      const sep = conditional ? exportKey.indexOf("__") : -1;
-      const name = sep > 0 ? exportKey.slice(0, sep) : exportKey;
+      const sep = exportKey.indexOf("__");
+      const name = conditional && sep > 0 ? exportKey.slice(0, sep) : exportKey;
       for (const spec of expandDefinition({ name, exportKey, module: mod.name, meta, exports: mod.exports }, config, refs)) {
-        const c: Candidate = { spec, moduleIndex, conditional };
-        const had = candidates.get(spec.name);
-        if (!had) candidates.set(spec.name, c);
-        else if (Array.isArray(had)) had.push(c);
-        else candidates.set(spec.name, [had, c]);
+        let list = candidates.get(spec.name);
+        if (!list) candidates.set(spec.name, (list = []));
+        list.push({ spec, moduleIndex, conditional });
       }
     }
   });
 
   const specs: NodeSpec[] = [];
   for (const [name, list] of candidates) {
-    let chosen = list as Candidate;
-    if (Array.isArray(list)) {
+    let chosen = list[0]!;
+    if (list.length > 1) {
       const b = list.find((c, i) => list.some((o, j) => j < i && o.moduleIndex === c.moduleIndex));
       if (b) {
         const a = list.find((o) => o.moduleIndex === b.moduleIndex)!;
