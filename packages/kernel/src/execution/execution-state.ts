@@ -257,7 +257,9 @@ export class ExecutionState {
         const up = scope.at(u.depth).instances[u.indexInFrame]!;
         if (!up.done) {
           inst.pending++;
-          (up.waiters ??= []).push(inst);
+          // a literal, not push on []: that would make room for 17 waiters per instance
+          if (up.waiters) up.waiters.push(inst);
+          else up.waiters = [inst];
         }
       }
       for (const g of t.gates) {

@@ -43,16 +43,20 @@ export class FunctionGraph {
     const depPos: number[][] = [];
     for (let i = 0; i < specs.length; i++) {
       const s = specs[i]!;
-      const pos: number[] = (depPos[i] = []);
-      for (const d of s.deps) {
+      const deps = s.deps;
+      const pos: number[] = (depPos[i] = new Array(deps.length));
+      for (let k = 0; k < deps.length; k++) {
+        const d = deps[k]!;
         let j = indexOf.get(d);
         if (j === undefined) {
           indexOf.set(d, (j = names.push(d) - 1));
           inputOptional[j] = true;
         }
         if (j >= specs.length) inputOptional[j] = inputOptional[j]! && s.optionalDeps.has(d);
-        (dependents[j] ??= []).push(i);
-        pos.push(j);
+        // a literal, not push on []: that would make room for 17
+        if (dependents[j]) dependents[j]!.push(i);
+        else dependents[j] = [i];
+        pos[k] = j;
       }
     }
     const order = topologicalOrder(specs, names, dependents, depPos);
