@@ -34,19 +34,14 @@ export class FunctionGraph {
   readonly order: readonly GraphNode[];
 
   constructor(specs: readonly NodeSpec[]) {
-    // positions: function nodes by spec, then inputs (names used but not defined); edges as
-    // positions, so each dependency name is looked up once
+    // positions: function nodes by spec, then inputs (names used but not defined)
     const indexOf = new Map<string, number>();
     const names = specs.map((s, i) => (indexOf.set(s.name, i), s.name));
     const inputOptional: boolean[] = [];
     const dependents: number[][] = [];
-    const depPos: number[][] = [];
     for (let i = 0; i < specs.length; i++) {
       const s = specs[i]!;
-      const deps = s.deps;
-      const pos: number[] = (depPos[i] = new Array(deps.length));
-      for (let k = 0; k < deps.length; k++) {
-        const d = deps[k]!;
+      for (const d of s.deps) {
         let j = indexOf.get(d);
         if (j === undefined) {
           indexOf.set(d, (j = names.push(d) - 1));
@@ -56,13 +51,12 @@ export class FunctionGraph {
         // a literal, not push on []: that would make room for 17
         if (dependents[j]) dependents[j]!.push(i);
         else dependents[j] = [i];
-        pos[k] = j;
       }
     }
-    const order = topologicalOrder(specs, names, dependents, depPos);
+    const order = topologicalOrder(specs, names.length, dependents);
     const rank = new Int32Array(order.length);
     order.forEach((i, index) => (rank[i] = index));
-    const toRank = (j: number) => rank[j]!;
+    const toRank = (d: string) => rank[indexOf.get(d)!]!;
     const toName = (j: number) => names[j]!;
     const nodes = new Map<string, GraphNode>();
     this.order = order.map((i, index) => {
@@ -73,7 +67,7 @@ export class FunctionGraph {
         index,
         spec,
         deps: spec ? spec.deps : EMPTY,
-        depIndex: spec ? depPos[i]!.map(toRank) : EMPTY,
+        depIndex: spec ? spec.deps.map(toRank) : EMPTY,
         dependents: dependents[i]?.map(toName) ?? EMPTY,
         isInput: !spec,
         isOptionalInput: !spec && inputOptional[i] === true,
@@ -150,15 +144,9 @@ export class FunctionGraph {
 }
 
 /** Kahn's algorithm over positions: inputs first, then function nodes as they become ready. */
-function topologicalOrder(
-  specs: readonly NodeSpec[],
-  names: readonly string[],
-  dependents: readonly (number[] | undefined)[],
-  depPos: readonly number[][],
-): number[] {
-  const total = names.length;
+function topologicalOrder(specs: readonly NodeSpec[], total: number, dependents: readonly (number[] | undefined)[]): number[] {
   const indegree = new Int32Array(specs.length);
-  for (let i = 0; i < specs.length; i++) indegree[i] = depPos[i]!.length;
+  for (let i = 0; i < specs.length; i++) indegree[i] = specs[i]!.deps.length;
   const order: number[] = [];
   for (let j = specs.length; j < total; j++) order.push(j);
   for (let i = 0; i < specs.length; i++) if (indegree[i] === 0) order.push(i);

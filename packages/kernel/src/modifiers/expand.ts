@@ -31,8 +31,6 @@ type AnyFn = (...args: unknown[]) => unknown;
 
 const EMPTY_SET: ReadonlySet<string> = new Set<string>();
 const NO_CHECKS: readonly OutputCheck[] = Object.freeze([]);
-/** The options of a field or column node: none of retry, timeout, cache. */
-const NOT_OWN = {};
 /** The bindings of a node that is no `parameterize` (an object no user has). */
 const PLAIN: Readonly<Record<string, Binding>> = Object.freeze({});
 
@@ -196,7 +194,7 @@ export function expandDefinition(d: Definition, config: Readonly<Record<string, 
     }
   }
   // a short list: a quadratic scan allocates nothing
-  for (let i = 1; i < names.length; i++) if (names.lastIndexOf(names[i]!, i - 1) >= 0) throw failure(d, `names dependency "${names[i]}" twice`);
+  for (let i = 1; i < names.length; i++) if (names.indexOf(names[i]!) < i) throw failure(d, `names dependency "${names[i]}" twice`);
   for (const p of meta.collect) if (!names.includes(p)) throw failure(d, `collects "${p}", but has no parameter of that name (parameters: ${names.join(", ") || "none"})`);
   const checksOn = !(hasOwn(config, DISABLE_CHECKS_CONFIG_KEY) && config[DISABLE_CHECKS_CONFIG_KEY] === true);
   const checks = checksOn && meta.checks ? meta.checks : NO_CHECKS;
@@ -211,7 +209,7 @@ export function expandDefinition(d: Definition, config: Readonly<Record<string, 
     const take = ex.kind === "fields" ? takeField : takeColumn;
     for (const name of ex.names) {
       const modifier = `${ex.kind === "fields" ? "extractFields" : "extractColumns"}(${base}).${name}${ex.fill ? ` fill ${short(ex.fill.value)}` : ""}`;
-      specs.push(specOf(d, name, (value: unknown) => take(value, name, base, ex.fill), [base], EMPTY_SET, EMPTY_SET, NO_CHECKS, modifier, NOT_OWN));
+      specs.push(specOf(d, name, (value: unknown) => take(value, name, base, ex.fill), [base], EMPTY_SET, EMPTY_SET, NO_CHECKS, modifier, {}));
     }
   }
   for (const { target, check } of checksOn ? (meta.targetedChecks ?? []) : []) {
