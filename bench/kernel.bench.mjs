@@ -236,6 +236,11 @@ const row = (what, value, unit, target) => {
   results.floor_gap_dynamic_vs_classic = dynMs / classicMs;
   row("floor: classic path, 10,000-node chain", (classicMs * 1000) / N, "µs/node");
   row("  dynamic, one task per node, same run", (dynMs * 1000) / N, "µs/node", `${(dynMs / classicMs).toFixed(1)}× the classic path's time`);
+  // this kernel alone in the heap (side by side, both kernels' 100,000-node graphs share it and its GC)
+  const big = await new Builder().withModules(chain(100_000)).enableDynamicExecution({ allowExperimentalMode: true }).build();
+  const bigMs = await medianMs(5, () => big.execute(["n99999"]));
+  results.dynamicAloneUsPerNode100000 = (bigMs * 1000) / 100_000;
+  row("  dynamic, 100,000-node chain, this kernel alone", (bigMs * 1000) / 100_000, "µs/node", `${((bigMs / 100_000) / (dynMs / N)).toFixed(2)}× the 10,000-node cost per node`);
   // a LangGraph.js row only where it is installed (it is no dependency of the benchmarks)
   if (!(await import("@langchain/langgraph").catch(() => undefined))) console.log("(no LangGraph.js row: @langchain/langgraph is not installed in bench/node_modules)");
 }
