@@ -8,7 +8,7 @@ import type { GraphNode } from "../graph/function-graph.js";
 import type { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
 import type { Instance } from "./execution-state.js";
-import type { InvokeContext } from "./invoke.js";
+import { invokeNode, isThenable, type InvokeContext } from "./invoke.js";
 import { runNodesInline } from "./run-task.js";
 
 /** What a task needs of its run. */
@@ -22,6 +22,10 @@ export interface TaskOwner {
   readonly onValidation: (nodeName: string, results: readonly ValidationResult[]) => void;
   /** A node event a remote executor reported for this task. */
   nodeEvent(task: DynamicTask, event: NodeEvent): void;
+  /** The inputs of a ready instance, by name. */
+  inputsOf(inst: Instance): Record<string, unknown>;
+  /** The same values as the arguments of a one-node instance's node, in dependency order. */
+  argsOf(inst: Instance): unknown[];
 }
 
 /**
@@ -46,11 +50,15 @@ export class DynamicTask implements Task, InvokeContext {
   constructor(
     private readonly owner: TaskOwner,
     readonly inst: Instance,
-    readonly inputs: Readonly<Record<string, unknown>>,
+    /** Given by the cache (with its hits) or a retry; else made when first asked (a task run in this thread needs none). */
+    private given: Readonly<Record<string, unknown>> | undefined,
     readonly attempt: number,
     /** Set when the run has a cache. */
     readonly cut?: TaskCut,
   ) {}
+  get inputs(): Readonly<Record<string, unknown>> {
+    return (this.given ??= this.owner.inputsOf(this.inst));
+  }
   get taskId(): string {
     return this.inst.taskId;
   }
@@ -108,7 +116,20 @@ export class DynamicTask implements Task, InvokeContext {
    * executor's fast way, called right after it saw `signal` not aborted.
    */
   runInline(): Record<string, unknown> | Promise<Record<string, unknown>> {
-    return runNodesInline(this.cut?.nodes ?? this.inst.template.nodes, this.inputs, this.outputs, this, true);
+    const nodes = this.inst.template.nodes;
+    if (this.given === undefined && nodes.length === 1) {
+      // one node (the default grouping) whose inputs nobody asked for: its arguments come straight from the scopes
+      const node = nodes[0]!;
+      const out = invokeNode(node, this.owner.argsOf(this.inst), this);
+      return isThenable(out) ? Promise.resolve(out).then((v) => this.resultOf(v)) : this.resultOf(out);
+    }
+    return runNodesInline(this.cut?.nodes ?? nodes, this.inputs, this.outputs, this, true);
+  }
+  /** The outputs of a one-node task: its node's value (a template's outputs are its own nodes). */
+  private resultOf(value: unknown): Record<string, unknown> {
+    const result = Object.create(null) as Record<string, unknown>;
+    for (const name of this.outputs) result[name] = value;
+    return result;
   }
   reportNodeEvent(event: NodeEvent): void {
     this.owner.nodeEvent(this, event);

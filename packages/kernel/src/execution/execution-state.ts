@@ -186,6 +186,21 @@ export class ExecutionState {
     return inputs;
   }
 
+  /**
+   * The values `inputsOf` gives, as the arguments of a one-node instance's
+   * node: a one-node template has one input per dependency, in its order.
+   */
+  argsOf(inst: Instance): unknown[] {
+    const scope = inst.scope;
+    const inputs = inst.template.inputs;
+    const args = new Array<unknown>(inputs.length);
+    for (let k = 0; k < inputs.length; k++) {
+      const i = inputs[k]!;
+      args[k] = i.kind === "value" ? scope.at(i.depth).get(i.name) : (scope.expansions!.get(i.expander)!.collected.get(i.name) ?? []);
+    }
+    return args;
+  }
+
   /** An instance finished with these outputs: store them and wake whatever waited. */
   complete(inst: Instance, outputs: Readonly<Record<string, unknown>>): void {
     const t = inst.template;
