@@ -5,8 +5,9 @@
 // Side by side with an earlier commit: build it, copy its `packages/kernel/dist`
 // to `<dir>/kernel` and `packages/cli/dist` to `<dir>/cli`, then run
 // `HAMILTON_BENCH_BASELINE=<dir> node --expose-gc bench/kernel.bench.mjs`:
-// the adapter and dynamic-path rows then run both, interleaved, and print
-// before / now ratios.
+// the build, classic, dynamic and map-reduce rows then run both, interleaved,
+// and print medians and before / now ratios. The floor rows print the gap to a
+// plain JS loop (map-reduce) and to the classic path (dynamic), same run.
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as kernel from "@hamilton-ts/kernel";
@@ -97,8 +98,8 @@ const row = (what, value, unit, target) => {
   }
 }
 
-// adapters on the classic path (what a progress bar or tracer costs per node),
-// and the dynamic path; with a baseline, each case runs under both kernels, interleaved
+// side by side: graph build, classic (with adapters), dynamic and map-reduce. With a baseline,
+// each case runs under both kernels, interleaved, and prints medians and before / now ratios.
 {
   const N = 10_000;
   const versions = [["now", kernel, cli]];
@@ -119,57 +120,129 @@ const row = (what, value, unit, target) => {
     for (const a of opts.adapters ?? []) a.attach?.(dr); // the earlier ProgressAdapter read totals from the driver
     return () => dr.execute([`n${N - 1}`]);
   };
-  // [label, per-unit divisor, unit, target, setup]
+  // one task per node: the Builder's default grouping (Hamilton's)
+  const dynamic = (n) => async (k) => {
+    const dr = await new k.Builder().withModules(chainOf(k, n)).enableDynamicExecution({ allowExperimentalMode: true }).build();
+    return () => dr.execute([`n${n - 1}`]);
+  };
+  const mapReduceOf = (k) => ({
+    items: k.parallelizable(function* (n) { for (let i = 0; i < n; i++) yield i; }),
+    doubled: (items) => items * 2,
+    total: k.collect("doubled", (doubled) => { let s = 0; for (const v of doubled) s += v; return s; }),
+  });
+  // the Builder's default executors: branches on ConcurrentLocalTaskExecutor(10), in this thread
+  const mapReduceRun = (n, executor) => async (k) => {
+    let b = new k.Builder().withModules(mapReduceOf(k)).enableDynamicExecution({ allowExperimentalMode: true });
+    if (executor) b = b.withRemoteExecutor(executor(k));
+    const dr = await b.build();
+    return () => dr.execute(["total"], { inputs: { n } });
+  };
+  // [label, per-unit divisor, unit, target, setup, repetitions]; unit "items/s" prints a rate
   const cases = [
-    ["classic 10,000-node chain, no adapter", N, "µs/node", undefined, classic(() => ({}))],
-    ["classic 10,000-node chain, DefaultAdapter", N, "µs/node", "≤ 1 µs", classic((k) => ({ adapter: new k.DefaultAdapter() }))],
-    ["classic 10,000-node chain, one empty node-hook adapter", N, "µs/node", "≤ 2 µs", classic(() => ({ adapters: [{ preNodeExecute() {}, postNodeExecute() {} }] }))],
-    ["classic 10,000-node chain, the CLI's ProgressAdapter (off a terminal)", N, "µs/node", undefined, classic((_k, c, sink) => ({ adapters: [new c.ProgressAdapter({ stream: sink })] }))],
-    ["dynamic 1,000-node chain, one task per node", 1_000, "µs/node", undefined, async (k) => {
-      const dr = await new k.Builder().withModules(chainOf(k, 1_000)).enableDynamicExecution({ allowExperimentalMode: true }).withGroupingStrategy(new k.GroupNodesIndividually()).build();
-      return () => dr.execute(["n999"]);
-    }],
-    ["map-reduce 20,000 items, ConcurrentLocalTaskExecutor(10)", 20_000, "µs/item", undefined, async (k) => {
-      const mod = { items: k.parallelizable(function* (n) { for (let i = 0; i < n; i++) yield i; }), doubled: (items) => items * 2, total: k.collect("doubled", (doubled) => doubled.length) };
-      const dr = await new k.Builder().withModules(mod).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(new k.ConcurrentLocalTaskExecutor({ maxTasks: 10 })).build();
-      return () => dr.execute(["total"], { inputs: { n: 20_000 } });
-    }],
+    ["build 10,000-node graph, node(fn, { deps })", 1, "ms", "≤ 50 ms", async (k) => { const m = chainOf(k, N); return () => new k.Driver({}, m); }, 12],
+    ["build 10,000-node graph, parameters parsed", 1, "ms", "≤ 50 ms", async (k) => { const m = parsedChain(N); return () => new k.Driver({}, m); }, 12],
+    ["classic 10,000-node chain, no adapter", N, "µs/node", "≤ 0.35 µs", classic(() => ({})), 15],
+    ["classic 10,000-node chain, DefaultAdapter", N, "µs/node", "≤ 0.35 µs", classic((k) => ({ adapter: new k.DefaultAdapter() })), 15],
+    ["classic 10,000-node chain, one empty node-hook adapter", N, "µs/node", "≤ 2 µs", classic(() => ({ adapters: [{ preNodeExecute() {}, postNodeExecute() {} }] })), 15],
+    ["classic 10,000-node chain, the CLI's ProgressAdapter (off a terminal)", N, "µs/node", undefined, classic((_k, c, sink) => ({ adapters: [new c.ProgressAdapter({ stream: sink })] })), 15],
+    ["dynamic 1,000-node chain, one task per node", 1_000, "µs/node", undefined, dynamic(1_000), 15],
+    ["dynamic 10,000-node chain, one task per node", N, "µs/node", "≤ 2 µs", dynamic(N), 12],
+    ["dynamic 100,000-node chain, one task per node", 100_000, "µs/node", "≤ 2 µs, no worse than at 10,000", dynamic(100_000), 5],
+    ["map-reduce 20,000 items, ConcurrentLocalTaskExecutor(10)", 20_000, "µs/item", undefined, mapReduceRun(20_000, (k) => new k.ConcurrentLocalTaskExecutor({ maxTasks: 10 })), 12],
+    ["map-reduce 100,000 items, default executors", 100_000, "items/s", "≥ 1,500,000", mapReduceRun(100_000), 9],
+    ["map-reduce 1,000,000 items, default executors", 1_000_000, "items/s", "≥ 1,500,000", mapReduceRun(1_000_000), 5],
   ];
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const shown = (ms, per, unit) => (unit === "items/s" ? per / (ms / 1000) : unit === "ms" ? ms : (ms * 1000) / per);
   const comparison = [];
-  for (const [label, per, unit, target, setup] of cases) {
+  for (const [label, per, unit, target, setup, reps] of cases) {
     const runs = [];
     for (const [v, k, c] of versions) {
       const sink = sinkOf();
-      runs.push({ v, sink, run: await setup(k, c, sink), best: Infinity, lines: 0 });
+      runs.push({ v, sink, run: await setup(k, c, sink), times: [], lines: 0 });
     }
-    for (const r of runs) await r.run(); // plans and warms up
-    for (let rep = 0; rep < 12; rep++) {
+    for (let w = 0; w < 3; w++) for (const r of runs) await r.run(); // plans and warms up (the JIT, the young generation)
+    for (let rep = 0; rep < reps; rep++) {
       for (const r of runs) {
         const lines = r.sink.lines;
         // no forced GC here: a full collection shrinks the young generation, which
         // penalises code that allocates per node far more than a long-lived process does
         const t = now();
         await r.run();
-        r.best = Math.min(r.best, now() - t);
+        r.times.push(now() - t);
         r.lines = r.sink.lines - lines;
       }
     }
-    const perUnit = (r) => (r.best * 1000) / per;
+    for (const r of runs) r.median = shown(median(r.times), per, unit);
     const current = runs.at(-1);
     const key = label.replace(/[^a-z0-9]+/gi, "_");
-    results[`${key}_${unit === "µs/node" ? "UsPerNode" : "UsPerItem"}`] = perUnit(current);
-    row(label, perUnit(current), unit, target);
+    results[`${key}_${unit === "µs/node" ? "UsPerNode" : unit === "µs/item" ? "UsPerItem" : unit === "ms" ? "Ms" : "ItemsPerSec"}`] = current.median;
+    row(`${label} (median of ${reps})`, current.median, unit, target);
     if (runs.length > 1) {
-      results[`${key}_before`] = perUnit(runs[0]);
-      comparison.push([label, perUnit(runs[0]), perUnit(current), runs[0].lines, current.lines]);
+      results[`${key}_before`] = runs[0].median;
+      // a ratio > 1 is faster now, whichever the unit
+      const gain = unit === "items/s" ? current.median / runs[0].median : runs[0].median / current.median;
+      comparison.push([label, unit, runs[0].median, current.median, gain, runs[0].lines, current.lines]);
     }
+    runs.length = 0; // let the graphs go before the next case
   }
   if (comparison.length > 0) {
-    console.log(`${"side by side, µs per node or item".padEnd(70)} before     now  before/now  lines written (before → now)`);
-    for (const [label, b, n, lb, ln] of comparison) {
-      console.log(`  ${label.padEnd(68)} ${b.toFixed(2).padStart(6)}  ${n.toFixed(2).padStart(6)}  ${(b / n).toFixed(2).padStart(9)}×  ${lb} → ${ln}`);
+    const f = (x) => (x >= 1000 ? Math.round(x).toLocaleString("en") : x.toFixed(2));
+    console.log(`${"side by side, medians".padEnd(72)} ${"before".padStart(10)} ${"now".padStart(10)}  speed-up  lines written (before → now)`);
+    for (const [label, unit, b, n, gain, lb, ln] of comparison) {
+      console.log(`  ${`${label} (${unit})`.padEnd(70)} ${f(b).padStart(10)} ${f(n).padStart(10)}  ${gain.toFixed(2).padStart(7)}×  ${lb} → ${ln}`);
     }
   }
+}
+
+// the floor, same run: what the work costs by hand (a plain loop), or on the classic path;
+// measured as the side-by-side rows are (warmed up, median, no forced GC)
+{
+  const medianMs = async (reps, fn) => {
+    for (let w = 0; w < 3; w++) await fn();
+    const times = [];
+    for (let i = 0; i < reps; i++) {
+      const t = now();
+      await fn();
+      times.push(now() - t);
+    }
+    times.sort((a, b) => a - b);
+    return times[times.length >> 1];
+  };
+  const mrDriver = await new Builder().withModules(mapReduce).enableDynamicExecution({ allowExperimentalMode: true }).build();
+  for (const n of [100_000, 1_000_000]) {
+    // the same three functions, called by hand
+    const loop = () => {
+      const values = [];
+      for (const item of mapReduce.items(n)) values.push(mapReduce.doubled(item));
+      return mapReduce.total(values);
+    };
+    const loopMs = await medianMs(7, loop);
+    const krMs = await medianMs(n > 100_000 ? 5 : 7, () => mrDriver.execute(["total"], { inputs: { n } }));
+    results[`floor_loop_${n}`] = n / (loopMs / 1000);
+    results[`floor_gap_mapReduce_${n}`] = krMs / loopMs;
+    row(`floor: map-reduce ${n.toLocaleString("en")} items, a plain JS loop over the same functions`, n / (loopMs / 1000), "items/s");
+    row(`  the kernel, same run (default executors)`, n / (krMs / 1000), "items/s", `${(krMs / loopMs).toFixed(1)}× the loop's time`);
+  }
+  const N = 10_000;
+  const m = chain(N);
+  const classicDr = new Driver({}, m);
+  const dynDr = await new Builder().withModules(m).enableDynamicExecution({ allowExperimentalMode: true }).build();
+  const classicMs = await medianMs(15, () => classicDr.execute([`n${N - 1}`]));
+  const dynMs = await medianMs(15, () => dynDr.execute([`n${N - 1}`]));
+  results.floor_gap_dynamic_vs_classic = dynMs / classicMs;
+  row("floor: classic path, 10,000-node chain", (classicMs * 1000) / N, "µs/node");
+  row("  dynamic, one task per node, same run", (dynMs * 1000) / N, "µs/node", `${(dynMs / classicMs).toFixed(1)}× the classic path's time`);
+  // this kernel alone in the heap (side by side, both kernels' 100,000-node graphs share it and its GC)
+  const big = await new Builder().withModules(chain(100_000)).enableDynamicExecution({ allowExperimentalMode: true }).build();
+  const bigMs = await medianMs(5, () => big.execute(["n99999"]));
+  results.dynamicAloneUsPerNode100000 = (bigMs * 1000) / 100_000;
+  row("  dynamic, 100,000-node chain, this kernel alone", (bigMs * 1000) / 100_000, "µs/node", `${((bigMs / 100_000) / (dynMs / N)).toFixed(2)}× the 10,000-node cost per node`);
+  // a LangGraph.js row only where it is installed (it is no dependency of the benchmarks)
+  if (!(await import("@langchain/langgraph").catch(() => undefined))) console.log("(no LangGraph.js row: @langchain/langgraph is not installed in bench/node_modules)");
 }
 
 // concurrent runs on one driver: 10 at once vs 10 in a row (4 branches that wait 2 ms each;

@@ -145,7 +145,7 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
 
   ready(inst: Instance): void {
     if (this.cache) this.cache.ready(inst);
-    else this.submit(inst, this.state.inputsOf(inst));
+    else this.submit(inst, undefined);
   }
 
   expanded(taskId: string, expander: string, path: readonly number[], items: number): void {
@@ -197,7 +197,7 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
       if (this.hooks.postTask.length > 0) fireHooks(this.hooks.postTask, postTaskArgs(task, true, outputs, undefined), this.hookFailed);
       if (this.finished) return;
       try {
-        this.state.complete(task.inst, outputs, task.taskId);
+        this.state.complete(task.inst, outputs);
       } catch (error) {
         this.fail(error);
         return;
@@ -235,7 +235,7 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
 
   // ---- what the cache asks (cached-tasks.ts) ---------------------------------
 
-  submit(inst: Instance, inputs: Record<string, unknown>, cut?: TaskCut): void {
+  submit(inst: Instance, inputs: Record<string, unknown> | undefined, cut?: TaskCut): void {
     const task = new DynamicTask(this, inst, inputs, 1, cut);
     const executor = this.manager.getExecutorFor(task);
     task.executor = executor;
@@ -244,6 +244,10 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
 
   inputsOf(inst: Instance): Record<string, unknown> {
     return this.state.inputsOf(inst);
+  }
+
+  argsOf(inst: Instance): unknown[] {
+    return this.state.argsOf(inst);
   }
 
   /** A task answered by the cache: its hooks fire as for a task that ran (its nodes' hooks do not: none ran). */
@@ -255,7 +259,7 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
       fireHooks(hooks.postTask, postTaskArgs(task, true, outputs, undefined), this.hookFailed);
       if (this.finished) return;
     }
-    this.state.complete(inst, outputs, inst.taskId);
+    this.state.complete(inst, outputs);
   }
 
   private queueFor(executor: TaskExecutor): RunQueue {

@@ -8,8 +8,8 @@ import type { GraphNode } from "../graph/function-graph.js";
 import type { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
 import type { Instance } from "./execution-state.js";
-import type { InvokeContext } from "./invoke.js";
-import { runNodes } from "./run-task.js";
+import { invokeNode, isThenable, type InvokeContext } from "./invoke.js";
+import { runNodesInline } from "./run-task.js";
 
 /** What a task needs of its run. */
 export interface TaskOwner {
@@ -22,6 +22,10 @@ export interface TaskOwner {
   readonly onValidation: (nodeName: string, results: readonly ValidationResult[]) => void;
   /** A node event a remote executor reported for this task. */
   nodeEvent(task: DynamicTask, event: NodeEvent): void;
+  /** The inputs of a ready instance, by name. */
+  inputsOf(inst: Instance): Record<string, unknown>;
+  /** The same values as the arguments of a one-node instance's node, in dependency order. */
+  argsOf(inst: Instance): unknown[];
 }
 
 /**
@@ -36,18 +40,25 @@ export interface TaskCut {
   readonly outputs: readonly string[];
 }
 
-/** One attempt of one task instance. */
-export class DynamicTask implements Task {
+/**
+ * One attempt of one task instance. It is also the context its nodes run in
+ * (`InvokeContext`), which spares an object per task.
+ */
+export class DynamicTask implements Task, InvokeContext {
   /** The executor chosen for the first attempt; retries go to the same one. */
   executor: TaskExecutor | undefined;
   constructor(
     private readonly owner: TaskOwner,
     readonly inst: Instance,
-    readonly inputs: Readonly<Record<string, unknown>>,
+    /** Given by the cache (with its hits) or a retry; else made when first asked (a task run in this thread needs none). */
+    private given: Readonly<Record<string, unknown>> | undefined,
     readonly attempt: number,
     /** Set when the run has a cache. */
     readonly cut?: TaskCut,
   ) {}
+  get inputs(): Readonly<Record<string, unknown>> {
+    return (this.given ??= this.owner.inputsOf(this.inst));
+  }
   get taskId(): string {
     return this.inst.taskId;
   }
@@ -84,10 +95,41 @@ export class DynamicTask implements Task {
   get signal(): AbortSignal {
     return this.owner.signal;
   }
+  get hooks(): LifecycleHooks {
+    return this.owner.hooks;
+  }
+  get adapter(): HamiltonGraphAdapter | undefined {
+    return this.owner.adapter;
+  }
+  get onValidation(): (nodeName: string, results: readonly ValidationResult[]) => void {
+    return this.owner.onValidation;
+  }
   run(): Promise<Record<string, unknown>> {
-    const o = this.owner;
-    const ctx: InvokeContext = { runId: o.runId, taskId: this.taskId, hooks: o.hooks, adapter: o.adapter, attempt: this.attempt, onValidation: o.onValidation, signal: o.signal };
-    return runNodes(this.cut?.nodes ?? this.inst.template.nodes, this.inputs, this.outputs, ctx);
+    try {
+      return Promise.resolve(runNodesInline(this.cut?.nodes ?? this.inst.template.nodes, this.inputs, this.outputs, this));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  /**
+   * `run()` without a promise while every node is synchronous: an in-thread
+   * executor's fast way, called right after it saw `signal` not aborted.
+   */
+  runInline(): Record<string, unknown> | Promise<Record<string, unknown>> {
+    const nodes = this.inst.template.nodes;
+    if (this.given === undefined && nodes.length === 1) {
+      // one node (the default grouping) whose inputs nobody asked for: its arguments come straight from the scopes
+      const node = nodes[0]!;
+      const out = invokeNode(node, this.owner.argsOf(this.inst), this);
+      return isThenable(out) ? Promise.resolve(out).then((v) => this.resultOf(v)) : this.resultOf(out);
+    }
+    return runNodesInline(this.cut?.nodes ?? nodes, this.inputs, this.outputs, this, true);
+  }
+  /** The outputs of a one-node task: its node's value (a template's outputs are its own nodes). */
+  private resultOf(value: unknown): Record<string, unknown> {
+    const result = Object.create(null) as Record<string, unknown>;
+    for (const name of this.outputs) result[name] = value;
+    return result;
   }
   reportNodeEvent(event: NodeEvent): void {
     this.owner.nodeEvent(this, event);

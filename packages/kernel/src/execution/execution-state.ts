@@ -19,13 +19,17 @@ class Scope {
   expansions: Map<string, Expansion> | undefined;
   /** Instances of a branch not yet done; when none are left, its block has one branch fewer alive. */
   remaining = 0;
+  private itemPath: readonly number[] | undefined;
   constructor(
     readonly parent: Scope | undefined,
     readonly depth: number,
-    readonly path: readonly number[],
     readonly owner: Expansion | undefined,
     readonly index: number,
   ) {}
+  /** Item indices from the top level down (made when first asked: most branches are never asked). */
+  get path(): readonly number[] {
+    return (this.itemPath ??= this.parent ? [...this.parent.path, this.index] : []);
+  }
   get(name: string): unknown {
     return name === this.itemName ? this.item : this.stored?.get(name);
   }
@@ -139,7 +143,7 @@ export class ExecutionState {
 
   /** Seed the top level with the run's fixed values and instantiate its tasks. */
   start(fixedValues: ReadonlyMap<string, unknown>): void {
-    const root = new Scope(undefined, 0, [], undefined, 0);
+    const root = new Scope(undefined, 0, undefined, 0);
     for (const [k, v] of fixedValues) root.set(k, v);
     for (const f of this.plan.finalVars) if (fixedValues.has(f)) setOwn(this.results, f, fixedValues.get(f));
     this.instantiate(root, this.set.templates.filter((t) => t.depth === 0));
@@ -182,8 +186,23 @@ export class ExecutionState {
     return inputs;
   }
 
+  /**
+   * The values `inputsOf` gives, as the arguments of a one-node instance's
+   * node: a one-node template has one input per dependency, in its order.
+   */
+  argsOf(inst: Instance): unknown[] {
+    const scope = inst.scope;
+    const inputs = inst.template.inputs;
+    const args = new Array<unknown>(inputs.length);
+    for (let k = 0; k < inputs.length; k++) {
+      const i = inputs[k]!;
+      args[k] = i.kind === "value" ? scope.at(i.depth).get(i.name) : (scope.expansions!.get(i.expander)!.collected.get(i.name) ?? []);
+    }
+    return args;
+  }
+
   /** An instance finished with these outputs: store them and wake whatever waited. */
-  complete(inst: Instance, outputs: Readonly<Record<string, unknown>>, taskId: string): void {
+  complete(inst: Instance, outputs: Readonly<Record<string, unknown>>): void {
     const t = inst.template;
     const scope = inst.scope;
     for (const name of t.stored) scope.set(name, outputs[name]);
@@ -192,7 +211,7 @@ export class ExecutionState {
       for (const name of t.collected) owner.collected.get(name)![scope.index] = outputs[name];
     }
     for (const name of t.finalOutputs) if (!t.expanders.includes(name)) setOwn(this.results, name, outputs[name]);
-    for (const e of t.expanders) this.startExpansion(scope, e, outputs[e], taskId);
+    for (const e of t.expanders) this.startExpansion(scope, e, outputs[e], inst.taskId);
     inst.done = true;
     const waiters = inst.waiters;
     inst.waiters = undefined;
@@ -240,7 +259,8 @@ export class ExecutionState {
   }
 
   private instantiate(scope: Scope, templates: readonly TaskTemplate[]): void {
-    const instances = templates.map((t) => new Instance(t, scope));
+    const instances: Instance[] = new Array(templates.length);
+    for (let i = 0; i < templates.length; i++) instances[i] = new Instance(templates[i]!, scope);
     scope.instances = instances;
     scope.remaining = instances.length;
     this.outstanding += instances.length;
@@ -252,7 +272,9 @@ export class ExecutionState {
         const up = scope.at(u.depth).instances[u.indexInFrame]!;
         if (!up.done) {
           inst.pending++;
-          (up.waiters ??= []).push(inst);
+          // a literal, not push on []: that would make room for 17 waiters per instance
+          if (up.waiters) up.waiters.push(inst);
+          else up.waiters = [inst];
         }
       }
       for (const g of t.gates) {
@@ -352,7 +374,7 @@ export class ExecutionState {
   private createChild(exp: Expansion, item: unknown): void {
     const index = exp.nextIndex++;
     const parent = exp.scope;
-    const child = new Scope(parent, parent.depth + 1, [...parent.path, index], exp, index);
+    const child = new Scope(parent, parent.depth + 1, exp, index);
     child.itemName = exp.expander;
     child.item = item;
     const items = exp.collected.get(exp.expander);

@@ -2,7 +2,9 @@
 // instance, shared by every run of every driver that uses it, so `maxTasks`
 // (the executor's `canSubmitTask()`) caps tasks in flight across runs, and
 // runs take turns (round-robin) so none starves another.
+import { SynchronousLocalTaskExecutor, type RunSlots } from "../executors/local-executors.js";
 import type { Task, TaskExecutor } from "../executors/task-executor.js";
+import { isThenable } from "./invoke.js";
 
 /** A run's side of a dispatcher (one per run and executor). */
 export interface DispatchClient {
@@ -15,6 +17,13 @@ export interface DispatchClient {
   /** The executor settled a task this client handed over. */
   settled(task: Task, ok: boolean, value: unknown): void;
 }
+
+/**
+ * Tasks an in-thread executor completes synchronously are settled on the spot,
+ * without a promise; after this many in a row, one settles through a
+ * microtask, so a long synchronous streak lets other runs' promises in.
+ */
+const INLINE_STREAK = 1024;
 
 /** How long to wait before asking an executor again when it refused work with nothing in flight. */
 const POLL_MS = [5, 20, 50, 100, 250] as const;
@@ -33,8 +42,13 @@ export class TaskDispatcher {
   private again = false;
   private poll: ReturnType<typeof setTimeout> | undefined;
   private polls = 0;
+  /** Set for the kernel's in-thread executors whose `submitTask` is their own: tasks then run here, without a promise while synchronous. */
+  private readonly inThread: InThread | undefined;
+  private streak = 0;
 
-  constructor(readonly executor: TaskExecutor) {}
+  constructor(readonly executor: TaskExecutor) {
+    this.inThread = executor.submitTask === SynchronousLocalTaskExecutor.prototype.submitTask ? (executor as InThread) : undefined;
+  }
 
   /** The client has (or may have) tasks ready: give it turns until it has none. */
   wake(client: DispatchClient): void {
@@ -100,10 +114,38 @@ export class TaskDispatcher {
   private submit(client: DispatchClient, task: Task): void {
     this.inFlight++;
     let p: Promise<Record<string, unknown>>;
-    try {
-      p = Promise.resolve(this.executor.submitTask(task));
-    } catch (error) {
-      p = Promise.reject(error);
+    const e = this.inThread;
+    if (e) {
+      // what the executor's submitTask does, without its promise
+      let out: unknown;
+      let slots: RunSlots | undefined;
+      try {
+        slots = e.acquire(task);
+        const inline = (task as { runInline?: () => unknown }).runInline;
+        out = inline ? inline.call(task) : task.run();
+      } catch (error) {
+        if (slots) e.release(slots);
+        this.settle(client, task, false, error);
+        return;
+      }
+      if (!isThenable(out)) {
+        e.release(slots);
+        if (++this.streak < INLINE_STREAK) {
+          this.settle(client, task, true, out);
+          return;
+        }
+        this.streak = 0;
+        p = Promise.resolve(out as Record<string, unknown>);
+      } else {
+        const held = slots;
+        p = Promise.resolve(out as Promise<Record<string, unknown>>).finally(() => e.release(held));
+      }
+    } else {
+      try {
+        p = Promise.resolve(this.executor.submitTask(task));
+      } catch (error) {
+        p = Promise.reject(error);
+      }
     }
     p.then(
       (value) => this.settle(client, task, true, value),
@@ -134,6 +176,12 @@ export class TaskDispatcher {
       this.pump();
     }, ms);
   }
+}
+
+/** The kernel's in-thread executor, as its dispatcher sees it. */
+interface InThread extends TaskExecutor {
+  acquire(task: Task): RunSlots;
+  release(slots: RunSlots): void;
 }
 
 const dispatchers = new WeakMap<TaskExecutor, TaskDispatcher>();

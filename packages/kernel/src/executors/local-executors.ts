@@ -2,7 +2,7 @@ import { abortErrorFrom } from "../errors.js";
 import type { ExecutorContext, Task, TaskExecutor } from "./task-executor.js";
 
 /** The tasks of one run in this executor: how many run, and whether the run abandoned them. */
-interface RunSlots {
+export interface RunSlots {
   running: number;
   abandoned: boolean;
 }
@@ -27,6 +27,20 @@ abstract class InThreadExecutor implements TaskExecutor {
     return this.running < this.limit;
   }
   async submitTask(task: Task): Promise<Record<string, unknown>> {
+    const slots = this.acquire(task);
+    try {
+      return await task.run();
+    } finally {
+      this.release(slots);
+    }
+  }
+  /**
+   * Take a slot for `task` (refused when its run was aborted). With `release`,
+   * what `submitTask` does around running the task; the kernel's dispatcher
+   * uses the pair to run a synchronous task without a promise.
+   * @internal
+   */
+  acquire(task: Task): RunSlots {
     const signal = task.signal;
     if (signal.aborted) throw abortErrorFrom(signal);
     let slots = this.lastSlots!;
@@ -37,13 +51,14 @@ abstract class InThreadExecutor implements TaskExecutor {
     }
     this.running++;
     slots.running++;
-    try {
-      return await task.run();
-    } finally {
-      if (!slots.abandoned) {
-        this.running--;
-        slots.running--;
-      }
+    return slots;
+  }
+  /** @internal */
+  release(slots: RunSlots): void {
+    // an abandoned run's slots were freed when it was aborted
+    if (!slots.abandoned) {
+      this.running--;
+      slots.running--;
     }
   }
   finalize(): void {}

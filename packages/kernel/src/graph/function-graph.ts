@@ -21,7 +21,7 @@ export interface GraphNode {
   readonly module: string | undefined;
 }
 
-const EMPTY: readonly string[] = Object.freeze([]);
+const EMPTY: readonly never[] = Object.freeze([]);
 const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
@@ -34,53 +34,52 @@ export class FunctionGraph {
   readonly order: readonly GraphNode[];
 
   constructor(specs: readonly NodeSpec[]) {
-    // index function nodes, then inputs (names used but not defined), by position
+    // positions: function nodes by spec, then inputs (names used but not defined)
     const indexOf = new Map<string, number>();
-    for (let i = 0; i < specs.length; i++) indexOf.set(specs[i]!.name, i);
-    const names: string[] = specs.map((s) => s.name);
+    const names = specs.map((s, i) => (indexOf.set(s.name, i), s.name));
     const inputOptional: boolean[] = [];
-    const dependents: string[][] = [];
+    const dependents: number[][] = [];
     for (let i = 0; i < specs.length; i++) {
       const s = specs[i]!;
       for (const d of s.deps) {
         let j = indexOf.get(d);
         if (j === undefined) {
-          j = names.length;
-          indexOf.set(d, j);
-          names.push(d);
+          indexOf.set(d, (j = names.push(d) - 1));
           inputOptional[j] = true;
         }
         if (j >= specs.length) inputOptional[j] = inputOptional[j]! && s.optionalDeps.has(d);
-        (dependents[j] ??= []).push(s.name);
+        // a literal, not push on []: that would make room for 17
+        if (dependents[j]) dependents[j]!.push(i);
+        else dependents[j] = [i];
       }
     }
-    const order = topologicalOrder(specs, names.length, dependents, indexOf);
+    const order = topologicalOrder(specs, names.length, dependents);
+    const rank = new Int32Array(order.length);
+    order.forEach((i, index) => (rank[i] = index));
+    const toRank = (d: string) => rank[indexOf.get(d)!]!;
+    const toName = (j: number) => names[j]!;
     const nodes = new Map<string, GraphNode>();
-    const ordered: GraphNode[] = new Array(order.length);
-    for (let index = 0; index < order.length; index++) {
-      const i = order[index]!;
-      const spec = i < specs.length ? specs[i] : undefined;
+    this.order = order.map((i, index) => {
       const name = names[i]!;
+      const spec = i < specs.length ? specs[i] : undefined;
       const n: GraphNode = {
         name,
         index,
         spec,
         deps: spec ? spec.deps : EMPTY,
-        depIndex: [],
-        dependents: dependents[i] ?? EMPTY,
+        depIndex: spec ? spec.deps.map(toRank) : EMPTY,
+        dependents: dependents[i]?.map(toName) ?? EMPTY,
         isInput: !spec,
         isOptionalInput: !spec && inputOptional[i] === true,
-        isExpander: spec?.parallelizable ?? false,
-        isCollect: (spec?.collect.size ?? 0) > 0,
-        tags: spec?.tags ?? NO_TAGS,
+        isExpander: spec ? spec.parallelizable : false,
+        isCollect: spec ? spec.collect.size > 0 : false,
+        tags: spec ? spec.tags : NO_TAGS,
         module: spec?.module,
       };
       nodes.set(name, n);
-      ordered[index] = n;
-    }
-    for (const n of ordered) if (n.deps.length > 0) (n as { depIndex: readonly number[] }).depIndex = n.deps.map((d) => nodes.get(d)!.index);
+      return n;
+    });
     this.nodes = nodes;
-    this.order = ordered;
   }
 
   get(name: string): GraphNode | undefined {
@@ -145,22 +144,17 @@ export class FunctionGraph {
 }
 
 /** Kahn's algorithm over positions: inputs first, then function nodes as they become ready. */
-function topologicalOrder(
-  specs: readonly NodeSpec[],
-  total: number,
-  dependents: readonly (string[] | undefined)[],
-  indexOf: ReadonlyMap<string, number>,
-): number[] {
+function topologicalOrder(specs: readonly NodeSpec[], total: number, dependents: readonly (number[] | undefined)[]): number[] {
   const indegree = new Int32Array(specs.length);
   for (let i = 0; i < specs.length; i++) indegree[i] = specs[i]!.deps.length;
   const order: number[] = [];
   for (let j = specs.length; j < total; j++) order.push(j);
   for (let i = 0; i < specs.length; i++) if (indegree[i] === 0) order.push(i);
   for (let head = 0; head < order.length; head++) {
-    const deps = dependents[order[head]!];
-    if (!deps) continue;
-    for (const m of deps) {
-      const mi = indexOf.get(m)!;
+    const down = dependents[order[head]!];
+    if (!down) continue;
+    for (let k = 0; k < down.length; k++) {
+      const mi = down[k]!;
       if (--indegree[mi] === 0) order.push(mi);
     }
   }
@@ -174,40 +168,20 @@ function topologicalOrder(
   return order;
 }
 
-/** Find one cycle among nodes that Kahn's algorithm could not order (iterative DFS). */
+/**
+ * Find one cycle among nodes that Kahn's algorithm could not order: each of
+ * them has a dependency among them, so following the first one from any of
+ * them must come back to a node already passed.
+ */
 function findCycle(stuck: readonly NodeSpec[], specByName: ReadonlyMap<string, NodeSpec>): string[] {
   const stuckNames = new Set(stuck.map((s) => s.name));
-  const state = new Map<string, 1 | 2>(); // 1 = on stack, 2 = done
-  for (const start of stuck) {
-    if (state.has(start.name)) continue;
-    const path: string[] = [start.name];
-    const iters: number[] = [0];
-    state.set(start.name, 1);
-    while (path.length > 0) {
-      const top = path[path.length - 1]!;
-      const deps = specByName.get(top)!.deps;
-      const i = iters[iters.length - 1]!;
-      if (i >= deps.length) {
-        state.set(top, 2);
-        path.pop();
-        iters.pop();
-        continue;
-      }
-      iters[iters.length - 1] = i + 1;
-      const d = deps[i]!;
-      if (!stuckNames.has(d)) continue;
-      const st = state.get(d);
-      if (st === 1) {
-        // path holds dependents-first order; report in dependency direction
-        const cycle = path.slice(path.indexOf(d)).reverse();
-        return [...cycle, cycle[0]!];
-      }
-      if (st === undefined) {
-        state.set(d, 1);
-        path.push(d);
-        iters.push(0);
-      }
-    }
+  const at = new Map<string, number>();
+  let name = stuck[0]!.name;
+  while (!at.has(name)) {
+    at.set(name, at.size);
+    name = specByName.get(name)!.deps.find((d) => stuckNames.has(d))!;
   }
-  return [...stuckNames];
+  // the path holds dependents first; report in dependency direction
+  const cycle = [...at.keys()].slice(at.get(name)).reverse();
+  return [...cycle, cycle[0]!];
 }

@@ -135,25 +135,28 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
           : `group-${names[0]}`;
     const seen = usedNames.get(base) ?? 0;
     usedNames.set(base, seen + 1);
+    const nodes = names.map((n) => graph.get(n)!);
+    const expanders = names.filter((n) => graph.get(n)!.isExpander);
     return {
       id,
       name: seen === 0 ? base : `${base}#${seen + 1}`,
       frame,
       depth: frame.length,
-      nodes: names.map((n) => graph.get(n)!),
+      nodes,
       nodeNames: names,
-      expanders: names.filter((n) => graph.get(n)!.isExpander),
-      inputs: [],
-      waitOn: [],
-      gates: [],
-      outputs: [],
-      stored: [],
-      collected: [],
-      finalOutputs: [],
+      expanders: orNone(expanders),
+      // filled in below, once every template exists
+      inputs: NONE,
+      waitOn: NONE,
+      gates: NONE,
+      outputs: NONE,
+      stored: NONE,
+      collected: NONE,
+      finalOutputs: NONE,
       indexInFrame: 0,
       block: frame.length > 0 ? frame[frame.length - 1] : undefined,
-      purpose: purposeOf(names.map((n) => graph.get(n)!), frame.length),
-      timeoutMs: timeoutOf(names.map((n) => graph.get(n)!)),
+      purpose: purposeOf(nodes, frame.length),
+      timeoutMs: timeoutOf(nodes),
     };
   });
   const templateOf = new Map<string, TaskTemplate>();
@@ -211,13 +214,13 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
       if (isFinal) finals.push(n.name);
     }
     const m = t as { -readonly [K in keyof TaskTemplate]: TaskTemplate[K] };
-    m.inputs = inputs;
-    m.waitOn = waitOn;
-    m.gates = gates;
-    m.outputs = outputs;
-    m.stored = stored;
-    m.collected = collected;
-    m.finalOutputs = finals;
+    m.inputs = orNone(inputs);
+    m.waitOn = orNone(waitOn);
+    m.gates = orNone(gates);
+    m.outputs = orNone(outputs);
+    m.stored = orNone(stored);
+    m.collected = orNone(collected);
+    m.finalOutputs = orNone(finals);
   }
   if (!strategy.acyclicByConstruction) checkAcyclic(templates, templateOf, who);
 
@@ -228,9 +231,23 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
     t.indexInFrame = list.length;
     list.push(t);
   }
-  const info = templates.map((t) => ({ name: t.name, nodes: t.nodeNames, frame: t.frame, block: t.block, purpose: t.purpose }));
-  return { templates, byFrame, templateOf, itemsCollected, info };
+  let info: readonly TaskGroupInfo[] | undefined;
+  return {
+    templates,
+    byFrame,
+    templateOf,
+    itemsCollected,
+    // made when a postTaskGrouping hook first asks: one object per template otherwise kept for nothing
+    get info() {
+      return (info ??= templates.map((t) => ({ name: t.name, nodes: t.nodeNames, frame: t.frame, block: t.block, purpose: t.purpose })));
+    },
+  };
 }
+
+// a plan of many nodes has many templates, kept as long as the plan: empty lists share one, and
+// the others are copied to their size (an array grown by push holds room for 17 items)
+const NONE: readonly never[] = Object.freeze([]);
+const orNone = <T>(list: readonly T[]): readonly T[] => (list.length > 0 ? list.slice() : NONE);
 
 function purposeOf(nodes: readonly GraphNode[], depth: number): TaskPurpose {
   if (nodes.some((n) => n.isExpander)) return "expander";

@@ -30,6 +30,9 @@ export interface Definition {
 type AnyFn = (...args: unknown[]) => unknown;
 
 const EMPTY_SET: ReadonlySet<string> = new Set<string>();
+const NO_CHECKS: readonly OutputCheck[] = Object.freeze([]);
+/** The bindings of a node that is no `parameterize` (an object no user has). */
+const PLAIN: Readonly<Record<string, Binding>> = Object.freeze({});
 
 /** A value in a node's code description (for cache code versions): JSON where possible, bounded. */
 function short(value: unknown): string {
@@ -44,16 +47,20 @@ function short(value: unknown): string {
 
 /**
  * The node `name` computed by the user's function with some parameters bound
- * (`parameterize`; none bound for a plain node): its dependencies, which are
- * optional and collected, and a function taking the dependencies in order.
+ * (`parameterize`; `bindings` is PLAIN for a plain node, most of a graph,
+ * which takes the fast way: no closure, no intermediate object).
  */
-function head(d: Definition, params: readonly { name: string; optional: boolean }[], name: string, bindings: Readonly<Record<string, Binding>>, refs: SourceReference[]) {
+function head(d: Definition, names: readonly string[], optional: ReadonlySet<string>, name: string, bindings: Readonly<Record<string, Binding>>, refs: SourceReference[], checks: readonly OutputCheck[]): NodeSpec {
+  const meta = d.meta;
+  if (bindings === PLAIN) {
+    return specOf(d, name, meta.fn, names, optional, meta.collect.length > 0 ? new Set(meta.collect) : EMPTY_SET, checks, undefined);
+  }
   const where = `parameterize in ${d.module} (export ${d.exportKey})`;
   if (typeof bindings !== "object" || bindings === null) throw new GraphError(`${where}: node "${name}" needs an object of bindings ({} binds nothing).`);
-  const missing = Object.keys(bindings).find((p) => !params.some((q) => q.name === p));
+  const missing = Object.keys(bindings).find((p) => !names.includes(p));
   if (missing) {
-    const note = d.meta.deps ? undefined : minifiedNote(d.meta.fn);
-    throw new GraphError(`${where}: node "${name}" binds parameter "${missing}", which the function does not have (parameters: ${params.map((q) => q.name).join(", ") || "none"})${note ? `; ${note}` : ""}.`);
+    const note = meta.deps ? undefined : minifiedNote(meta.fn);
+    throw new GraphError(`${where}: node "${name}" binds parameter "${missing}", which the function does not have (parameters: ${names.join(", ") || "none"})${note ? `; ${note}` : ""}.`);
   }
   const deps: string[] = [];
   const required = new Set<string>();
@@ -61,32 +68,33 @@ function head(d: Definition, params: readonly { name: string; optional: boolean 
   // per parameter: the index of its dependency, or the constant bound to it
   const plan: Array<{ dep: number } | { value: unknown }> = [];
   const described: string[] = [];
-  for (const p of params) {
-    const b = hasOwn(bindings, p.name) ? bindings[p.name] : undefined;
+  for (const p of names) {
+    const b = hasOwn(bindings, p) ? bindings[p] : undefined;
     if (b !== undefined && !bindingKind(b)) {
-      throw new GraphError(`${where}: parameter "${p.name}" of node "${name}" must be bound with value(x) or source("node"), got ${show(b)}.`);
+      throw new GraphError(`${where}: parameter "${p}" of node "${name}" must be bound with value(x) or source("node"), got ${show(b)}.`);
     }
-    const collected = d.meta.collect.includes(p.name);
+    const collected = meta.collect.includes(p);
     if (b && bindingKind(b) === "value") {
-      if (collected) throw new GraphError(`${where}: node "${name}" binds collected parameter "${p.name}" to a value; bind it to a source.`);
+      if (collected) throw new GraphError(`${where}: node "${name}" binds collected parameter "${p}" to a value; bind it to a source.`);
       plan.push({ value: (b as ValueBinding).value });
-      described.push(`${p.name}=value(${short((b as ValueBinding).value)})`);
+      described.push(`${p}=value(${short((b as ValueBinding).value)})`);
       continue;
     }
-    const dep = b ? (b as SourceBinding).source : p.name;
+    const dep = b ? (b as SourceBinding).source : p;
     if (b) {
-      described.push(`${p.name}=source(${dep})`);
-      if (!(b as SourceBinding).input) refs.push({ node: name, param: p.name, source: dep, where });
+      described.push(`${p}=source(${dep})`);
+      if (!(b as SourceBinding).input) refs.push({ node: name, param: p, source: dep, where });
     }
     if (!deps.includes(dep)) deps.push(dep);
-    if (!p.optional) required.add(dep);
+    if (!optional.has(p)) required.add(dep);
     if (collected) collect.add(dep);
     plan.push({ dep: deps.indexOf(dep) });
   }
-  const user = d.meta.fn as AnyFn;
+  const user = meta.fn as AnyFn;
   // nothing bound: the user's function itself takes the dependencies
   const fn = described.length === 0 ? user : (...values: unknown[]) => user(...plan.map((s) => ("dep" in s ? values[s.dep] : s.value)));
-  return { name, fn, deps, optional: new Set(deps.filter((x) => !required.has(x))), collect, modifier: described.length > 0 ? `parameterize(${described.join(", ")})` : undefined };
+  const opt = deps.filter((x) => !required.has(x));
+  return specOf(d, name, fn, deps, opt.length > 0 ? new Set(opt) : EMPTY_SET, collect.size > 0 ? collect : EMPTY_SET, checks, described.length > 0 ? `parameterize(${described.join(", ")})` : undefined);
 }
 
 function missing(what: string, name: string, base: string, has: readonly string[]): TypeError {
@@ -125,6 +133,47 @@ function takeColumn(table: unknown, column: string, base: string, fill: { value:
   throw missing("Column", column, base, names);
 }
 
+/** A node spec, always built here with the same fields in the same order (one hidden class for every node). */
+function specOf(
+  d: Definition,
+  name: string,
+  fn: NodeSpec["fn"],
+  deps: readonly string[],
+  optionalDeps: ReadonlySet<string>,
+  collect: ReadonlySet<string>,
+  checks: readonly OutputCheck[],
+  modifier: string | undefined,
+  /** Where retry, timeout and cache come from: the node's options, none for a field or column taken from its value. */
+  own: Pick<NodeMeta, "retry" | "timeoutMs" | "cache"> = d.meta,
+): NodeSpec {
+  const meta = d.meta;
+  return {
+    name,
+    exportKey: d.exportKey,
+    module: d.module,
+    fn,
+    deps,
+    optionalDeps,
+    tags: meta.tags,
+    collect,
+    parallelizable: meta.parallelizable, // an extracting definition is never parallelizable
+    retry: own.retry,
+    timeoutMs: own.timeoutMs,
+    cache: own.cache,
+    version: meta.version,
+    checks,
+    source: meta.fn,
+    modifier,
+    depsDeclared: meta.deps !== undefined,
+  };
+}
+
+/** A build error about definition `d`, noting when its function looks minified (parameter names then mean little). */
+function failure(d: Definition, why: string): GraphError {
+  const note = d.meta.deps ? undefined : minifiedNote(d.meta.fn);
+  return new GraphError(`Node "${d.name}" (${d.module}) ${why}${note ? `; ${note}` : ""}.`);
+}
+
 /**
  * Turn one export into the node specs it defines: one node, or what its
  * modifiers create (parameterized nodes, extracted fields and columns), with
@@ -133,64 +182,44 @@ function takeColumn(table: unknown, column: string, base: string, fill: { value:
  */
 export function expandDefinition(d: Definition, config: Readonly<Record<string, unknown>>, refs: SourceReference[]): NodeSpec[] {
   const { meta, module } = d;
-  const params = meta.deps
-    ? ((optional) => meta.deps!.map((name) => ({ name, optional: optional.has(name) })))(explicitOptionalDeps(meta.fn, meta.deps))
-    : parseParameters(meta.fn, d.name, { exports: d.exports });
-  const names = params.map((p) => p.name);
-  const fail = (why: string, note = meta.deps ? undefined : minifiedNote(meta.fn)) => new GraphError(`Node "${d.name}" (${module}) ${why}${note ? `; ${note}` : ""}.`);
-  const dup = names.find((x, i) => names.indexOf(x) !== i);
-  if (dup) throw fail(`names dependency "${dup}" twice`);
-  const uncollected = meta.collect.find((p) => !names.includes(p));
-  if (uncollected) throw fail(`collects "${uncollected}", but has no parameter of that name (parameters: ${names.join(", ") || "none"})`);
+  let names = meta.deps;
+  let optional = EMPTY_SET;
+  if (names) optional = explicitOptionalDeps(meta.fn, names);
+  else {
+    const params = parseParameters(meta.fn, d.name, { exports: d.exports });
+    const list: string[] = (names = []);
+    for (const p of params) {
+      list.push(p.name);
+      if (p.optional) (optional === EMPTY_SET ? (optional = new Set()) : (optional as Set<string>)).add(p.name);
+    }
+  }
+  // a short list: a quadratic scan allocates nothing
+  for (let i = 1; i < names.length; i++) if (names.indexOf(names[i]!) < i) throw failure(d, `names dependency "${names[i]}" twice`);
+  for (const p of meta.collect) if (!names.includes(p)) throw failure(d, `collects "${p}", but has no parameter of that name (parameters: ${names.join(", ") || "none"})`);
   const checksOn = !(hasOwn(config, DISABLE_CHECKS_CONFIG_KEY) && config[DISABLE_CHECKS_CONFIG_KEY] === true);
-  const common = { exportKey: d.exportKey, module, source: meta.fn, depsDeclared: meta.deps !== undefined, tags: meta.tags, version: meta.version };
-  const specs: NodeSpec[] = Object.entries(meta.parameterize ?? { [d.name]: {} }).map(([name, bindings]) => {
-    const h = head(d, params, name, bindings, refs);
-    if (h.deps.includes(h.name)) throw new GraphError(`Node "${h.name}" (${module}) depends on itself.`);
-    return {
-      ...common,
-      name: h.name,
-      fn: h.fn,
-      deps: h.deps,
-      optionalDeps: h.optional.size > 0 ? h.optional : EMPTY_SET,
-      collect: h.collect.size > 0 ? h.collect : EMPTY_SET,
-      parallelizable: meta.parallelizable,
-      retry: meta.retry,
-      timeoutMs: meta.timeoutMs,
-      cache: meta.cache,
-      checks: checksOn ? (meta.checks ?? []) : [],
-      modifier: h.modifier,
-    };
-  });
+  const checks = checksOn && meta.checks ? meta.checks : NO_CHECKS;
+  const specs = meta.parameterize
+    ? Object.entries(meta.parameterize).map(([name, bindings]) => head(d, names, optional, name, bindings, refs, checks))
+    : [head(d, names, optional, d.name, PLAIN, refs, checks)];
+  for (const s of specs) if (s.deps.includes(s.name)) throw new GraphError(`Node "${s.name}" (${module}) depends on itself.`);
   const ex = meta.extract;
   if (ex) {
     const base = specs[0]!.name;
-    if (meta.parallelizable) throw fail(`is parallelizable and extracts ${ex.kind}: extract from a node downstream of it instead`);
+    if (meta.parallelizable) throw failure(d, `is parallelizable and extracts ${ex.kind}: extract from a node downstream of it instead`);
     const take = ex.kind === "fields" ? takeField : takeColumn;
     for (const name of ex.names) {
-      specs.push({
-        ...common,
-        name,
-        fn: (value: unknown) => take(value, name, base, ex.fill),
-        deps: [base],
-        optionalDeps: EMPTY_SET,
-        collect: EMPTY_SET,
-        parallelizable: false,
-        retry: undefined,
-        timeoutMs: undefined,
-        cache: undefined,
-        checks: [],
-        modifier: `${ex.kind === "fields" ? "extractFields" : "extractColumns"}(${base}).${name}${ex.fill ? ` fill ${short(ex.fill.value)}` : ""}`,
-      });
+      const modifier = `${ex.kind === "fields" ? "extractFields" : "extractColumns"}(${base}).${name}${ex.fill ? ` fill ${short(ex.fill.value)}` : ""}`;
+      specs.push(specOf(d, name, (value: unknown) => take(value, name, base, ex.fill), [base], EMPTY_SET, EMPTY_SET, NO_CHECKS, modifier, {}));
     }
   }
   for (const { target, check } of checksOn ? (meta.targetedChecks ?? []) : []) {
     for (const t of target) {
-      const i = specs.findIndex((s) => s.name === t);
-      if (i < 0) {
+      const s = specs.find((s) => s.name === t) as { checks: readonly OutputCheck[] } | undefined;
+      if (!s) {
         throw new GraphError(`checkOutput in ${module} (export ${d.exportKey}): target "${t}" is no node of this definition (its nodes: ${specs.map((s) => s.name).join(", ")}).`);
       }
-      specs[i] = { ...specs[i]!, checks: [...specs[i]!.checks, check as OutputCheck] };
+      // made above by this call: its own to update (a copy would have another shape)
+      s.checks = [...s.checks, check as OutputCheck];
     }
   }
   return specs;

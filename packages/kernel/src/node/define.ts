@@ -111,10 +111,12 @@ export function withMeta<F extends AnyFn>(fn: F, update: (meta: NodeMeta) => Nod
   const base = nodeMetaOf(fn)!;
   const meta = update(base);
   const inner = meta.fn as (...args: unknown[]) => unknown;
-  const wrapper = function (this: unknown, ...args: unknown[]) {
-    return inner.apply(this, args);
-  };
-  Object.defineProperty(wrapper, "name", { value: inner.name });
+  // named by its key (redefining `name` afterwards would turn the function into a slow, larger dictionary-mode object)
+  const wrapper = {
+    [inner.name]: function (this: unknown, ...args: unknown[]) {
+      return inner.apply(this, args);
+    },
+  }[inner.name]!;
   Object.defineProperty(wrapper, NODE_META, { value: meta, enumerable: false });
   return wrapper as unknown as NodeFunction<F>;
 }

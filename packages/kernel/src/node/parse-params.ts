@@ -9,6 +9,8 @@ export interface ParsedParameter {
   readonly optional: boolean;
 }
 
+const NO_NAMES: ReadonlySet<string> = new Set<string>();
+
 function stripComments(text: string): string {
   const sc = new Scanner(text);
   let out = "";
@@ -35,20 +37,20 @@ const SIMPLE_LIST = /^(?:async\s+)?(?:function\s*\*?\s*[\w$]*\s*)?\(([\w$\s,]*)\
 const SIMPLE_ARROW = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/;
 const NAME = /^[A-Za-z_$][\w$]*$/;
 
-function fastPath(src: string): ParsedParameter[] | undefined {
+function fastPath(src: string): RawParameter[] | undefined {
   let m = SIMPLE_LIST.exec(src);
   if (m) {
-    const params: ParsedParameter[] = [];
+    const params: RawParameter[] = [];
     for (const raw of m[1]!.split(",")) {
       const name = raw.trim();
       if (name === "") continue;
       if (!NAME.test(name)) return undefined;
-      params.push({ name, optional: false });
+      params.push({ text: name, name, optional: false, rest: false });
     }
     return params;
   }
   m = SIMPLE_ARROW.exec(src);
-  if (m && m[1] !== "function" && m[1] !== "async") return [{ name: m[1]!, optional: false }];
+  if (m && m[1] !== "function" && m[1] !== "async") return [{ text: m[1]!, name: m[1]!, optional: false, rest: false }];
   return undefined;
 }
 
@@ -72,7 +74,7 @@ function scanParameters(fn: Function): Scan {
   const src = Function.prototype.toString.call(fn);
   if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) return { kind: "native" };
   const fast = fastPath(src);
-  if (fast) return { kind: "ok", params: fast.map((p) => ({ ...p, text: p.name, rest: false })), source: src };
+  if (fast) return { kind: "ok", params: fast, source: src };
   const sc = new Scanner(src);
   sc.skipTrivia();
   if (sc.startsWith("class") && !IDENT_PART.test(src[sc.pos + 5] ?? "")) return { kind: "class" };
@@ -157,7 +159,10 @@ export function parseParameters(fn: Function, where: string, context: ParameterC
  * every remaining dependency, each required. When the source cannot be read, the
  * parameters beyond `fn.length` count as defaulted, as JavaScript does.
  */
-export function explicitOptionalDeps(fn: Function, deps: readonly string[]): Set<string> {
+export function explicitOptionalDeps(fn: Function, deps: readonly string[]): ReadonlySet<string> {
+  // `fn.length` counts the parameters before the first default or rest one: when it covers every
+  // dependency, none is optional, and the source need not be read (most nodes of a large graph)
+  if (fn.length >= deps.length) return NO_NAMES;
   const scan = scanParameters(fn);
   const optional = new Set<string>();
   for (let i = 0; i < deps.length; i++) {
