@@ -29,13 +29,17 @@ export interface WireTaskShape {
 /**
  * Tasks of one run, column-wise: what tasks share once (run id, fingerprint,
  * node lists), then per task its id, shape and input values, so a batch of
- * thousands of tiny tasks costs little more to clone than their values.
+ * thousands of tiny tasks costs little more to clone than their values. Task
+ * ids travel as one string (cloning 1,000 short strings costs ten times
+ * cloning one string of them all); `taskIdsOf` splits it.
  */
 export interface WireTaskBatch {
   readonly runId: string;
   readonly graphFingerprint: string;
   readonly shapes: readonly WireTaskShape[];
-  readonly taskIds: readonly string[];
+  /** Every task's id, one after the other; `taskIdEnds[i]` is where task `i`'s ends. */
+  readonly taskIds: string;
+  readonly taskIdEnds: Uint32Array;
   /** Index into `shapes`, per task. */
   readonly shapeOf: Int32Array;
   /** Every task's input values, task after task, in its shape's `inputs` order. */
@@ -68,7 +72,8 @@ export function packTaskBatch(runId: string, graphFingerprint: string, tasks: re
   const shapes: WireTaskShape[] = [];
   // a template's node list is one array shared by all its tasks: find its shapes by identity
   const byNodes = new Map<readonly string[], number[]>();
-  const taskIds = new Array<string>(tasks.length);
+  let taskIds = "";
+  const taskIdEnds = new Uint32Array(tasks.length);
   const shapeOf = new Int32Array(tasks.length);
   const values: unknown[] = [];
   for (let i = 0; i < tasks.length; i++) {
@@ -83,17 +88,36 @@ export function packTaskBatch(runId: string, graphFingerprint: string, tasks: re
       s = shapes.push({ nodes: t.nodes, inputs: t.inputNames, outputs: t.outputs, expanders: t.expanders }) - 1;
       candidates.push(s);
     }
-    taskIds[i] = t.taskId;
+    taskIds += t.taskId;
+    taskIdEnds[i] = taskIds.length;
     shapeOf[i] = s;
     for (const v of t.values) values.push(v);
   }
-  return { runId, graphFingerprint, shapes, taskIds, shapeOf, values };
+  return { runId, graphFingerprint, shapes, taskIds, taskIdEnds, shapeOf, values };
+}
+
+/** The number of tasks in a batch. */
+export function taskCount(batch: WireTaskBatch): number {
+  return batch.taskIdEnds.length;
+}
+
+/** Every task's id, in order. */
+export function taskIdsOf(batch: WireTaskBatch): string[] {
+  const ends = batch.taskIdEnds;
+  const ids = new Array<string>(ends.length);
+  let from = 0;
+  for (let i = 0; i < ends.length; i++) {
+    ids[i] = batch.taskIds.slice(from, ends[i]);
+    from = ends[i]!;
+  }
+  return ids;
 }
 
 /** Worker side: the wire requests of a batch, in order (inputs still encoded). */
 export function* unpackTaskBatch(batch: WireTaskBatch): Generator<{ index: number; shape: WireTaskShape; request: WireTaskRequest }> {
+  const taskIds = taskIdsOf(batch);
   let offset = 0;
-  for (let i = 0; i < batch.taskIds.length; i++) {
+  for (let i = 0; i < taskIds.length; i++) {
     const shape = batch.shapes[batch.shapeOf[i]!]!;
     const inputs: Record<string, unknown> = {};
     for (let k = 0; k < shape.inputs.length; k++) defineOwn(inputs, shape.inputs[k]!, batch.values[offset + k]);
@@ -103,7 +127,7 @@ export function* unpackTaskBatch(batch: WireTaskBatch): Generator<{ index: numbe
       shape,
       request: {
         runId: batch.runId,
-        taskId: batch.taskIds[i]!,
+        taskId: taskIds[i]!,
         nodes: shape.nodes,
         inputs,
         outputs: shape.outputs,
