@@ -60,7 +60,22 @@ export function encodeTaskInputs(task: Pick<Task, "inputs">, options: Pick<Encod
   return { inputNames, values };
 }
 
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
+/**
+ * Driver side: encode the values of `inputs` named `names` (its own keys, in
+ * order). Primitives cross as they are; a value that cannot cross is a
+ * SerializationError naming its input.
+ */
+export function encodeInputValues(inputs: Readonly<Record<string, unknown>>, names: readonly string[], sharedMemory: boolean): unknown[] {
+  const values = new Array<unknown>(names.length);
+  for (let k = 0; k < names.length; k++) {
+    const v = inputs[names[k]!];
+    values[k] = v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol") ? v : encodeValue(v, { nodeName: names[k], sharedMemory }).value;
+  }
+  return values;
+}
+
+/** Whether two name lists are equal (the same array, most often). */
+export function sameNames(a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -72,7 +87,8 @@ export function packTaskBatch(runId: string, graphFingerprint: string, tasks: re
   const shapes: WireTaskShape[] = [];
   // a template's node list is one array shared by all its tasks: find its shapes by identity
   const byNodes = new Map<readonly string[], number[]>();
-  let taskIds = "";
+  const ids = new Array<string>(tasks.length);
+  let length = 0;
   const taskIdEnds = new Uint32Array(tasks.length);
   const shapeOf = new Int32Array(tasks.length);
   const values: unknown[] = [];
@@ -88,12 +104,13 @@ export function packTaskBatch(runId: string, graphFingerprint: string, tasks: re
       s = shapes.push({ nodes: t.nodes, inputs: t.inputNames, outputs: t.outputs, expanders: t.expanders }) - 1;
       candidates.push(s);
     }
-    taskIds += t.taskId;
-    taskIdEnds[i] = taskIds.length;
+    const id = t.taskId;
+    ids[i] = id;
+    taskIdEnds[i] = length += id.length;
     shapeOf[i] = s;
     for (const v of t.values) values.push(v);
   }
-  return { runId, graphFingerprint, shapes, taskIds, taskIdEnds, shapeOf, values };
+  return { runId, graphFingerprint, shapes, taskIds: ids.join(""), taskIdEnds, shapeOf, values };
 }
 
 /** The number of tasks in a batch. */

@@ -10,13 +10,13 @@ import { abortErrorFrom, SerializationError } from "../../errors.js";
 import type { ExecutorContext, Task, TaskExecutor } from "../../executors/task-executor.js";
 import { CodecModules } from "../codec-modules.js";
 import { errorFromWire } from "../task-failure.js";
-import { encodeTaskInputs, packTaskBatch, type EncodedInputs } from "../task-batch.js";
+import { encodeInputValues, packTaskBatch, sameNames } from "../task-batch.js";
 import { forEachEvent, refusesToCross, type BatchMessage, type FromWorker, type ResultsMessage } from "../worker-envelope.js";
 import { BatchSizer } from "./batch-sizer.js";
 import { deathSuspects, Watchdog, type Overrun } from "./blame.js";
 import { decodeOutputs } from "./decode-outputs.js";
 import type { PoolTransport, PoolWorker, WorkerExit } from "./pool-transport.js";
-import { clock, runningBatch, type Batch, type Entry, type RunState, type Slot } from "./pool-state.js";
+import { clock, Entry, runningBatch, type Batch, type RunState, type Slot } from "./pool-state.js";
 import { RunQueue, RunRotation } from "./run-queue.js";
 import { WorkerSet } from "./worker-set.js";
 import { SetupRegistry } from "./setup-registry.js";
@@ -76,6 +76,17 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   private seq = 0;
   private readonly setups: SetupRegistry;
   private readonly sizers = new WeakMap<readonly string[], BatchSizer>();
+  private readonly inputNames = new WeakMap<readonly string[], readonly string[]>();
+  /** The run of the last task submitted: tasks of one run come in long streams. */
+  private lastRun: RunState | undefined;
+  /** The entry whose promise is being made: one executor function for every task's promise, rather than a closure each. */
+  private capturing: Entry | undefined;
+  private readonly capture = (resolve: (outputs: Record<string, unknown>) => void, reject: (error: unknown) => void): void => {
+    const e = this.capturing!;
+    this.capturing = undefined;
+    e.resolve = resolve;
+    e.reject = reject;
+  };
   private readonly codecs = new Map<string, CodecModules>();
   /** Run signals listened to (every task of a run shares its signal). */
   private readonly watched = new WeakSet<AbortSignal>();
@@ -129,40 +140,39 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   }
 
   submitTask(task: Task): Promise<Record<string, unknown>> {
-    if (task.signal.aborted) return Promise.reject(abortErrorFrom(task.signal));
-    let run: RunState;
-    let inputs: EncodedInputs;
+    const signal = task.signal;
+    if (signal.aborted) return Promise.reject(abortErrorFrom(signal));
+    let entry: Entry;
     try {
-      run = this.runOf(task.context, task.signal);
+      const run = this.runOf(task.context, signal);
       // a value that cannot cross fails here, naming its node, before anything is sent
-      inputs = encodeTaskInputs(task, { sharedMemory: this.transport.sharedMemory === true });
+      const inputs = task.inputs;
+      const inputNames = this.inputNamesOf(task.nodes, inputs);
+      const values = encodeInputValues(inputs, inputNames, this.transport.sharedMemory === true);
+      entry = new Entry(task, run, inputNames, values, minDefined(task.timeoutMs, this.taskTimeoutMs));
     } catch (error) {
       return Promise.reject(error);
     }
-    const timeoutMs = minDefined(task.timeoutMs, this.taskTimeoutMs);
-    return new Promise((resolve, reject) => {
-      const entry: Entry = {
-        taskId: task.taskId,
-        nodes: task.nodes,
-        outputs: task.outputs,
-        expanders: task.expanders,
-        inputNames: inputs.inputNames,
-        values: inputs.values,
-        task,
-        run,
-        timeoutMs,
-        resolve,
-        reject,
-        deaths: 0,
-        isolate: false,
-        settled: false,
-        node: undefined,
-      };
-      run.queue.push(entry);
-      this.ready.add(run);
-      this.inFlight++;
-      this.scheduleDispatch();
-    });
+    this.capturing = entry;
+    const promise = new Promise<Record<string, unknown>>(this.capture);
+    entry.run.queue.push(entry);
+    this.ready.add(entry.run);
+    this.inFlight++;
+    this.scheduleDispatch();
+    return promise;
+  }
+
+  /**
+   * The input names of a task of template `nodes` (the own keys of `inputs`,
+   * in order): the template's last ones when they are the same (almost
+   * always), so the tasks waiting and in flight share one array.
+   */
+  private inputNamesOf(nodes: readonly string[], inputs: Readonly<Record<string, unknown>>): readonly string[] {
+    const names = Object.keys(inputs);
+    const known = this.inputNames.get(nodes);
+    if (known !== undefined && sameNames(known, names)) return known;
+    this.inputNames.set(nodes, names);
+    return names;
   }
 
   finalize(): void {
@@ -186,10 +196,12 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   // ---- runs and setups ---------------------------------------------------------
 
   private runOf(context: ExecutorContext, signal?: AbortSignal): RunState {
+    const last = this.lastRun;
+    if (last !== undefined && last.context === context && (signal === undefined || last.signal === signal)) return last;
     let run = this.runs.get(context);
     if (!run) {
       const events = this.nodeEvents === "auto" ? context.wantsNodeEvents ?? true : this.nodeEvents;
-      run = { context, setup: this.setups.idOf(context), events, codecs: this.codecsFor(context), queue: new RunQueue(), listed: false, aborted: false };
+      run = { context, signal, setup: this.setups.idOf(context), events, codecs: this.codecsFor(context), queue: new RunQueue(), listed: false, aborted: false };
       this.runs.set(context, run);
     }
     if (signal && !this.watched.has(signal)) {
@@ -197,6 +209,8 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
       const r = run;
       signal.addEventListener("abort", () => this.abortRun(r, signal), { once: true });
     }
+    run.signal ??= signal;
+    if (signal !== undefined && run.signal === signal) this.lastRun = run;
     return run;
   }
 
