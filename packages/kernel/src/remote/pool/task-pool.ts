@@ -131,12 +131,14 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   }
 
   /**
-   * Room for two full batches per worker, across runs: enough to keep every
-   * worker's pipeline full, few enough that encoded tasks waiting here stay
-   * cheap (live objects cost GC time in the calling thread).
+   * Room for one full batch per worker, across runs: enough to keep every
+   * worker's pipeline fed (a worker may hold a second, smaller batch), few
+   * enough that tasks waiting or in flight stay cheap. Every live task costs
+   * the calling thread's garbage collector: with twice as many in flight,
+   * trivial tasks spent more time in it than they gained.
    */
   canSubmitTask(): boolean {
-    return this.inFlight < this.maxTasks * this.chunkSize * 2;
+    return this.inFlight < this.maxTasks * this.chunkSize;
   }
 
   submitTask(task: Task): Promise<Record<string, unknown>> {
