@@ -92,23 +92,42 @@ export function packTaskBatch(runId: string, graphFingerprint: string, tasks: re
   const taskIdEnds = new Uint32Array(tasks.length);
   const shapeOf = new Int32Array(tasks.length);
   const values: unknown[] = [];
+  // the shape of the task before, when this one has the same lists (the common case: one template's run of tasks)
+  let last = -1;
+  let lastNodes: readonly string[] | undefined;
+  let lastInputs: readonly string[] | undefined;
+  let lastOutputs: readonly string[] | undefined;
+  let lastExpanders: readonly string[] | undefined;
   for (let i = 0; i < tasks.length; i++) {
     const t = tasks[i]!;
-    let candidates = byNodes.get(t.nodes);
-    if (!candidates) byNodes.set(t.nodes, (candidates = []));
-    let s = candidates.find((c) => {
-      const sh = shapes[c]!;
-      return sameNames(sh.inputs, t.inputNames) && sameNames(sh.outputs, t.outputs) && sameNames(sh.expanders, t.expanders);
-    });
-    if (s === undefined) {
-      s = shapes.push({ nodes: t.nodes, inputs: t.inputNames, outputs: t.outputs, expanders: t.expanders }) - 1;
-      candidates.push(s);
+    const nodes = t.nodes;
+    const inputs = t.inputNames;
+    const outputs = t.outputs;
+    const expanders = t.expanders;
+    let s = last;
+    if (nodes !== lastNodes || inputs !== lastInputs || outputs !== lastOutputs || expanders !== lastExpanders) {
+      let candidates = byNodes.get(nodes);
+      if (!candidates) byNodes.set(nodes, (candidates = []));
+      s = candidates.find((c) => {
+        const sh = shapes[c]!;
+        return sameNames(sh.inputs, inputs) && sameNames(sh.outputs, outputs) && sameNames(sh.expanders, expanders);
+      }) ?? -1;
+      if (s < 0) {
+        s = shapes.push({ nodes, inputs, outputs, expanders }) - 1;
+        candidates.push(s);
+      }
+      last = s;
+      lastNodes = nodes;
+      lastInputs = inputs;
+      lastOutputs = outputs;
+      lastExpanders = expanders;
     }
     const id = t.taskId;
     ids[i] = id;
     taskIdEnds[i] = length += id.length;
     shapeOf[i] = s;
-    for (const v of t.values) values.push(v);
+    const vs = t.values;
+    for (let k = 0; k < vs.length; k++) values.push(vs[k]);
   }
   return { runId, graphFingerprint, shapes, taskIds: ids.join(""), taskIdEnds, shapeOf, values };
 }

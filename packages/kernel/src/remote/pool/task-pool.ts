@@ -238,9 +238,14 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     });
   }
 
-  /** Hand queued tasks to workers, one batch per run in turn. */
+  /**
+   * Hand queued tasks to workers, one batch per run in turn. A run's share
+   * per worker is set from its queue when the round begins, not from what
+   * is left after each batch (that would halve every batch after the first).
+   */
   private dispatch(): void {
     let blocked = 0;
+    const shares = new Map<RunState, number>();
     for (let run = this.ready.current(); run && blocked < this.ready.length; run = this.ready.current()) {
       const first = run.queue.peek()!;
       const sizer = this.sizerFor(first.task.nodes);
@@ -262,7 +267,8 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
         continue;
       }
       blocked = 0;
-      const fair = Math.ceil(run.queue.length / this.maxTasks);
+      let fair = shares.get(run);
+      if (fair === undefined) shares.set(run, (fair = Math.ceil(run.queue.length / this.maxTasks)));
       this.send(slot, run, run.queue.take(first.isolate ? 1 : Math.max(1, Math.min(sizer.size(), fair))), sizer);
       this.ready.pass();
     }
