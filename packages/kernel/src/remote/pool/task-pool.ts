@@ -2,13 +2,13 @@
 // queueing and fair dispatch across runs, batching, abort, worker death,
 // timeouts and idle shutdown, written once. Transports (pool-transport.ts) only
 // carry messages; the workers are in worker-set.ts, who to blame for a death or
-// hang in blame.ts, the pool's records in pool-state.ts. This file stays past
-// 400 lines (about 500, a third of it doc comments) on purpose: what remains is
-// the task life cycle (submit, dispatch, answer, fail, requeue, abort), whose
-// steps call each other and read best in one place.
+// hang in blame.ts, the pool's records in pool-state.ts, the runs it knows in
+// run-registry.ts. This file stays past 400 lines (about 500, a third of it
+// doc comments) on purpose: what remains is the task life cycle (submit,
+// dispatch, answer, fail, requeue, abort), whose steps call each other and
+// read best in one place.
 import { abortErrorFrom, SerializationError } from "../../errors.js";
 import type { ExecutorContext, Task, TaskExecutor } from "../../executors/task-executor.js";
-import { CodecModules } from "../codec-modules.js";
 import { errorFromWire } from "../task-failure.js";
 import { encodeInputValues, packTaskBatch, sameNames } from "../task-batch.js";
 import { forEachEvent, refusesToCross, type BatchMessage, type FromWorker, type ResultsMessage } from "../worker-envelope.js";
@@ -17,9 +17,9 @@ import { deathSuspects, Watchdog, type Overrun } from "./blame.js";
 import { decodeOutputs } from "./decode-outputs.js";
 import type { PoolTransport, PoolWorker, WorkerExit } from "./pool-transport.js";
 import { clock, Entry, runningBatch, type Batch, type RunState, type Slot } from "./pool-state.js";
-import { RunQueue, RunRotation } from "./run-queue.js";
+import { RunRotation } from "./run-queue.js";
 import { WorkerSet } from "./worker-set.js";
-import { SetupRegistry } from "./setup-registry.js";
+import { RunRegistry } from "./run-registry.js";
 import { resolvePoolOptions, type TaskPoolOptions } from "./task-pool-options.js";
 import { closedError, workerDeathError, workerTimeoutError } from "./worker-failure.js";
 
@@ -65,20 +65,16 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   readonly idleTimeoutMs: number;
   readonly taskTimeoutMs: number | undefined;
   protected readonly transport: PoolTransport<W>;
-  private readonly nodeEvents: "auto" | boolean;
 
   private readonly workers: WorkerSet;
-  private readonly runs = new WeakMap<ExecutorContext, RunState>();
+  private readonly runs: RunRegistry;
   private readonly ready = new RunRotation<RunState>();
   /** Entries submitted and not settled, queued or in a worker. */
   private inFlight = 0;
   private activeRuns = 0;
   private seq = 0;
-  private readonly setups: SetupRegistry;
   private readonly sizers = new WeakMap<readonly string[], BatchSizer>();
   private readonly inputNames = new WeakMap<readonly string[], readonly string[]>();
-  /** The run of the last task submitted: tasks of one run come in long streams. */
-  private lastRun: RunState | undefined;
   /** The entry whose promise is being made: one executor function for every task's promise, rather than a closure each. */
   private capturing: Entry | undefined;
   private readonly capture = (resolve: (outputs: Record<string, unknown>) => void, reject: (error: unknown) => void): void => {
@@ -87,9 +83,6 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     e.resolve = resolve;
     e.reject = reject;
   };
-  private readonly codecs = new Map<string, CodecModules>();
-  /** Run signals listened to (every task of a run shares its signal). */
-  private readonly watched = new WeakSet<AbortSignal>();
   private dispatchScheduled = false;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the pool last ran out of work (clock ms). */
@@ -99,7 +92,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   constructor(transport: PoolTransport<W>, options: TaskPoolOptions) {
     const o = resolvePoolOptions(transport.executor, options);
     this.transport = transport;
-    this.setups = new SetupRegistry(transport);
+    this.runs = new RunRegistry(transport, o.nodeEvents, (run, signal) => this.abortRun(run, signal));
     this.watchdog = new Watchdog(() => this.workers.slots, (slot, overrun) => this.timeOut(slot, overrun));
     this.workers = new WorkerSet(transport, o.maxTasks, { message: (slot, msg) => this.onMessage(slot, msg), exit: (slot, exit) => this.onExit(slot, exit) });
     this.maxTasks = o.maxTasks;
@@ -107,7 +100,6 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     this.retries = o.retries;
     this.idleTimeoutMs = o.idleTimeoutMs;
     this.taskTimeoutMs = o.taskTimeoutMs;
-    this.nodeEvents = o.nodeEvents;
   }
 
   /** Workers alive now. */
@@ -126,7 +118,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   }
 
   init(context: ExecutorContext): void {
-    this.runOf(context);
+    this.runs.of(context);
     this.activeRuns++;
   }
 
@@ -146,7 +138,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     if (signal.aborted) return Promise.reject(abortErrorFrom(signal));
     let entry: Entry;
     try {
-      const run = this.runOf(task.context, signal);
+      const run = this.runs.of(task.context, signal);
       // a value that cannot cross fails here, naming its node, before anything is sent
       const inputs = task.inputs;
       const inputNames = this.inputNamesOf(task.nodes, inputs);
@@ -193,36 +185,6 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     for (const run of this.ready.clear()) entries.push(...run.queue.drain());
     for (const e of entries) this.settle(e, closedError(this.transport, e.task));
     this.activeRuns = 0;
-  }
-
-  // ---- runs and setups ---------------------------------------------------------
-
-  private runOf(context: ExecutorContext, signal?: AbortSignal): RunState {
-    const last = this.lastRun;
-    if (last !== undefined && last.context === context && (signal === undefined || last.signal === signal)) return last;
-    let run = this.runs.get(context);
-    if (!run) {
-      const events = this.nodeEvents === "auto" ? context.wantsNodeEvents ?? true : this.nodeEvents;
-      run = { context, signal, setup: this.setups.idOf(context), events, codecs: this.codecsFor(context), queue: new RunQueue(), listed: false, aborted: false };
-      this.runs.set(context, run);
-    }
-    if (signal && !this.watched.has(signal)) {
-      this.watched.add(signal);
-      const r = run;
-      signal.addEventListener("abort", () => this.abortRun(r, signal), { once: true });
-    }
-    run.signal ??= signal;
-    if (signal !== undefined && run.signal === signal) this.lastRun = run;
-    return run;
-  }
-
-  /** Runs with one codec allow-list (a driver's runs) share what may be imported to decode their outputs. */
-  private codecsFor(context: ExecutorContext): CodecModules {
-    const allow = context.codecModules ?? [];
-    const key = allow.join("\u0000");
-    let codecs = this.codecs.get(key);
-    if (!codecs) this.codecs.set(key, (codecs = new CodecModules({ allow })));
-    return codecs;
   }
 
   // ---- dispatch -----------------------------------------------------------------
@@ -307,7 +269,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
       batch: packTaskBatch(context.runId, context.graphFingerprint, entries),
     };
     try {
-      this.workers.deliver(slot, batch, message, () => ({ type: "setup", id: run.setup, setup: this.setups.get(run.setup) }));
+      this.workers.deliver(slot, batch, message, () => ({ type: "setup", id: run.setup, setup: this.runs.setups.get(run.setup) }));
     } catch (error) {
       this.unsendable(entries, error);
       return;
