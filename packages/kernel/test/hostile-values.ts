@@ -123,11 +123,14 @@ function objectsOf(root: unknown): { objects: object[]; containers: object[] } {
   return { objects, containers };
 }
 
-// (an array gets an element, not a property: non-index properties of arrays are outside the contract)
+// (an array gets an element, not a property: non-index properties of arrays are outside the contract;
+// a sparse array already at the longest length an array can have gets nothing: push would throw)
 function attach(holder: object, key: string, value: unknown): void {
   if (holder instanceof Map) holder.set(key, value);
   else if (holder instanceof Set) holder.add(value);
-  else if (Array.isArray(holder)) holder.push(value);
+  else if (Array.isArray(holder)) {
+    if (holder.length < 2 ** 32 - 1) holder.push(value);
+  }
   else Object.defineProperty(holder, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
