@@ -9,6 +9,7 @@
 // To add an executor, append an entry to `executors` below. `--baseline <checkout>` adds rows for
 // the thread executor of another built checkout (e.g. main), loaded in this same process.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Builder, DefaultExecutionManager, SynchronousLocalTaskExecutor } from "@hamilton-ts/kernel";
 import { faultsModule } from "@hamilton-ts/kernel/testing";
@@ -43,18 +44,29 @@ async function driver(module, executor) {
   return new Builder().withModules(pipeline(module)).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(executor).build();
 }
 
-/** Best and median of `reps` timed runs (after `warm` untimed ones), in ms. */
+/** This thread's time on a CPU so far (ms), where Linux tells it (`/proc/self/task/<tid>/schedstat`); else undefined. */
+function threadCpuMs() {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Best and median of `reps` timed runs (after `warm` untimed ones), in ms; `cpu`: the calling thread's CPU time in the median run. */
 async function time(reps, warm, fn) {
   for (let i = 0; i < warm; i++) await fn();
-  const ms = [];
+  const runs = [];
   for (let i = 0; i < reps; i++) {
     gc();
+    const c = threadCpuMs();
     const t = now();
     await fn();
-    ms.push(now() - t);
+    runs.push({ ms: now() - t, cpu: c === undefined ? undefined : threadCpuMs() - c });
   }
-  ms.sort((a, b) => a - b);
-  return { best: ms[0], median: ms[Math.floor(ms.length / 2)] };
+  runs.sort((a, b) => a.ms - b.ms);
+  const mid = runs[Math.floor(runs.length / 2)];
+  return { best: runs[0].ms, median: mid.ms, cpu: mid.cpu };
 }
 
 const results = { machine: { cpus: (await import("node:os")).cpus().length, node: process.version }, cpu: {}, trivial: {}, latency: {}, concurrent: {}, hung: {}, coldStart: {} };
@@ -119,10 +131,12 @@ for (const count of want("trivial") ? (quick ? [20_000] : [100_000, 1_000_000]) 
   const baseRate = count / (base.best / 1000);
   const floor = await piscinaFloor(count, 1000);
   const floorRate = count / (floor.best / 1000);
-  const row = (who, rate) => [label, who, `${Math.round(rate)} items/s`, `${((100 * rate) / baseRate).toFixed(0)}% of in-thread, floor/this ${(floorRate / rate).toFixed(1)}x`];
+  // the calling thread's CPU per item says where its time goes, whatever else the machine runs
+  const perItem = (t) => (t.cpu === undefined ? "" : `, calling thread ${((t.cpu * 1e6) / count).toFixed(0)} ns/item`);
+  const row = (who, rate, t) => [label, who, `${Math.round(rate)} items/s`, `${((100 * rate) / baseRate).toFixed(0)}% of in-thread, floor/this ${(floorRate / rate).toFixed(1)}x${perItem(t)}`];
   const out = (results.trivial[count] = { sync: { ms: base.best, itemsPerSec: baseRate }, piscina: { ms: floor.best, itemsPerSec: floorRate, itemsPerTask: 1000 } });
-  rows.push(row("SynchronousLocalTaskExecutor (in-thread)", baseRate));
-  rows.push(row("floor: piscina, 2 threads, 1,000 items per task", floorRate));
+  rows.push(row("SynchronousLocalTaskExecutor (in-thread)", baseRate, base));
+  rows.push(row("floor: piscina, 2 threads, 1,000 items per task", floorRate, floor));
   const contenders = selected.map((e) => ({ name: e.name, label: e.label, make: async () => driver("trivial-map-reduce", e.make()) }));
   if (baseline) contenders.push({ name: "baseline-threads", label: `baseline ${baseline}: MultiThreadingExecutor({ maxTasks: 2 })`, make: () => baselineDriver(baseline) });
   for (const c of contenders) {
@@ -130,8 +144,8 @@ for (const count of want("trivial") ? (quick ? [20_000] : [100_000, 1_000_000]) 
     const t = await time(reps, 1, () => dr.execute(["total"], { inputs }));
     await dr.close();
     const rate = count / (t.best / 1000);
-    out[c.name] = { ms: t.best, itemsPerSec: rate, ofSync: rate / baseRate, floorGap: floorRate / rate };
-    rows.push(row(c.label, rate));
+    out[c.name] = { ms: t.best, itemsPerSec: rate, ofSync: rate / baseRate, floorGap: floorRate / rate, cpuNsPerItem: t.cpu === undefined ? undefined : (t.cpu * 1e6) / count };
+    rows.push(row(c.label, rate, t));
   }
 }
 
