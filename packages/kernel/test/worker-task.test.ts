@@ -3,7 +3,7 @@
 // iterators, each in the middle of a columnar batch, must leave every other
 // task's outcome in its place.
 import { describe, expect, test } from "vitest";
-import { cachedTaskRunner, packTaskBatch, WorkerLoop, type FlatTask, type FromWorker, type ResultsMessage, type WorkerSetup } from "../src/remote.js";
+import { cachedTaskRunner, decodeValue, encodeValue, packTaskBatch, WorkerLoop, type FlatTask, type FromWorker, type ResultsMessage, type WorkerSetup } from "../src/remote.js";
 import { CodecModules } from "../src/remote/codec-modules.js";
 import { decodeOutputs } from "../src/remote/pool/decode-outputs.js";
 import { taskIdsOf } from "../src/remote/task-batch.js";
@@ -78,6 +78,17 @@ describe("a batch in a worker, without node hooks", () => {
     expect(out.done).toEqual([]);
     expect(out.failures.map(([i, f]) => [i, f.kind])).toEqual([[0, "GraphError"], [1, "GraphError"]]);
     expect(out.failures[1]![1].error.message).toMatch(/Task t\[1\] was sent by a driver whose graph differs/);
+  });
+
+  test("one-node tasks: a parameter no input names takes its default, typed arrays cross both ways, an async node's object is encoded", async () => {
+    const bytes = encodeValue(new Uint8Array([1, 2, 3])).value;
+    const out = await runBatch([task("d", ["defaulted"], { x: 2 }), task("s", ["summed"], { bytes }), task("b", ["boxed"], { x: 4 })]);
+    expect(out.failures).toEqual([]);
+    expect(out.outputs.slice(0, 2)).toEqual([6, 6]);
+    const boxed = decodeValue(out.outputs[2], { single: true }) as { x: number; bytes: Uint8Array };
+    expect(boxed.x).toBe(4);
+    expect(boxed.bytes).toBeInstanceOf(Uint8Array);
+    expect([...boxed.bytes]).toEqual([4, 4]);
   });
 
   test("output checks still report, each result naming its own task", async () => {
