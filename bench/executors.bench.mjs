@@ -1,23 +1,33 @@
 // Parallel executors on one machine, against the kernel's synchronous executor:
 // - CPU-bound map-reduce (16 items x ~200 ms): speedup
-// - 100,000 trivial items: items/s, and the ratio to the synchronous executor
+// - 100,000 and 1,000,000 trivial items: items/s, the ratio to the synchronous (in-thread)
+//   executor, and the gap to the floor: piscina with the items batched by hand (1,000 per task)
 // - a single tiny task: round-trip latency (warm pool)
 // - 10 overlapping runs vs the same 10 in a row (warm pool)
 // - a hung worker: time from its task's timeout to the rejection, and the next run's extra time (replacement)
 // - cold start of a file-processing pipeline with a DataFrame result, in a fresh process
-// To add an executor, append an entry to `executors` below.
+// To add an executor, append an entry to `executors` below. `--baseline <checkout>` adds rows for
+// the thread executor of another built checkout (e.g. main), loaded in this same process.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Builder, DefaultExecutionManager, SynchronousLocalTaskExecutor } from "@hamilton-ts/kernel";
 import { faultsModule } from "@hamilton-ts/kernel/testing";
 import { MultiThreadingExecutor } from "@hamilton-ts/executor-threads";
 import { MultiProcessingExecutor } from "@hamilton-ts/executor-cluster";
+import { Piscina } from "piscina";
 
 const pipeline = (name) => new URL(`./pipelines/${name}.mjs`, import.meta.url);
 const now = () => performance.now();
 const gc = () => globalThis.gc?.();
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
+const baselineAt = args.indexOf("--baseline");
+const baseline = baselineAt >= 0 ? args[baselineAt + 1] : undefined;
+// `--only trivial,cpu`: run only these sections (cpu, trivial, latency, concurrent, hung, cold)
+const onlyAt = args.indexOf("--only");
+const sections = onlyAt >= 0 ? args[onlyAt + 1].split(",") : undefined;
+const want = (section) => sections === undefined || sections.includes(section);
 
 /**
  * Executors under test: `make()` returns a fresh executor (its pool is reused
@@ -27,32 +37,43 @@ const executors = [
   { name: "threads", label: "MultiThreadingExecutor({ maxTasks: 2 })", make: (o = {}) => new MultiThreadingExecutor({ maxTasks: 2, ...o }) },
   { name: "processes", label: "MultiProcessingExecutor({ maxTasks: 2 })", make: (o = {}) => new MultiProcessingExecutor({ maxTasks: 2, ...o }) },
 ];
-const only = args.filter((a) => !a.startsWith("--"));
+const only = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--baseline" && args[i - 1] !== "--only");
 const selected = executors.filter((e) => only.length === 0 || only.includes(e.name));
 
 async function driver(module, executor) {
   return new Builder().withModules(pipeline(module)).enableDynamicExecution({ allowExperimentalMode: true }).withRemoteExecutor(executor).build();
 }
 
-/** Best and median of `reps` timed runs (after `warm` untimed ones), in ms. */
+/** This thread's time on a CPU so far (ms), where Linux tells it (`/proc/self/task/<tid>/schedstat`); else undefined. */
+function threadCpuMs() {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Best and median of `reps` timed runs (after `warm` untimed ones), in ms; `cpu`: the calling thread's CPU time in the median run. */
 async function time(reps, warm, fn) {
   for (let i = 0; i < warm; i++) await fn();
-  const ms = [];
+  const runs = [];
   for (let i = 0; i < reps; i++) {
     gc();
+    const c = threadCpuMs();
     const t = now();
     await fn();
-    ms.push(now() - t);
+    runs.push({ ms: now() - t, cpu: c === undefined ? undefined : threadCpuMs() - c });
   }
-  ms.sort((a, b) => a - b);
-  return { best: ms[0], median: ms[Math.floor(ms.length / 2)] };
+  runs.sort((a, b) => a.ms - b.ms);
+  const mid = runs[Math.floor(runs.length / 2)];
+  return { best: runs[0].ms, median: mid.ms, cpu: mid.cpu };
 }
 
 const results = { machine: { cpus: (await import("node:os")).cpus().length, node: process.version }, cpu: {}, trivial: {}, latency: {}, concurrent: {}, hung: {}, coldStart: {} };
 const rows = [];
 
 // ---- CPU-bound: 16 x ~200 ms ---------------------------------------------------
-{
+if (want("cpu")) {
   const count = quick ? 8 : 16;
   const inputs = { count, work_ms: 200 };
   const sync = await driver("cpu-map-reduce", new SynchronousLocalTaskExecutor());
@@ -70,28 +91,66 @@ const rows = [];
   }
 }
 
-// ---- 100,000 trivial items -------------------------------------------------------
-{
-  const count = quick ? 20_000 : 100_000;
+// ---- 100,000 and 1,000,000 trivial items ------------------------------------------
+// The floor: the same items doubled and summed by piscina with 1,000 items per task (hand-batched:
+// one message per 1,000 items, no per-item scheduling, hooks or error attribution).
+async function piscinaFloor(count, perTask) {
+  const pool = new Piscina({ filename: fileURLToPath(pipeline("piscina-double")), minThreads: 2, maxThreads: 2 });
+  const once = async () => {
+    const jobs = [];
+    for (let from = 0; from < count; from += perTask) {
+      const chunk = new Array(Math.min(perTask, count - from));
+      for (let i = 0; i < chunk.length; i++) chunk[i] = from + i;
+      jobs.push(pool.run(chunk));
+    }
+    let s = 0;
+    for (const out of await Promise.all(jobs)) for (const v of out) s += v;
+    if (s !== count * (count - 1)) throw new Error(`piscina floor: wrong total ${s}`);
+  };
+  const t = await time(3, 1, once);
+  await pool.destroy();
+  return t;
+}
+
+async function baselineDriver(root) {
+  const k = await import(new URL(`${root}/packages/kernel/dist/index.js`, "file:///").href);
+  const th = await import(new URL(`${root}/packages/executor-threads/dist/index.js`, "file:///").href);
+  return new k.Builder()
+    .withModules(pipeline("trivial-map-reduce"))
+    .enableDynamicExecution({ allowExperimentalMode: true })
+    .withRemoteExecutor(new th.MultiThreadingExecutor({ maxTasks: 2 }))
+    .build();
+}
+
+for (const count of want("trivial") ? (quick ? [20_000] : [100_000, 1_000_000]) : []) {
   const inputs = { count };
+  const reps = count > 100_000 ? 2 : 3;
+  const label = `${count} trivial items`;
   const sync = await driver("trivial-map-reduce", new SynchronousLocalTaskExecutor());
-  const base = await time(3, 1, () => sync.execute(["total"], { inputs }));
+  const base = await time(reps, 1, () => sync.execute(["total"], { inputs }));
   const baseRate = count / (base.best / 1000);
-  results.trivial.sync = { ms: base.best, itemsPerSec: baseRate };
-  rows.push([`${count} trivial items`, "SynchronousLocalTaskExecutor", `${Math.round(baseRate)} items/s`, "100%"]);
-  for (const e of selected) {
-    const ex = e.make();
-    const dr = await driver("trivial-map-reduce", ex);
-    const t = await time(3, 1, () => dr.execute(["total"], { inputs }));
+  const floor = await piscinaFloor(count, 1000);
+  const floorRate = count / (floor.best / 1000);
+  // the calling thread's CPU per item says where its time goes, whatever else the machine runs
+  const perItem = (t) => (t.cpu === undefined ? "" : `, calling thread ${((t.cpu * 1e6) / count).toFixed(0)} ns/item`);
+  const row = (who, rate, t) => [label, who, `${Math.round(rate)} items/s`, `${((100 * rate) / baseRate).toFixed(0)}% of in-thread, floor/this ${(floorRate / rate).toFixed(1)}x${perItem(t)}`];
+  const out = (results.trivial[count] = { sync: { ms: base.best, itemsPerSec: baseRate }, piscina: { ms: floor.best, itemsPerSec: floorRate, itemsPerTask: 1000 } });
+  rows.push(row("SynchronousLocalTaskExecutor (in-thread)", baseRate, base));
+  rows.push(row("floor: piscina, 2 threads, 1,000 items per task", floorRate, floor));
+  const contenders = selected.map((e) => ({ name: e.name, label: e.label, make: async () => driver("trivial-map-reduce", e.make()) }));
+  if (baseline) contenders.push({ name: "baseline-threads", label: `baseline ${baseline}: MultiThreadingExecutor({ maxTasks: 2 })`, make: () => baselineDriver(baseline) });
+  for (const c of contenders) {
+    const dr = await c.make();
+    const t = await time(reps, 1, () => dr.execute(["total"], { inputs }));
     await dr.close();
     const rate = count / (t.best / 1000);
-    results.trivial[e.name] = { ms: t.best, itemsPerSec: rate, ofSync: rate / baseRate };
-    rows.push([`${count} trivial items`, e.label, `${Math.round(rate)} items/s`, `${((100 * rate) / baseRate).toFixed(0)}%`]);
+    out[c.name] = { ms: t.best, itemsPerSec: rate, ofSync: rate / baseRate, floorGap: floorRate / rate, cpuNsPerItem: t.cpu === undefined ? undefined : (t.cpu * 1e6) / count };
+    rows.push(row(c.label, rate, t));
   }
 }
 
 // ---- one tiny task: round-trip latency (warm pool) --------------------------------
-{
+if (want("latency")) {
   const reps = quick ? 50 : 200;
   const sync = await driver("tiny-task", new SynchronousLocalTaskExecutor());
   const base = await time(reps, 20, () => sync.execute(["result"], { inputs: { x: 1 } }));
@@ -108,7 +167,7 @@ const rows = [];
 }
 
 // ---- 10 overlapping runs vs 10 in a row (every task on the executor, warm pool) ----------
-{
+if (want("concurrent")) {
   const runs = 10;
   const inputs = (i) => ({ count: 8, work_ms: 10 + i });
   for (const e of selected) {
@@ -130,7 +189,7 @@ const rows = [];
 }
 
 // ---- a hung worker: detection and replacement ---------------------------------------------
-{
+if (want("hung")) {
   const timeoutMs = 300;
   for (const e of selected) {
     const ex = e.make({ taskTimeoutMs: timeoutMs });
@@ -160,7 +219,7 @@ const rows = [];
 // the kernel loads codecs only when a value needs them. Under this workspace's pnpm layout a
 // thread worker cannot resolve @hamilton-ts/results-dataframe from the kernel and skips it,
 // so its figure here is what lazy loading gives; a flat npm install pays the preload.
-{
+if (want("cold")) {
   const script = fileURLToPath(new URL("./pipelines/cold-start.mjs", import.meta.url));
   const wall = (kind) => {
     const ms = [];

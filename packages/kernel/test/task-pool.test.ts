@@ -122,7 +122,8 @@ class FakeWorker implements PoolWorker {
 }
 
 let runs = 0;
-function newRun(): { context: ExecutorContext; ctl: AbortController; task: (x: number, mode?: Behaviour, timeoutMs?: number) => Task } {
+/** A run whose tasks are of one template (`nodes`: pass the same array to make two runs' tasks one template). */
+function newRun(nodes: readonly string[] = ["y"]): { context: ExecutorContext; ctl: AbortController; task: (x: number, mode?: Behaviour, timeoutMs?: number) => Task } {
   const runId = `run-${++runs}`;
   const context: ExecutorContext = {
     runId,
@@ -133,7 +134,6 @@ function newRun(): { context: ExecutorContext; ctl: AbortController; task: (x: n
     wantsNodeEvents: false,
   };
   const ctl = new AbortController();
-  const nodes = ["y"];
   let n = 0;
   return {
     context,
@@ -220,6 +220,31 @@ describe("TaskPool: runs share the pool", () => {
     const c = newRun();
     p.init(c.context);
     expect(await p.submitTask(c.task(5))).toEqual({ y: 10 });
+  });
+
+  test("aborting a run whose batch waits in a worker behind another run's: the worker is kept, the waiting tasks reject, the others finish", async () => {
+    const t = new FakeTransport();
+    const p = pool(t, { maxTasks: 1 });
+    const nodes = ["y"];
+    const warm = newRun(nodes);
+    p.init(warm.context);
+    // the template's tasks are known to be short: a worker may hold a second batch while it runs one
+    await Promise.all(Array.from({ length: 50 }, (_, i) => p.submitTask(warm.task(i))));
+    const a = newRun(nodes);
+    const b = newRun(nodes);
+    p.init(a.context);
+    p.init(b.context);
+    const bTasks = [0, 1, 2].map((i) => p.submitTask(b.task(i, i === 0 ? "slow" : "ok")));
+    await new Promise((r) => setTimeout(r, 10));
+    const aTasks = [0, 1, 2].map((i) => p.submitTask(a.task(i)));
+    await new Promise((r) => setTimeout(r, 10));
+    const batches = t.workers[0]!.received.filter((m): m is BatchMessage => m.type === "batch");
+    expect(batches.at(-1)!.batch.runId).toBe(a.context.runId); // a's batch waits in the worker's pipeline
+    a.ctl.abort(new Error("stop a"));
+    for (const e of await Promise.all(aTasks.map(rejection))) expect(AbortError.isInstance(e)).toBe(true);
+    expect((await Promise.all(bTasks)).map((o) => o.y)).toEqual([0, 2, 4]);
+    expect(t.workers.map((w) => w.stopped)).toEqual([undefined]);
+    expect(await p.submitTask(b.task(5))).toEqual({ y: 10 });
   });
 
   test("a task of an already aborted run is refused at once", async () => {

@@ -29,13 +29,17 @@ export interface WireTaskShape {
 /**
  * Tasks of one run, column-wise: what tasks share once (run id, fingerprint,
  * node lists), then per task its id, shape and input values, so a batch of
- * thousands of tiny tasks costs little more to clone than their values.
+ * thousands of tiny tasks costs little more to clone than their values. Task
+ * ids travel as one string (cloning 1,000 short strings costs ten times
+ * cloning one string of them all); `taskIdsOf` splits it.
  */
 export interface WireTaskBatch {
   readonly runId: string;
   readonly graphFingerprint: string;
   readonly shapes: readonly WireTaskShape[];
-  readonly taskIds: readonly string[];
+  /** Every task's id, one after the other; `taskIdEnds[i]` is where task `i`'s ends. */
+  readonly taskIds: string;
+  readonly taskIdEnds: Uint32Array;
   /** Index into `shapes`, per task. */
   readonly shapeOf: Int32Array;
   /** Every task's input values, task after task, in its shape's `inputs` order. */
@@ -56,7 +60,22 @@ export function encodeTaskInputs(task: Pick<Task, "inputs">, options: Pick<Encod
   return { inputNames, values };
 }
 
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
+/**
+ * Driver side: encode the values of `inputs` named `names` (its own keys, in
+ * order). Primitives cross as they are; a value that cannot cross is a
+ * SerializationError naming its input.
+ */
+export function encodeInputValues(inputs: Readonly<Record<string, unknown>>, names: readonly string[], sharedMemory: boolean): unknown[] {
+  const values = new Array<unknown>(names.length);
+  for (let k = 0; k < names.length; k++) {
+    const v = inputs[names[k]!];
+    values[k] = v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol") ? v : encodeValue(v, { nodeName: names[k], sharedMemory }).value;
+  }
+  return values;
+}
+
+/** Whether two name lists are equal (the same array, most often). */
+export function sameNames(a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -68,32 +87,73 @@ export function packTaskBatch(runId: string, graphFingerprint: string, tasks: re
   const shapes: WireTaskShape[] = [];
   // a template's node list is one array shared by all its tasks: find its shapes by identity
   const byNodes = new Map<readonly string[], number[]>();
-  const taskIds = new Array<string>(tasks.length);
+  const ids = new Array<string>(tasks.length);
+  let length = 0;
+  const taskIdEnds = new Uint32Array(tasks.length);
   const shapeOf = new Int32Array(tasks.length);
   const values: unknown[] = [];
+  // the shape of the task before, when this one has the same lists (the common case: one template's run of tasks)
+  let last = -1;
+  let lastNodes: readonly string[] | undefined;
+  let lastInputs: readonly string[] | undefined;
+  let lastOutputs: readonly string[] | undefined;
+  let lastExpanders: readonly string[] | undefined;
   for (let i = 0; i < tasks.length; i++) {
     const t = tasks[i]!;
-    let candidates = byNodes.get(t.nodes);
-    if (!candidates) byNodes.set(t.nodes, (candidates = []));
-    let s = candidates.find((c) => {
-      const sh = shapes[c]!;
-      return sameNames(sh.inputs, t.inputNames) && sameNames(sh.outputs, t.outputs) && sameNames(sh.expanders, t.expanders);
-    });
-    if (s === undefined) {
-      s = shapes.push({ nodes: t.nodes, inputs: t.inputNames, outputs: t.outputs, expanders: t.expanders }) - 1;
-      candidates.push(s);
+    const nodes = t.nodes;
+    const inputs = t.inputNames;
+    const outputs = t.outputs;
+    const expanders = t.expanders;
+    let s = last;
+    if (nodes !== lastNodes || inputs !== lastInputs || outputs !== lastOutputs || expanders !== lastExpanders) {
+      let candidates = byNodes.get(nodes);
+      if (!candidates) byNodes.set(nodes, (candidates = []));
+      s = candidates.find((c) => {
+        const sh = shapes[c]!;
+        return sameNames(sh.inputs, inputs) && sameNames(sh.outputs, outputs) && sameNames(sh.expanders, expanders);
+      }) ?? -1;
+      if (s < 0) {
+        s = shapes.push({ nodes, inputs, outputs, expanders }) - 1;
+        candidates.push(s);
+      }
+      last = s;
+      lastNodes = nodes;
+      lastInputs = inputs;
+      lastOutputs = outputs;
+      lastExpanders = expanders;
     }
-    taskIds[i] = t.taskId;
+    const id = t.taskId;
+    ids[i] = id;
+    taskIdEnds[i] = length += id.length;
     shapeOf[i] = s;
-    for (const v of t.values) values.push(v);
+    const vs = t.values;
+    for (let k = 0; k < vs.length; k++) values.push(vs[k]);
   }
-  return { runId, graphFingerprint, shapes, taskIds, shapeOf, values };
+  return { runId, graphFingerprint, shapes, taskIds: ids.join(""), taskIdEnds, shapeOf, values };
+}
+
+/** The number of tasks in a batch. */
+export function taskCount(batch: WireTaskBatch): number {
+  return batch.taskIdEnds.length;
+}
+
+/** Every task's id, in order. */
+export function taskIdsOf(batch: WireTaskBatch): string[] {
+  const ends = batch.taskIdEnds;
+  const ids = new Array<string>(ends.length);
+  let from = 0;
+  for (let i = 0; i < ends.length; i++) {
+    ids[i] = batch.taskIds.slice(from, ends[i]);
+    from = ends[i]!;
+  }
+  return ids;
 }
 
 /** Worker side: the wire requests of a batch, in order (inputs still encoded). */
 export function* unpackTaskBatch(batch: WireTaskBatch): Generator<{ index: number; shape: WireTaskShape; request: WireTaskRequest }> {
+  const taskIds = taskIdsOf(batch);
   let offset = 0;
-  for (let i = 0; i < batch.taskIds.length; i++) {
+  for (let i = 0; i < taskIds.length; i++) {
     const shape = batch.shapes[batch.shapeOf[i]!]!;
     const inputs: Record<string, unknown> = {};
     for (let k = 0; k < shape.inputs.length; k++) defineOwn(inputs, shape.inputs[k]!, batch.values[offset + k]);
@@ -103,7 +163,7 @@ export function* unpackTaskBatch(batch: WireTaskBatch): Generator<{ index: numbe
       shape,
       request: {
         runId: batch.runId,
-        taskId: batch.taskIds[i]!,
+        taskId: taskIds[i]!,
         nodes: shape.nodes,
         inputs,
         outputs: shape.outputs,

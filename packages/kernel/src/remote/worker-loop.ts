@@ -1,14 +1,15 @@
-import { SerializationError } from "../errors.js";
-import { cachedTaskRunner, runWireTask, type WireNodeEvent, type WorkerSetup } from "./protocol.js";
+import { defineOwn } from "../codec/wire-format.js";
+import type { ValidationResult } from "../errors.js";
+import type { InvokeContext } from "../execution/invoke.js";
+import type { GraphNode } from "../graph/function-graph.js";
+import { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
+import { now, Outbox } from "./outbox.js";
+import { cachedTaskRunner, runWireTask, type WireNodeEvent, type WireTaskRequest, type WorkerSetup } from "./protocol.js";
 import { failureFor } from "./task-failure.js";
 import type { TaskRunner } from "./task-runner.js";
-import { unpackTaskBatch, type WireTaskShape } from "./task-batch.js";
-import { EventPacker, refusesToCross, type BatchMessage, type FromWorker, type ResultsMessage, type ToWorker, type WireFailure } from "./worker-envelope.js";
-
-/** While a batch runs, send what is buffered at least this often (results and events stream). */
-const FLUSH_INTERVAL_MS = 16;
-
-const now: () => number = typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
+import { taskIdsOf, type WireTaskBatch, type WireTaskShape } from "./task-batch.js";
+import type { BatchMessage, FromWorker, ToWorker } from "./worker-envelope.js";
+import { runWorkerTask, shapeNodes } from "./worker-task.js";
 
 /** How a worker talks to its pool, and what it tells the transport as it goes. */
 export interface WorkerLoopOptions {
@@ -78,7 +79,8 @@ export class WorkerLoop {
 
   private async runBatch(msg: BatchMessage): Promise<void> {
     const { seq, batch } = msg;
-    const out = new Outbox(seq, this.options, batch.taskIds, batch.shapes, batch.shapeOf);
+    const taskIds = taskIdsOf(batch);
+    const out = new Outbox(seq, this.options, taskIds, batch.shapes, batch.shapeOf);
     let runner: TaskRunner | undefined;
     let setupError: unknown;
     try {
@@ -90,124 +92,74 @@ export class WorkerLoop {
     }
     if (msg.timed) this.options.send({ type: "started", seq }, []);
     const sharedMemory = this.options.sharedMemory === true;
-    for (const { index: i, shape, request } of unpackTaskBatch(batch)) {
+    // a shape's nodes, looked up once per batch (null: this worker refuses them)
+    const nodesOf: Array<GraphNode[] | null | undefined> = new Array(batch.shapes.length);
+    let current = 0;
+    // without node hooks in the caller, only output checks report (validation events always go back)
+    const onValidation = (nodeName: string, results: readonly ValidationResult[]) =>
+      out.event(current, batch.shapes[batch.shapeOf[current]!]!, { taskId: taskIds[current]!, type: "validation", nodeName, results }, msg.live);
+    let offset = 0;
+    for (let i = 0; i < taskIds.length; i++) {
+      const s = batch.shapeOf[i]!;
+      const shape = batch.shapes[s]!;
+      const at = offset;
+      offset += shape.inputs.length;
+      const taskId = taskIds[i]!;
       if (!runner) {
-        out.fail(i, failureFor(request.taskId, setupError));
+        out.fail(i, failureFor(taskId, setupError));
         continue;
       }
       const started = now();
       this.options.onTaskStart?.(seq, i, started);
-      // pre/post events only when the driver has node hooks (each costs a hook call per node); validation events always
-      const onNodeEvent = (e: WireNodeEvent) => {
-        if (e.type === "pre") this.options.onNodeStart?.(shape.nodes.indexOf(e.nodeName));
-        out.event(i, shape, e, msg.live);
-      };
-      const { result, transfer } = await runWireTask(runner, request, { events: msg.events, onNodeEvent, sharedMemory });
+      if (msg.events) {
+        // the caller has node hooks: pre/post events for every node, through the general path
+        await this.runWithEvents(runner, msg, i, shape, requestOf(batch, taskId, i, at), out, started);
+        continue;
+      }
+      let nodes = nodesOf[s];
+      if (nodes === undefined) {
+        try {
+          nodes = shapeNodes(runner, shape, batch.graphFingerprint, taskId);
+        } catch {
+          nodes = null;
+        }
+        nodesOf[s] = nodes;
+      }
+      try {
+        // the error names the task: found again for each
+        if (nodes === null) nodes = shapeNodes(runner, shape, batch.graphFingerprint, taskId);
+        current = i;
+        const ctx: InvokeContext = { runId: batch.runId, taskId, hooks: LifecycleHooks.none, adapter: undefined, onValidation };
+        const pending = runWorkerTask(runner, nodes, shape, batch.values, at, ctx, sharedMemory, out);
+        if (pending) await pending;
+      } catch (error) {
+        out.dropStaged();
+        const ended = now();
+        out.fail(i, failureFor(taskId, error), ended - started, ended);
+        continue;
+      }
       const ended = now();
-      if (result.ok) out.succeed(i, shape, result.outputs as Record<string, unknown>, transfer, ended - started, ended);
-      else out.fail(i, result, ended - started, ended);
+      out.succeedEncoded(i, ended - started, ended);
     }
     out.flush();
   }
-}
 
-
-/** What a running batch has to say, buffered and sent in few messages. */
-class Outbox {
-  private done: number[] = [];
-  private outputs: unknown[] = [];
-  private failures: Array<readonly [number, WireFailure]> = [];
-  private readonly events = new EventPacker();
-  private transfer = new Set<ArrayBuffer>();
-  private busyMs = 0;
-  private last = now();
-
-  constructor(
-    private readonly seq: number,
-    private readonly options: WorkerLoopOptions,
-    private readonly taskIds: readonly string[],
-    private readonly shapes: readonly WireTaskShape[],
-    private readonly shapeOf: Int32Array,
-  ) {}
-
-  event(index: number, shape: WireTaskShape, e: WireNodeEvent, live: boolean): void {
-    this.events.add(index, shape, e);
-    // a node starting after a long gap is news worth sending now (progress bars)
-    if (live || (e.type === "pre" && now() - this.last >= FLUSH_INTERVAL_MS)) this.flush();
-  }
-
-  /** A task succeeded after `busyMs`; `at` is now. */
-  succeed(index: number, shape: WireTaskShape, outputs: Record<string, unknown>, transfer: readonly ArrayBuffer[], busyMs: number, at: number): void {
-    this.done.push(index);
-    for (const name of shape.outputs) this.outputs.push(outputs[name]);
-    for (const b of transfer) this.transfer.add(b);
-    this.busyMs += busyMs;
-    if (at - this.last >= FLUSH_INTERVAL_MS) this.flush();
-  }
-
-  fail(index: number, failure: WireFailure, busyMs = 0, at = now()): void {
-    this.failures.push([index, failure]);
-    this.busyMs += busyMs;
-    if (at - this.last >= FLUSH_INTERVAL_MS) this.flush();
-  }
-
-  flush(): void {
-    if (this.done.length === 0 && this.failures.length === 0 && this.events.size === 0) return;
-    const msg: ResultsMessage = {
-      type: "results",
-      seq: this.seq,
-      done: this.done,
-      outputs: this.outputs,
-      failures: this.failures,
-      events: this.events.take(),
-      busyMs: this.busyMs,
+  private async runWithEvents(runner: TaskRunner, msg: BatchMessage, i: number, shape: WireTaskShape, request: WireTaskRequest, out: Outbox, started: number): Promise<void> {
+    const onNodeEvent = (e: WireNodeEvent) => {
+      if (e.type === "pre") this.options.onNodeStart?.(shape.nodes.indexOf(e.nodeName));
+      out.event(i, shape, e, msg.live);
     };
-    const transfer = [...this.transfer];
-    this.done = [];
-    this.outputs = [];
-    this.failures = [];
-    this.transfer = new Set();
-    this.busyMs = 0;
-    this.last = now();
-    try {
-      this.options.send(msg, transfer);
-    } catch (error) {
-      this.sendOneByOne(msg, error);
-    }
-  }
-
-  /** A message failed to cross: send each outcome alone, turning those that still fail into errors naming their node. */
-  private sendOneByOne(msg: ResultsMessage, error: unknown): void {
-    const send = (m: FromWorker, t: readonly ArrayBuffer[]) => this.options.send(m, t);
-    const empty = { ...msg, done: [], outputs: [], failures: [], busyMs: 0, events: undefined };
-    if (msg.events) {
-      try {
-        send({ ...empty, events: msg.events }, []);
-      } catch {
-        // node events are best effort; the outcomes below still settle every task
-      }
-    }
-    const check = this.options.checkValue ?? defaultCheck;
-    let at = 0;
-    for (const i of msg.done) {
-      const names = this.shapes[this.shapeOf[i]!]!.outputs;
-      const values = msg.outputs.slice(at, at + names.length);
-      at += names.length;
-      try {
-        send({ ...empty, done: [i], outputs: values }, []);
-      } catch {
-        const bad = names.find((_n, k) => refusesToCross(check, values[k])) ?? names[0];
-        const detail = error instanceof Error ? error.message : String(error);
-        const taskId = this.taskIds[i]!;
-        const failure = failureFor(taskId, new SerializationError(`The value of node "${bad}" (task ${taskId}) cannot be sent back from the worker: ${detail}`, bad));
-        send({ ...empty, failures: [[i, failure]] }, []);
-      }
-    }
-    for (const f of msg.failures) send({ ...empty, failures: [f] }, []);
+    const { result, transfer } = await runWireTask(runner, request, { events: true, onNodeEvent, sharedMemory: this.options.sharedMemory === true });
+    const ended = now();
+    if (result.ok) out.succeed(i, shape, result.outputs as Record<string, unknown>, transfer, ended - started, ended);
+    else out.fail(i, result, ended - started, ended);
   }
 }
 
-
-function defaultCheck(value: unknown): void {
-  structuredClone(value);
+/** The wire request of task `i` of a batch (inputs still encoded), its values starting at `offset`. */
+function requestOf(batch: WireTaskBatch, taskId: string, i: number, offset: number): WireTaskRequest {
+  const shape = batch.shapes[batch.shapeOf[i]!]!;
+  const inputs: Record<string, unknown> = {};
+  for (let k = 0; k < shape.inputs.length; k++) defineOwn(inputs, shape.inputs[k]!, batch.values[offset + k]);
+  return { runId: batch.runId, taskId, nodes: shape.nodes, inputs, outputs: shape.outputs, expanders: shape.expanders, graphFingerprint: batch.graphFingerprint };
 }

@@ -10,6 +10,8 @@ import type { RunQueue } from "./run-queue.js";
 /** One run known to the pool (one `ExecutorContext`). */
 export interface RunState {
   readonly context: ExecutorContext;
+  /** The signal its tasks share, known from its first task. */
+  signal: AbortSignal | undefined;
   readonly setup: number;
   readonly events: boolean;
   /** What this side may import to decode the run's outputs (the run's codec allow-list). */
@@ -20,20 +22,47 @@ export interface RunState {
   aborted: boolean;
 }
 
-/** A task as the pool holds it: the wire form of the task itself (one object per task), and its bookkeeping. */
-export interface Entry extends FlatTask {
-  readonly task: Task;
-  readonly run: RunState;
-  readonly timeoutMs: number | undefined;
-  readonly resolve: (outputs: Record<string, unknown>) => void;
-  readonly reject: (error: unknown) => void;
+const noop = (): void => undefined;
+
+/**
+ * A task as the pool holds it: its encoded input values and its bookkeeping,
+ * one small object per task (what it shares with its template, it reads from
+ * the task): thousands wait or travel at once, and every live object costs
+ * the calling thread's garbage collector.
+ */
+export class Entry implements FlatTask {
   /** Worker deaths blamed on this task. */
-  deaths: number;
+  deaths = 0;
   /** Send it alone: it is a suspect of a death or hang, or being retried. */
-  isolate: boolean;
-  settled: boolean;
+  isolate = false;
+  settled = false;
   /** The node a live batch reported as started and not yet finished. */
-  node: string | undefined;
+  node: string | undefined = undefined;
+  /** Settle the task's promise (set as the promise is made). */
+  resolve: (outputs: Record<string, unknown>) => void = noop;
+  reject: (error: unknown) => void = noop;
+
+  constructor(
+    readonly task: Task,
+    readonly run: RunState,
+    /** Shared by the tasks of a template (see `TaskPool.inputNamesOf`). */
+    readonly inputNames: readonly string[],
+    readonly values: readonly unknown[],
+    readonly timeoutMs: number | undefined,
+  ) {}
+
+  get taskId(): string {
+    return this.task.taskId;
+  }
+  get nodes(): readonly string[] {
+    return this.task.nodes;
+  }
+  get outputs(): readonly string[] {
+    return this.task.outputs;
+  }
+  get expanders(): readonly string[] {
+    return this.task.expanders;
+  }
 }
 
 /** Tasks of one run sent to a worker in one message. */

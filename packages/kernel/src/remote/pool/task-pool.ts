@@ -2,24 +2,24 @@
 // queueing and fair dispatch across runs, batching, abort, worker death,
 // timeouts and idle shutdown, written once. Transports (pool-transport.ts) only
 // carry messages; the workers are in worker-set.ts, who to blame for a death or
-// hang in blame.ts, the pool's records in pool-state.ts. This file stays past
-// 400 lines (about 500, a third of it doc comments) on purpose: what remains is
-// the task life cycle (submit, dispatch, answer, fail, requeue, abort), whose
-// steps call each other and read best in one place.
+// hang in blame.ts, the pool's records in pool-state.ts, the runs it knows in
+// run-registry.ts. This file stays past 400 lines (about 500, a third of it
+// doc comments) on purpose: what remains is the task life cycle (submit,
+// dispatch, answer, fail, requeue, abort), whose steps call each other and
+// read best in one place.
 import { abortErrorFrom, SerializationError } from "../../errors.js";
 import type { ExecutorContext, Task, TaskExecutor } from "../../executors/task-executor.js";
-import { CodecModules } from "../codec-modules.js";
 import { errorFromWire } from "../task-failure.js";
-import { encodeTaskInputs, packTaskBatch, type EncodedInputs } from "../task-batch.js";
+import { encodeInputValues, packTaskBatch, sameNames } from "../task-batch.js";
 import { forEachEvent, refusesToCross, type BatchMessage, type FromWorker, type ResultsMessage } from "../worker-envelope.js";
 import { BatchSizer } from "./batch-sizer.js";
 import { deathSuspects, Watchdog, type Overrun } from "./blame.js";
 import { decodeOutputs } from "./decode-outputs.js";
 import type { PoolTransport, PoolWorker, WorkerExit } from "./pool-transport.js";
-import { clock, runningBatch, type Batch, type Entry, type RunState, type Slot } from "./pool-state.js";
-import { RunQueue, RunRotation } from "./run-queue.js";
+import { clock, Entry, runningBatch, type Batch, type RunState, type Slot } from "./pool-state.js";
+import { RunRotation } from "./run-queue.js";
 import { WorkerSet } from "./worker-set.js";
-import { SetupRegistry } from "./setup-registry.js";
+import { RunRegistry } from "./run-registry.js";
 import { resolvePoolOptions, type TaskPoolOptions } from "./task-pool-options.js";
 import { closedError, workerDeathError, workerTimeoutError } from "./worker-failure.js";
 
@@ -65,20 +65,24 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   readonly idleTimeoutMs: number;
   readonly taskTimeoutMs: number | undefined;
   protected readonly transport: PoolTransport<W>;
-  private readonly nodeEvents: "auto" | boolean;
 
   private readonly workers: WorkerSet;
-  private readonly runs = new WeakMap<ExecutorContext, RunState>();
+  private readonly runs: RunRegistry;
   private readonly ready = new RunRotation<RunState>();
   /** Entries submitted and not settled, queued or in a worker. */
   private inFlight = 0;
   private activeRuns = 0;
   private seq = 0;
-  private readonly setups: SetupRegistry;
   private readonly sizers = new WeakMap<readonly string[], BatchSizer>();
-  private readonly codecs = new Map<string, CodecModules>();
-  /** Run signals listened to (every task of a run shares its signal). */
-  private readonly watched = new WeakSet<AbortSignal>();
+  private readonly inputNames = new WeakMap<readonly string[], readonly string[]>();
+  /** The entry whose promise is being made: one executor function for every task's promise, rather than a closure each. */
+  private capturing: Entry | undefined;
+  private readonly capture = (resolve: (outputs: Record<string, unknown>) => void, reject: (error: unknown) => void): void => {
+    const e = this.capturing!;
+    this.capturing = undefined;
+    e.resolve = resolve;
+    e.reject = reject;
+  };
   private dispatchScheduled = false;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the pool last ran out of work (clock ms). */
@@ -88,7 +92,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   constructor(transport: PoolTransport<W>, options: TaskPoolOptions) {
     const o = resolvePoolOptions(transport.executor, options);
     this.transport = transport;
-    this.setups = new SetupRegistry(transport);
+    this.runs = new RunRegistry(transport, o.nodeEvents, (run, signal) => this.abortRun(run, signal));
     this.watchdog = new Watchdog(() => this.workers.slots, (slot, overrun) => this.timeOut(slot, overrun));
     this.workers = new WorkerSet(transport, o.maxTasks, { message: (slot, msg) => this.onMessage(slot, msg), exit: (slot, exit) => this.onExit(slot, exit) });
     this.maxTasks = o.maxTasks;
@@ -96,7 +100,6 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     this.retries = o.retries;
     this.idleTimeoutMs = o.idleTimeoutMs;
     this.taskTimeoutMs = o.taskTimeoutMs;
-    this.nodeEvents = o.nodeEvents;
   }
 
   /** Workers alive now. */
@@ -115,54 +118,55 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   }
 
   init(context: ExecutorContext): void {
-    this.runOf(context);
+    this.runs.of(context);
     this.activeRuns++;
   }
 
   /**
-   * Room for two full batches per worker, across runs: enough to keep every
-   * worker's pipeline full, few enough that encoded tasks waiting here stay
-   * cheap (live objects cost GC time in the calling thread).
+   * Room for one full batch per worker, across runs: enough to keep every
+   * worker's pipeline fed (a worker may hold a second, smaller batch), few
+   * enough that tasks waiting or in flight stay cheap. Every live task costs
+   * the calling thread's garbage collector: with twice as many in flight,
+   * trivial tasks spent more time in it than they gained.
    */
   canSubmitTask(): boolean {
-    return this.inFlight < this.maxTasks * this.chunkSize * 2;
+    return this.inFlight < this.maxTasks * this.chunkSize;
   }
 
   submitTask(task: Task): Promise<Record<string, unknown>> {
-    if (task.signal.aborted) return Promise.reject(abortErrorFrom(task.signal));
-    let run: RunState;
-    let inputs: EncodedInputs;
+    const signal = task.signal;
+    if (signal.aborted) return Promise.reject(abortErrorFrom(signal));
+    let entry: Entry;
     try {
-      run = this.runOf(task.context, task.signal);
+      const run = this.runs.of(task.context, signal);
       // a value that cannot cross fails here, naming its node, before anything is sent
-      inputs = encodeTaskInputs(task, { sharedMemory: this.transport.sharedMemory === true });
+      const inputs = task.inputs;
+      const inputNames = this.inputNamesOf(task.nodes, inputs);
+      const values = encodeInputValues(inputs, inputNames, this.transport.sharedMemory === true);
+      entry = new Entry(task, run, inputNames, values, minDefined(task.timeoutMs, this.taskTimeoutMs));
     } catch (error) {
       return Promise.reject(error);
     }
-    const timeoutMs = minDefined(task.timeoutMs, this.taskTimeoutMs);
-    return new Promise((resolve, reject) => {
-      const entry: Entry = {
-        taskId: task.taskId,
-        nodes: task.nodes,
-        outputs: task.outputs,
-        expanders: task.expanders,
-        inputNames: inputs.inputNames,
-        values: inputs.values,
-        task,
-        run,
-        timeoutMs,
-        resolve,
-        reject,
-        deaths: 0,
-        isolate: false,
-        settled: false,
-        node: undefined,
-      };
-      run.queue.push(entry);
-      this.ready.add(run);
-      this.inFlight++;
-      this.scheduleDispatch();
-    });
+    this.capturing = entry;
+    const promise = new Promise<Record<string, unknown>>(this.capture);
+    entry.run.queue.push(entry);
+    this.ready.add(entry.run);
+    this.inFlight++;
+    this.scheduleDispatch();
+    return promise;
+  }
+
+  /**
+   * The input names of a task of template `nodes` (the own keys of `inputs`,
+   * in order): the template's last ones when they are the same (almost
+   * always), so the tasks waiting and in flight share one array.
+   */
+  private inputNamesOf(nodes: readonly string[], inputs: Readonly<Record<string, unknown>>): readonly string[] {
+    const names = Object.keys(inputs);
+    const known = this.inputNames.get(nodes);
+    if (known !== undefined && sameNames(known, names)) return known;
+    this.inputNames.set(nodes, names);
+    return names;
   }
 
   finalize(): void {
@@ -183,32 +187,6 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     this.activeRuns = 0;
   }
 
-  // ---- runs and setups ---------------------------------------------------------
-
-  private runOf(context: ExecutorContext, signal?: AbortSignal): RunState {
-    let run = this.runs.get(context);
-    if (!run) {
-      const events = this.nodeEvents === "auto" ? context.wantsNodeEvents ?? true : this.nodeEvents;
-      run = { context, setup: this.setups.idOf(context), events, codecs: this.codecsFor(context), queue: new RunQueue(), listed: false, aborted: false };
-      this.runs.set(context, run);
-    }
-    if (signal && !this.watched.has(signal)) {
-      this.watched.add(signal);
-      const r = run;
-      signal.addEventListener("abort", () => this.abortRun(r, signal), { once: true });
-    }
-    return run;
-  }
-
-  /** Runs with one codec allow-list (a driver's runs) share what may be imported to decode their outputs. */
-  private codecsFor(context: ExecutorContext): CodecModules {
-    const allow = context.codecModules ?? [];
-    const key = allow.join("\u0000");
-    let codecs = this.codecs.get(key);
-    if (!codecs) this.codecs.set(key, (codecs = new CodecModules({ allow })));
-    return codecs;
-  }
-
   // ---- dispatch -----------------------------------------------------------------
 
   private scheduleDispatch(): void {
@@ -222,9 +200,14 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     });
   }
 
-  /** Hand queued tasks to workers, one batch per run in turn. */
+  /**
+   * Hand queued tasks to workers, one batch per run in turn. A run's share
+   * per worker is set from its queue when the round begins, not from what
+   * is left after each batch (that would halve every batch after the first).
+   */
   private dispatch(): void {
     let blocked = 0;
+    const shares = new Map<RunState, number>();
     for (let run = this.ready.current(); run && blocked < this.ready.length; run = this.ready.current()) {
       const first = run.queue.peek()!;
       const sizer = this.sizerFor(first.task.nodes);
@@ -246,7 +229,8 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
         continue;
       }
       blocked = 0;
-      const fair = Math.ceil(run.queue.length / this.maxTasks);
+      let fair = shares.get(run);
+      if (fair === undefined) shares.set(run, (fair = Math.ceil(run.queue.length / this.maxTasks)));
       this.send(slot, run, run.queue.take(first.isolate ? 1 : Math.max(1, Math.min(sizer.size(), fair))), sizer);
       this.ready.pass();
     }
@@ -285,7 +269,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
       batch: packTaskBatch(context.runId, context.graphFingerprint, entries),
     };
     try {
-      this.workers.deliver(slot, batch, message, () => ({ type: "setup", id: run.setup, setup: this.setups.get(run.setup) }));
+      this.workers.deliver(slot, batch, message, () => ({ type: "setup", id: run.setup, setup: this.runs.setups.get(run.setup) }));
     } catch (error) {
       this.unsendable(entries, error);
       return;
