@@ -135,7 +135,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     try {
       run = this.runOf(task.context, task.signal);
       // a value that cannot cross fails here, naming its node, before anything is sent
-      inputs = encodeTaskInputs(task, { sharedMemory: this.transport.sharedMemory === true });
+      inputs = this.encodeInputs(task);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -181,6 +181,19 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     for (const run of this.ready.clear()) entries.push(...run.queue.drain());
     for (const e of entries) this.settle(e, closedError(this.transport, e.task));
     this.activeRuns = 0;
+  }
+
+  /**
+   * A task's inputs for the wire. A subclass that relays tasks whose inputs
+   * arrived encoded (a queue worker) returns them as they came.
+   */
+  protected encodeInputs(task: Task): EncodedInputs {
+    return encodeTaskInputs(task, { sharedMemory: this.transport.sharedMemory === true });
+  }
+
+  /** A task's outputs from a worker's message; a relaying subclass may keep them encoded. */
+  protected decodeOutputs(names: readonly string[], values: readonly unknown[], at: number, codecs: CodecModules): Record<string, unknown> | Promise<Record<string, unknown>> {
+    return decodeOutputs(names, values, at, codecs);
   }
 
   // ---- runs and setups ---------------------------------------------------------
@@ -373,7 +386,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   private resolveOutputs(e: Entry, names: readonly string[], values: readonly unknown[], at: number): void {
     let out: Record<string, unknown> | Promise<Record<string, unknown>>;
     try {
-      out = decodeOutputs(names, values, at, e.run.codecs);
+      out = this.decodeOutputs(names, values, at, e.run.codecs);
     } catch (error) {
       this.settle(e, error);
       return;

@@ -1,0 +1,59 @@
+// The worker threads of a BullMQ worker: the kernel's TaskPool over
+// executor-threads' thread transport (bundled into this package at build time,
+// so there is no runtime dependency on it). The main thread only holds
+// BullMQ's locks and relays tasks: their inputs stay as the driver encoded
+// them and their outputs as the thread encoded them, so nothing is decoded
+// and encoded again on the way through. Timeouts, hung and dead threads,
+// batching of many jobs' tasks into one thread message and the per-setup
+// graphs are the pool's (and the kernel's worker loop's), as for every
+// pooled executor.
+import type { ResourceLimits } from "node:worker_threads";
+import { ThreadTransport } from "@hamilton-ts/executor-threads";
+import type { Task } from "@hamilton-ts/kernel/contracts";
+import { TaskPool, type CodecModules, type EncodedInputs, type PoolTransport } from "@hamilton-ts/kernel/remote";
+
+/** What the worker's name is in errors of its threads. */
+export const WORKER = "BullMQ worker";
+
+/** A task as a job carries it: its inputs already encoded, in its shape's input order. */
+export interface RelayedTask extends Task {
+  readonly wire: EncodedInputs;
+}
+
+/** Options of the worker's thread pool. */
+export interface WorkerPoolOptions {
+  /** Threads, hence tasks running at once. */
+  readonly size: number;
+  readonly resourceLimits?: ResourceLimits;
+  readonly execArgv?: readonly string[];
+}
+
+/** Idle threads stay: a worker serves jobs for as long as it runs, and threads keep their graphs warm. */
+const NEVER_IDLE_MS = 2 ** 31 - 1;
+
+/** The thread pool of one BullMQ worker. */
+export class WorkerPool extends TaskPool {
+  constructor(options: WorkerPoolOptions) {
+    const threads = new ThreadTransport({ resourceLimits: options.resourceLimits, execArgv: options.execArgv });
+    // the thread transport under the worker's own name, so its errors say which program's thread died
+    const transport: PoolTransport = {
+      executor: WORKER,
+      workerNoun: "worker thread",
+      sharedMemory: true,
+      outOfMemoryHint: "raise startWorker's resourceLimits.maxOldGenerationSizeMb, or make the node use less.",
+      spawn: (events) => threads.spawn(events),
+      checkValue: (value) => threads.checkValue(value),
+    };
+    super(transport, { maxTasks: options.size, idleTimeoutMs: NEVER_IDLE_MS });
+  }
+
+  protected override encodeInputs(task: Task): EncodedInputs {
+    return (task as RelayedTask).wire;
+  }
+
+  protected override decodeOutputs(names: readonly string[], values: readonly unknown[], at: number, _codecs: CodecModules): Record<string, unknown> {
+    const out = Object.create(null) as Record<string, unknown>; // names come from a job: "__proto__" is just a name
+    for (let k = 0; k < names.length; k++) out[names[k]!] = values[at + k];
+    return out;
+  }
+}
