@@ -69,8 +69,9 @@ const MAX_SETUPS = 256;
 /**
  * Start a worker that runs hamilton-ts tasks from a BullMQ queue, for every
  * pipeline built from the given modules. Nodes run in worker threads (the
- * kernel's task pool); each thread builds a job's graph the first time a job
- * of its setup arrives. Code never travels: a job naming a module outside the
+ * kernel's task pool); a thread imports the modules before this resolves (an
+ * import error rejects here), and each thread builds a job's graph the first
+ * time a job of its setup arrives. Code never travels: a job naming a module outside the
  * list, a node these modules do not define, or whose driver's graph
  * fingerprint differs from the graph the worker builds, fails with a clear
  * error. Works with BullMQ 5 and 6.
@@ -88,6 +89,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<BullMQWo
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
   const codecModules = options.codecModules ?? DEFAULT_CODEC_MODULES;
   const pool = new WorkerPool({ size: concurrency, resourceLimits: options.resourceLimits, execArgv: options.execArgv });
+  const allowed = options.modules.map((m) => toModuleUrl(m));
+  try {
+    await pool.warmUp(allowed, options.config ?? {});
+  } catch (error) {
+    pool.close();
+    throw error;
+  }
   const client = createClient(options.connection);
   client.on("error", () => undefined);
   const pinned = options.config !== undefined ? stableText(options.config) : undefined;

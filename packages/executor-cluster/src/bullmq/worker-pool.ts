@@ -9,6 +9,7 @@
 // pooled executor.
 import type { ResourceLimits } from "node:worker_threads";
 import { ThreadTransport } from "@hamilton-ts/executor-threads";
+import { ExecutorError, GraphError, NodeExecutionError } from "@hamilton-ts/kernel";
 import type { Task } from "@hamilton-ts/kernel/contracts";
 import { TaskPool, type CodecModules, type EncodedInputs, type PoolTransport } from "@hamilton-ts/kernel/remote";
 
@@ -45,6 +46,50 @@ export class WorkerPool extends TaskPool {
       checkValue: (value) => threads.checkValue(value),
     };
     super(transport, { maxTasks: options.size, idleTimeoutMs: NEVER_IDLE_MS });
+  }
+
+  /**
+   * Import the worker's modules in a thread now, so a module that fails to
+   * import (or a thread that cannot start) fails `startWorker` rather than
+   * every job, and the first jobs start warm. The probe runs no node: any
+   * other complaint about its empty task (its made-up fingerprint) means the
+   * modules imported.
+   */
+  async warmUp(modules: readonly string[], config: Readonly<Record<string, unknown>>): Promise<void> {
+    const context = {
+      runId: "warm-up",
+      modules: modules.map((url) => ({ name: url, exports: {}, location: url })),
+      config,
+      allowModuleOverrides: true,
+      graphFingerprint: "warm-up",
+      wantsNodeEvents: false,
+    };
+    const probe: RelayedTask = {
+      runId: "warm-up",
+      context,
+      taskId: "warm-up",
+      nodes: [],
+      inputs: {},
+      wire: { inputNames: [], values: [] },
+      outputs: [],
+      expanders: [],
+      path: [],
+      isBlock: false,
+      block: undefined,
+      purpose: "plain",
+      attempt: 1,
+      timeoutMs: undefined,
+      signal: new AbortController().signal,
+      run: () => Promise.reject(new Error("the warm-up runs in a worker thread only")),
+      reportNodeEvent: () => undefined,
+    };
+    try {
+      await this.submitTask(probe);
+    } catch (error) {
+      const cause = NodeExecutionError.isInstance(error) ? error.cause : error;
+      if (ExecutorError.isInstance(cause)) throw new Error(`A BullMQ worker thread could not start: ${cause.message}`, { cause });
+      if (GraphError.isInstance(cause) && /^Cannot (import|resolve)/.test(cause.message)) throw cause;
+    }
   }
 
   protected override encodeInputs(task: Task): EncodedInputs {
