@@ -47,6 +47,14 @@ export interface StartWorkerOptions {
   readonly decodeTimeoutMs?: number;
   /** Limits of each worker thread, e.g. `{ maxOldGenerationSizeMb }`: a node past them kills its thread, not the worker. */
   readonly resourceLimits?: ResourceLimits;
+  /**
+   * Run tasks that take a few microseconds in the worker's main thread, once
+   * its threads have shown a template to take under 50 µs a task (default
+   * true): a hop to a thread costs more than such a task. A task with a
+   * timeout, and any template that ever killed its thread or ran long, stays
+   * in the threads. The main thread then imports the pipeline's modules too.
+   */
+  readonly inlineTinyTasks?: boolean;
   /** Node flags of the worker threads (default: the process's own). */
   readonly execArgv?: readonly string[];
   /**
@@ -88,7 +96,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<BullMQWo
   const maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024 * 1024;
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
   const codecModules = options.codecModules ?? DEFAULT_CODEC_MODULES;
-  const pool = new WorkerPool({ size: concurrency, resourceLimits: options.resourceLimits, execArgv: options.execArgv });
+  const pool = new WorkerPool({ size: concurrency, resourceLimits: options.resourceLimits, execArgv: options.execArgv, inlineTinyTasks: options.inlineTinyTasks ?? true });
   const allowed = options.modules.map((m) => toModuleUrl(m));
   try {
     await pool.warmUp(allowed, options.config ?? {});

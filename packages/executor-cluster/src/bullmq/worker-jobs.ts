@@ -4,7 +4,7 @@
 // here, in the main thread, bounded by maxPayloadBytes.
 import { ExecutorError, NodeExecutionError, SerializationError } from "@hamilton-ts/kernel";
 import type { ExecutorContext, NodeEvent } from "@hamilton-ts/kernel/contracts";
-import { nodeEventToWire, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
+import { cachedTaskRunner, nodeEventToWire, runWireTask, workerSetupOf, type TaskRunner, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
 import { fromBase64, toBase64, validatePayload, v8Refuses, wireFailure, type JobOutcome, type JobPayload, type WireFailure } from "./job-format.js";
 import type { RelayedTask, WorkerPool } from "./worker-pool.js";
 
@@ -21,6 +21,8 @@ export interface JobRun {
   readonly signal: AbortSignal;
   /** One node list per template, so tasks of many jobs share a shape and a batch size in the pool. */
   readonly nodeLists: Map<string, readonly string[]>;
+  /** The graph in the main thread, built the first time a tiny task runs inline. */
+  runner?: Promise<TaskRunner>;
 }
 
 const MAX_NODE_LISTS = 1024;
@@ -57,13 +59,64 @@ function failureOf(error: unknown): WireFailure {
   return wireFailure(error);
 }
 
-/** Run a job's tasks on the pool; never rejects (every task's failure is in the outcome). */
+/** What became of one task: its outputs (encoded, by name) or its failure. */
+type Outcome = { readonly ok: true; readonly outputs: Record<string, unknown> } | { readonly ok: false; readonly failure: WireFailure };
+
+const now = () => performance.now();
+
+/**
+ * Run tiny tasks here, in the main thread, one after the other: a thread hop
+ * costs more than they do. The graph is the one a thread would build.
+ */
+async function runInline(pool: WorkerPool, run: JobRun, jobId: string, payload: JobPayload, which: readonly number[], starts: readonly number[], events: boolean, taskEvents: (WireNodeEvent[] | undefined)[], into: Outcome[]): Promise<void> {
+  let runner: TaskRunner;
+  try {
+    runner = await (run.runner ??= cachedTaskRunner(workerSetupOf(run.context)));
+  } catch (error) {
+    for (const i of which) into[i] = { ok: false, failure: wireFailure(error) };
+    return;
+  }
+  // per template: tasks, time, longest
+  const times = new Map<readonly string[], [number, number, number]>();
+  for (const i of which) {
+    const shape = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
+    const inputs = Object.create(null) as Record<string, unknown>; // names come from a job: "__proto__" is just a name
+    for (let k = 0; k < shape.inputs.length; k++) inputs[shape.inputs[k]!] = payload.values[starts[i]! + k];
+    const nodes = nodeList(run, shape.nodes);
+    const request = { runId: jobId, taskId: `${jobId}#${i}`, nodes, inputs, outputs: shape.outputs, expanders: shape.expanders, graphFingerprint: run.context.graphFingerprint };
+    const t = now();
+    const { result } = await runWireTask(runner, request, { events, onNodeEvent: (e) => (taskEvents[i] ??= []).push(e), sharedMemory: false });
+    const ms = now() - t;
+    const time = times.get(nodes);
+    if (time) (time[0]++, (time[1] += ms), (time[2] = Math.max(time[2], ms)));
+    else times.set(nodes, [1, ms, ms]);
+    if (result.ok) into[i] = { ok: true, outputs: result.outputs as Record<string, unknown> };
+    else {
+      const { taskId: _, ...failure } = result;
+      into[i] = { ok: false, failure };
+    }
+  }
+  for (const [nodes, [tasks, busyMs, longestMs]] of times) pool.tiny.ranInline(nodes, tasks, busyMs, longestMs);
+}
+
+/** Run a job's tasks (on the pool, or tiny ones inline); never rejects (every task's failure is in the outcome). */
 export async function runJob(pool: WorkerPool, run: JobRun, jobId: string, payload: JobPayload, events: boolean): Promise<JobResult> {
-  const results: Promise<Record<string, unknown>>[] = new Array(payload.count);
+  const outcomes: Outcome[] = new Array(payload.count);
+  const pooled: Promise<void>[] = [];
+  const inline: number[] = [];
+  const starts: number[] = new Array(payload.count);
   const taskEvents: (WireNodeEvent[] | undefined)[] = new Array(payload.count);
   let offset = 0;
   for (let i = 0; i < payload.count; i++) {
     const shape = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
+    starts[i] = offset;
+    const nodes = nodeList(run, shape.nodes);
+    // a task with a timeout always runs in a thread, where an overrun can be stopped
+    if (pool.inlineTinyTasks && shape.timeoutMs === undefined && pool.tiny.inline(nodes)) {
+      inline.push(i);
+      offset += shape.inputs.length;
+      continue;
+    }
     const values = payload.values.slice(offset, offset + shape.inputs.length);
     offset += shape.inputs.length;
     const reportNodeEvent = (e: NodeEvent) => {
@@ -74,7 +127,7 @@ export async function runJob(pool: WorkerPool, run: JobRun, jobId: string, paylo
       runId: jobId,
       context: run.context,
       taskId: `${jobId}#${i}`,
-      nodes: nodeList(run, shape.nodes),
+      nodes,
       inputs: {},
       wire: { inputNames: shape.inputs, values },
       outputs: shape.outputs,
@@ -89,21 +142,27 @@ export async function runJob(pool: WorkerPool, run: JobRun, jobId: string, paylo
       run: () => Promise.reject(new Error("a relayed task runs in the worker's threads only")),
       reportNodeEvent,
     };
-    results[i] = pool.submitTask(task);
+    pooled.push(
+      pool.submitTask(task).then(
+        (outputs) => void (outcomes[i] = { ok: true, outputs }),
+        (error: unknown) => void (outcomes[i] = { ok: false, failure: failureOf(error) }),
+      ),
+    );
   }
-  const settled = await Promise.allSettled(results);
+  if (inline.length > 0) await runInline(pool, run, jobId, payload, inline, starts, events, taskEvents, outcomes);
+  await Promise.all(pooled);
   const outputs: unknown[] = [];
   const failures: (readonly [number, WireFailure])[] = [];
   const perTask: number[] = [];
   let nodeFailed: string | undefined;
-  settled.forEach((s, i) => {
+  outcomes.forEach((o, i) => {
     const shape = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
-    if (s.status === "fulfilled") {
+    if (o.ok) {
       perTask.push(i, outputs.length);
-      for (const name of shape.outputs) outputs.push(s.value[name]);
+      for (const name of shape.outputs) outputs.push(o.outputs[name]);
       return;
     }
-    const f = failureOf(s.reason);
+    const f = o.failure;
     failures.push([i, f]);
     if (f.kind === "NodeExecutionError") nodeFailed ??= `Node "${f.nodeName}" failed: ${f.error.message}`;
   });

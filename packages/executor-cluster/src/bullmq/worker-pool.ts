@@ -12,6 +12,7 @@ import { ThreadTransport } from "@hamilton-ts/executor-threads";
 import { ExecutorError, GraphError, NodeExecutionError } from "@hamilton-ts/kernel";
 import type { Task } from "@hamilton-ts/kernel/contracts";
 import { TaskPool, type CodecModules, type EncodedInputs, type PoolTransport } from "@hamilton-ts/kernel/remote";
+import { TinyTemplates } from "./tiny-templates.js";
 
 /** What the worker's name is in errors of its threads. */
 export const WORKER = "BullMQ worker";
@@ -27,6 +28,8 @@ export interface WorkerPoolOptions {
   readonly size: number;
   readonly resourceLimits?: ResourceLimits;
   readonly execArgv?: readonly string[];
+  /** Let tiny tasks run in the main thread (see `StartWorkerOptions.inlineTinyTasks`). */
+  readonly inlineTinyTasks: boolean;
 }
 
 /** Idle threads stay: a worker serves jobs for as long as it runs, and threads keep their graphs warm. */
@@ -34,7 +37,12 @@ const NEVER_IDLE_MS = 2 ** 31 - 1;
 
 /** The thread pool of one BullMQ worker. */
 export class WorkerPool extends TaskPool {
+  /** Templates quick enough to run in the main thread (learnt from the threads). */
+  readonly tiny: TinyTemplates;
+  readonly inlineTinyTasks: boolean;
+
   constructor(options: WorkerPoolOptions) {
+    const tiny = new TinyTemplates();
     const threads = new ThreadTransport({ resourceLimits: options.resourceLimits, execArgv: options.execArgv });
     // the thread transport under the worker's own name, so its errors say which program's thread died
     const transport: PoolTransport = {
@@ -42,10 +50,23 @@ export class WorkerPool extends TaskPool {
       workerNoun: "worker thread",
       sharedMemory: true,
       outOfMemoryHint: "raise startWorker's resourceLimits.maxOldGenerationSizeMb, or make the node use less.",
-      spawn: (events) => threads.spawn(events),
+      spawn: (events) => {
+        let watch: ReturnType<TinyTemplates["watch"]> | undefined;
+        const worker = threads.spawn({
+          message: (m) => (watch ? watch.message(m) : events.message(m)),
+          exit: (exit) => {
+            watch?.gone();
+            events.exit(exit);
+          },
+        });
+        watch = tiny.watch(worker, (m) => events.message(m));
+        return watch.worker;
+      },
       checkValue: (value) => threads.checkValue(value),
     };
     super(transport, { maxTasks: options.size, idleTimeoutMs: NEVER_IDLE_MS });
+    this.tiny = tiny;
+    this.inlineTinyTasks = options.inlineTinyTasks;
   }
 
   /**
