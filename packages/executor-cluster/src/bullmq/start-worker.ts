@@ -6,7 +6,8 @@ import { toModuleUrl, type ModuleLocation } from "@hamilton-ts/kernel/remote";
 import { closeClient, createClient, type RedisConnection } from "./connection.js";
 import { DEFAULT_CODEC_MODULES, isJobData, toBase64, wireFailure, type JobData, type JobOutcome, type JobPayload } from "./job-format.js";
 import { decodeSetup, matchModules, setupKey, stableText } from "./run-setup.js";
-import { decodePayload, jobRun, runJob, type JobRun } from "./worker-jobs.js";
+import { jobRun, type JobRun } from "./job-run.js";
+import { decodePayload, runJob } from "./worker-jobs.js";
 import { WorkerPool } from "./worker-pool.js";
 
 /**

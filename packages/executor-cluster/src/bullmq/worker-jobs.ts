@@ -3,44 +3,17 @@
 // relayed as they came (see worker-pool.ts); only the job's frame is decoded
 // here, in the main thread, bounded by maxPayloadBytes.
 import { ExecutorError, NodeExecutionError, SerializationError } from "@hamilton-ts/kernel";
-import type { ExecutorContext, NodeEvent } from "@hamilton-ts/kernel/contracts";
-import { cachedTaskRunner, nodeEventToWire, runWireTask, workerSetupOf, type TaskRunner, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
+import type { NodeEvent } from "@hamilton-ts/kernel/contracts";
+import { nodeEventToWire, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
 import { fromBase64, toBase64, validatePayload, v8Refuses, wireFailure, type JobOutcome, type JobPayload, type WireFailure } from "./job-format.js";
+import { runInline, type Outcome } from "./inline-tasks.js";
+import { nodeList, type JobRun } from "./job-run.js";
 import type { RelayedTask, WorkerPool } from "./worker-pool.js";
 
 /** A job's tasks ran: its outcome (base64), and the first node error's message, for BullMQ's own retries. */
 export interface JobResult {
   readonly out: string;
   readonly nodeFailed?: string;
-}
-
-/** The run a job's tasks belong to in the pool: one per (setup, node events), shared by every job naming it. */
-export interface JobRun {
-  readonly context: ExecutorContext;
-  /** Never aborted: a job, once taken, runs to its end (BullMQ's locks decide whose it is). */
-  readonly signal: AbortSignal;
-  /** One node list per template, so tasks of many jobs share a shape and a batch size in the pool. */
-  readonly nodeLists: Map<string, readonly string[]>;
-  /** The graph in the main thread, built the first time a tiny task runs inline. */
-  runner?: Promise<TaskRunner>;
-}
-
-const MAX_NODE_LISTS = 1024;
-const never = new AbortController().signal;
-
-/** A new run for a setup's context. */
-export function jobRun(context: ExecutorContext): JobRun {
-  return { context, signal: never, nodeLists: new Map() };
-}
-
-function nodeList(run: JobRun, nodes: readonly string[]): readonly string[] {
-  const key = nodes.join("\u0000");
-  let list = run.nodeLists.get(key);
-  if (!list) {
-    if (run.nodeLists.size >= MAX_NODE_LISTS) run.nodeLists.clear(); // crafted jobs may name endless lists: a bound, not a cache policy
-    run.nodeLists.set(key, (list = nodes));
-  }
-  return list;
 }
 
 /** Decode a job's payload frame; throws a SerializationError naming the job. */
@@ -57,46 +30,6 @@ export function decodePayload(jobId: string, payload: string, maxPayloadBytes: n
 function failureOf(error: unknown): WireFailure {
   if (NodeExecutionError.isInstance(error) && ExecutorError.isInstance(error.cause)) return { ...wireFailure(error.cause), nodeName: error.nodeName };
   return wireFailure(error);
-}
-
-/** What became of one task: its outputs (encoded, by name) or its failure. */
-type Outcome = { readonly ok: true; readonly outputs: Record<string, unknown> } | { readonly ok: false; readonly failure: WireFailure };
-
-const now = () => performance.now();
-
-/**
- * Run tiny tasks here, in the main thread, one after the other: a thread hop
- * costs more than they do. The graph is the one a thread would build.
- */
-async function runInline(pool: WorkerPool, run: JobRun, jobId: string, payload: JobPayload, which: readonly number[], starts: readonly number[], events: boolean, taskEvents: (WireNodeEvent[] | undefined)[], into: Outcome[]): Promise<void> {
-  let runner: TaskRunner;
-  try {
-    runner = await (run.runner ??= cachedTaskRunner(workerSetupOf(run.context)));
-  } catch (error) {
-    for (const i of which) into[i] = { ok: false, failure: wireFailure(error) };
-    return;
-  }
-  // per template: tasks, time, longest
-  const times = new Map<readonly string[], [number, number, number]>();
-  for (const i of which) {
-    const shape = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
-    const inputs = Object.create(null) as Record<string, unknown>; // names come from a job: "__proto__" is just a name
-    for (let k = 0; k < shape.inputs.length; k++) inputs[shape.inputs[k]!] = payload.values[starts[i]! + k];
-    const nodes = nodeList(run, shape.nodes);
-    const request = { runId: jobId, taskId: `${jobId}#${i}`, nodes, inputs, outputs: shape.outputs, expanders: shape.expanders, graphFingerprint: run.context.graphFingerprint };
-    const t = now();
-    const { result } = await runWireTask(runner, request, { events, onNodeEvent: (e) => (taskEvents[i] ??= []).push(e), sharedMemory: false });
-    const ms = now() - t;
-    const time = times.get(nodes);
-    if (time) (time[0]++, (time[1] += ms), (time[2] = Math.max(time[2], ms)));
-    else times.set(nodes, [1, ms, ms]);
-    if (result.ok) into[i] = { ok: true, outputs: result.outputs as Record<string, unknown> };
-    else {
-      const { taskId: _, ...failure } = result;
-      into[i] = { ok: false, failure };
-    }
-  }
-  for (const [nodes, [tasks, busyMs, longestMs]] of times) pool.tiny.ranInline(nodes, tasks, busyMs, longestMs);
 }
 
 /** Run a job's tasks (on the pool, or tiny ones inline); never rejects (every task's failure is in the outcome). */
