@@ -21,23 +21,8 @@ function setOwn(o: Record<string, unknown>, name: string, value: unknown): void 
   else o[name] = value;
 }
 
-async function decodeInput(runner: TaskRunner, wire: unknown, nodeName: string): Promise<unknown> {
-  if (wire === null || typeof wire !== "object") return wire;
-  const options = { nodeName, single: true };
-  return isEnvelope(wire) && runner.codecs.needsImport(wire) ? runner.codecs.decode(wire, options) : decodeValue(wire, options);
-}
-
-async function encodeOutput(runner: TaskRunner, value: unknown, nodeName: string): Promise<unknown> {
-  if (value === null || typeof value !== "object") {
-    if (typeof value !== "function" && typeof value !== "symbol") return value;
-  }
-  try {
-    return encodeValue(value, { nodeName, sharedMemory: false }).value;
-  } catch {
-    // a type whose codec is not loaded here yet: the runner imports an allowed module, or says why not
-    return (await runner.codecs.encode(value, { nodeName, sharedMemory: false })).value;
-  }
-}
+/** Whether a value crosses as it is (no codec, no copy): a primitive. */
+const plain = (v: unknown): boolean => v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol");
 
 /**
  * Run the job's tasks `which` here, one after the other; `starts[i]` is where
@@ -64,18 +49,39 @@ export async function runInline(
   }
   // per template: tasks, time, longest
   const times = new Map<readonly string[], [number, number, number]>();
+  const nodeLists = payload.shapes.map((s) => nodeList(run, s.nodes));
   for (const i of which) {
     const shape = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
-    const nodes = nodeList(run, shape.nodes);
+    const nodes = nodeLists[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
     const t = now();
     try {
       const inputs: Record<string, unknown> = {};
-      for (let k = 0; k < shape.inputs.length; k++) setOwn(inputs, shape.inputs[k]!, await decodeInput(runner, payload.values[starts[i]! + k], shape.inputs[k]!));
+      for (let k = 0; k < shape.inputs.length; k++) {
+        const name = shape.inputs[k]!;
+        const wire = payload.values[starts[i]! + k];
+        // plain values as they are; an envelope whose codec is not loaded yet imports an allowed module first
+        const options = { nodeName: name, single: true };
+        const value = plain(wire) ? wire : isEnvelope(wire) && runner.codecs.needsImport(wire) ? await runner.codecs.decode(wire, options) : decodeValue(wire, options);
+        setOwn(inputs, name, value);
+      }
       const onNodeEvent = (e: NodeEvent) => void (taskEvents[i] ??= []).push(nodeEventToWire("", e));
       const request = { runId: jobId, taskId: `${jobId}#${i}`, nodes, inputs, outputs: shape.outputs, expanders: shape.expanders, graphFingerprint: run.context.graphFingerprint };
       const out = await runner.run(request, { events, onNodeEvent });
       const outputs: Record<string, unknown> = {};
-      for (const name of shape.outputs) setOwn(outputs, name, await encodeOutput(runner, hasOwn(out, name) ? out[name] : undefined, name));
+      for (const name of shape.outputs) {
+        const value = hasOwn(out, name) ? out[name] : undefined;
+        let wire: unknown;
+        if (plain(value)) wire = value;
+        else {
+          try {
+            wire = encodeValue(value, { nodeName: name, sharedMemory: false }).value;
+          } catch {
+            // a type whose codec is not loaded here yet: the runner imports an allowed module, or says why not
+            wire = (await runner.codecs.encode(value, { nodeName: name, sharedMemory: false })).value;
+          }
+        }
+        setOwn(outputs, name, wire);
+      }
       into[i] = { ok: true, outputs };
     } catch (error) {
       into[i] = { ok: false, failure: wireFailure(error) };
