@@ -63,6 +63,10 @@ const same = (a: readonly string[], b: readonly string[]): boolean => {
   return true;
 };
 
+/** Whether a task has this shape. */
+const fits = (shape: JobShape, nodes: readonly string[], inputs: readonly string[], t: Task): boolean =>
+  shape.nodes === nodes && same(shape.inputs, inputs) && same(shape.outputs, t.outputs) && same(shape.expanders, t.expanders);
+
 /**
  * Encode tasks of one run as one job, in one pass: tasks of one template
  * share a shape (found by their node list, which the kernel shares), and
@@ -86,13 +90,15 @@ export function encodeJob<T extends { readonly task: Task }>(
   const values: unknown[] = [];
   /** Where each kept task's values start in `values`. */
   const starts: number[] = [];
+  let last = -1;
   for (const item of items) {
     const t = item.task;
-    const names = Object.keys(t.inputs);
+    const inputs = t.inputs;
+    const names = Object.keys(inputs);
     const start = values.length;
     try {
       for (const name of names) {
-        const v = t.inputs[name];
+        const v = inputs[name];
         values.push(v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol") ? v : encodeValue(v, { nodeName: name }).value);
       }
     } catch (error) {
@@ -100,16 +106,22 @@ export function encodeJob<T extends { readonly task: Task }>(
       reject(item, serializationError(t, error));
       continue;
     }
-    let candidates = byNodes.get(t.nodes);
-    if (!candidates) byNodes.set(t.nodes, (candidates = []));
-    let s = candidates.find((c) => same(shapes[c]!.inputs, names) && same(shapes[c]!.outputs, t.outputs) && same(shapes[c]!.expanders, t.expanders));
+    const nodes = t.nodes;
+    // tasks of a template come in a row: the previous task's shape first
+    let s = last >= 0 && fits(shapes[last]!, nodes, names, t) ? last : undefined;
     if (s === undefined) {
+      let candidates = byNodes.get(nodes);
+      if (!candidates) byNodes.set(nodes, (candidates = []));
+      for (const c of candidates) if (fits(shapes[c]!, nodes, names, t)) s = c;
+      if (s === undefined) {
       // a shape's tasks come from one template, so they share its timeout: the first task's is theirs
-      const timeoutMs = timeoutOf(t, taskTimeoutMs);
-      const shape = { nodes: t.nodes, inputs: names, outputs: t.outputs, expanders: t.expanders };
-      s = shapes.push(timeoutMs === undefined ? shape : { ...shape, timeoutMs }) - 1;
-      candidates.push(s);
+        const timeoutMs = timeoutOf(t, taskTimeoutMs);
+        const shape = { nodes, inputs: names, outputs: t.outputs, expanders: t.expanders };
+        s = shapes.push(timeoutMs === undefined ? shape : { ...shape, timeoutMs }) - 1;
+        candidates.push(s);
+      }
     }
+    last = s;
     shapeOf.push(s);
     starts.push(start);
     kept.push(item);
