@@ -6,7 +6,7 @@
 import { cachedTaskRunner, decodeValue, encodeValue, isEnvelope, nodeEventToWire, workerSetupOf, type TaskRunner, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
 import type { NodeEvent } from "@hamilton-ts/kernel/contracts";
 import { wireFailure, type JobPayload, type WireFailure } from "./job-format.js";
-import { nodeList, type JobRun } from "./job-run.js";
+import type { JobRun } from "./job-run.js";
 import type { WorkerPool } from "./worker-pool.js";
 
 /** What became of one task: its outputs (encoded, by name) or its failure. */
@@ -26,7 +26,7 @@ const plain = (v: unknown): boolean => v === null || (typeof v !== "object" && t
 
 /**
  * Run the job's tasks `which` here, one after the other; `starts[i]` is where
- * task i's input values begin in the payload. Each template's time goes back
+ * task i's input values begin in the payload, `nodeLists[s]` shape s's node list in the run. Each template's time goes back
  * to `pool.tiny`, so one that turns slow returns to the threads.
  */
 export async function runInline(
@@ -34,6 +34,7 @@ export async function runInline(
   run: JobRun,
   jobId: string,
   payload: JobPayload,
+  nodeLists: readonly (readonly string[])[],
   which: readonly number[],
   starts: readonly number[],
   events: boolean,
@@ -49,7 +50,6 @@ export async function runInline(
   }
   // per template: tasks, time, longest
   const times = new Map<readonly string[], [number, number, number]>();
-  const nodeLists = payload.shapes.map((s) => nodeList(run, s.nodes));
   for (const i of which) {
     const shape = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
     const nodes = nodeLists[payload.shapeOf ? payload.shapeOf[i]! : 0]!;

@@ -39,11 +39,14 @@ export async function runJob(pool: WorkerPool, run: JobRun, jobId: string, paylo
   const inline: number[] = [];
   const starts: number[] = new Array(payload.count);
   const taskEvents: (WireNodeEvent[] | undefined)[] = new Array(payload.count);
+  // each template's one node list in this run, looked up once per job
+  const nodeLists = payload.shapes.map((s) => nodeList(run, s.nodes));
   let offset = 0;
   for (let i = 0; i < payload.count; i++) {
-    const shape = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
+    const s = payload.shapeOf ? payload.shapeOf[i]! : 0;
+    const shape = payload.shapes[s]!;
+    const nodes = nodeLists[s]!;
     starts[i] = offset;
-    const nodes = nodeList(run, shape.nodes);
     // a task with a timeout always runs in a thread, where an overrun can be stopped
     if (pool.inlineTinyTasks && shape.timeoutMs === undefined && pool.tiny.inline(nodes)) {
       inline.push(i);
@@ -82,7 +85,7 @@ export async function runJob(pool: WorkerPool, run: JobRun, jobId: string, paylo
       ),
     );
   }
-  if (inline.length > 0) await runInline(pool, run, jobId, payload, inline, starts, events, taskEvents, outcomes);
+  if (inline.length > 0) await runInline(pool, run, jobId, payload, nodeLists, inline, starts, events, taskEvents, outcomes);
   await Promise.all(pooled);
   const outputs: unknown[] = [];
   const failures: (readonly [number, WireFailure])[] = [];
