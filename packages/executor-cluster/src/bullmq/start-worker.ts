@@ -14,7 +14,8 @@ import { WorkerPool } from "./worker-pool.js";
  * BullMQ worker options hamilton-ts sets unless you pass your own: a killed or
  * stopped worker's job is handed to another worker within about
  * `lockDuration + stalledInterval` (5–7 s) instead of BullMQ's 30–60 s. Nodes
- * run in worker threads, so a long node never delays the lock renewals.
+ * run in worker threads (only tasks shown to take microseconds run inline), so
+ * a long node never delays the lock renewals.
  */
 export const DEFAULT_WORKER_OPTIONS = { lockDuration: 5000, stalledInterval: 2000, maxStalledCount: 1 } as const;
 
