@@ -162,7 +162,7 @@ if (!process.env.BULLMQ_BENCH_SKIP_TRIVIAL) {
 }
 
 // 2. CPU-bound map-reduce: 16 x ~200 ms, two worker processes vs the synchronous executor.
-{
+if (!process.env.BULLMQ_BENCH_SKIP_CPU) {
   const { _burn } = await import(CPU.href);
   let iterations = 1_000_000;
   for (;;) {
@@ -199,7 +199,7 @@ if (!process.env.BULLMQ_BENCH_SKIP_TRIVIAL) {
 }
 
 // 3. The hop from a BullMQ worker's main thread to the worker thread that runs a job, and back.
-{
+if (!process.env.BULLMQ_BENCH_SKIP_CPU) {
   const thread = new Thread("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m))", { eval: true });
   const message = { t: "job", payload: "x".repeat(160), jobId: "run~block-items[1]" };
   const hop = () => new Promise((resolve) => (thread.once("message", resolve), thread.postMessage(message)));

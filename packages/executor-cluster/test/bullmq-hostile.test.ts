@@ -110,6 +110,13 @@ describe.skipIf(!REDIS_BIN)("BullMQ: crafted jobs and values that cannot cross",
     expect(await dr.execute(["squares"], { inputs: { n: 3, delay_ms: 1 } })).toEqual({ squares: [0, 1, 4] });
   }, 40_000);
 
+  it("a module that fails to import fails startWorker, naming the module and why", async () => {
+    const broken = new URL("./fixtures/bullmq-broken.mjs", import.meta.url);
+    await expect(startWorker({ connection: redis.url, queueName: "broken", modules: [FAULTS, broken], execArgv: [] })).rejects.toThrow(
+      /Cannot import module .*bullmq-broken\.mjs.*broken at import/,
+    );
+  });
+
   it("inputs that cannot cross fail the run with a SerializationError naming the node, and the driver lives on", async () => {
     const dr = await new Builder()
       .withModules(FAULTS)

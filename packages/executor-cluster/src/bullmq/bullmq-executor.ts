@@ -6,7 +6,7 @@ import { describeConnection } from "./connection.js";
 import { DEFAULT_CODEC_MODULES, JOB_NAME, jobIdFor, type JobData } from "./job-format.js";
 import { SETUP_TTL_SECONDS, setupKey, setupOf, type EncodedSetup } from "./run-setup.js";
 import { closeSession, openSession, sessionUp, type Session } from "./session.js";
-import { decodeOutcome, decodeOutputs, encodeJob, executorFailure } from "./task-jobs.js";
+import { decodeOutputs, encodeJob, executorFailure, settleOutcome } from "./task-jobs.js";
 import { WorkerPresence } from "./worker-presence.js";
 
 export type { BullMQExecutorOptions } from "./bullmq-options.js";
@@ -279,29 +279,27 @@ export class BullMQExecutor implements TaskExecutor {
     const job = this.pending.get(jobId);
     if (!job) return; // another driver's job, or one already answered: never counted twice
     this.pending.delete(jobId);
-    let outcomes;
+    const slots = job.slots;
     try {
-      outcomes = decodeOutcome(returnvalue, job.slots.map((s) => s.task));
+      settleOutcome(returnvalue, slots.map((s) => s.task), (i, wire, error) => {
+        const slot = slots[i]!;
+        if (wire === undefined) return this.settle(slot, undefined, error);
+        let outputs;
+        try {
+          outputs = decodeOutputs(wire, this.codecs);
+        } catch (e) {
+          return this.settle(slot, undefined, e);
+        }
+        if (!(outputs instanceof Promise)) return this.settle(slot, outputs);
+        outputs.then(
+          (out) => this.settle(slot, out),
+          (e: unknown) => this.settle(slot, undefined, e),
+        );
+      });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       this.failJob(job, (t) => executorFailure(t, "transport", `Job ${jobId} on queue "${this.opts.queueName}" returned something that is not a hamilton-ts result (${why}). Is another program using this queue?`));
-      return;
     }
-    job.slots.forEach((slot, i) => {
-      const o = outcomes[i]!;
-      if (!o.ok) return this.settle(slot, undefined, o.error);
-      let outputs;
-      try {
-        outputs = decodeOutputs(o.wire, this.codecs);
-      } catch (error) {
-        return this.settle(slot, undefined, error);
-      }
-      if (!(outputs instanceof Promise)) return this.settle(slot, outputs);
-      outputs.then(
-        (out) => this.settle(slot, out),
-        (error: unknown) => this.settle(slot, undefined, error),
-      );
-    });
   }
 
   private onFailed(jobId: string, reason: string | undefined): void {

@@ -1,18 +1,21 @@
 import { Worker, type Job, type WorkerOptions } from "bullmq";
 import type { ResourceLimits } from "node:worker_threads";
 import { ExecutorError, GraphError } from "@hamilton-ts/kernel";
+import type { ExecutorContext } from "@hamilton-ts/kernel/contracts";
 import { toModuleUrl, type ModuleLocation } from "@hamilton-ts/kernel/remote";
 import { closeClient, createClient, type RedisConnection } from "./connection.js";
-import { DEFAULT_CODEC_MODULES, isJobData, toBase64, wireFailure, type JobData, type JobOutcome, type WireFailure } from "./job-format.js";
+import { DEFAULT_CODEC_MODULES, isJobData, toBase64, wireFailure, type JobData, type JobOutcome, type JobPayload } from "./job-format.js";
 import { decodeSetup, matchModules, setupKey, stableText } from "./run-setup.js";
-import { TaskThreads } from "./task-threads.js";
-import type { ThreadSetup } from "./thread-protocol.js";
+import { jobRun, type JobRun } from "./job-run.js";
+import { decodePayload, runJob } from "./worker-jobs.js";
+import { WorkerPool } from "./worker-pool.js";
 
 /**
  * BullMQ worker options hamilton-ts sets unless you pass your own: a killed or
  * stopped worker's job is handed to another worker within about
  * `lockDuration + stalledInterval` (5–7 s) instead of BullMQ's 30–60 s. Nodes
- * run in worker threads, so a long node never delays the lock renewals.
+ * run in worker threads (only tasks shown to take microseconds run inline), so
+ * a long node never delays the lock renewals.
  */
 export const DEFAULT_WORKER_OPTIONS = { lockDuration: 5000, stalledInterval: 2000, maxStalledCount: 1 } as const;
 
@@ -38,10 +41,22 @@ export interface StartWorkerOptions {
   readonly codecModules?: readonly string[];
   /** Largest job payload accepted (default 64 MiB); a larger one is refused before it is decoded. */
   readonly maxPayloadBytes?: number;
-  /** Longest a job's payload may take to decode (default 10 s); then its thread is replaced and the job refused. */
+  /**
+   * Kept for compatibility; no longer used. A job's frame is decoded in the
+   * main thread, bounded by `maxPayloadBytes`; its values are decoded by the
+   * thread that runs their task, within the task's timeout.
+   */
   readonly decodeTimeoutMs?: number;
   /** Limits of each worker thread, e.g. `{ maxOldGenerationSizeMb }`: a node past them kills its thread, not the worker. */
   readonly resourceLimits?: ResourceLimits;
+  /**
+   * Run tasks that take a few microseconds in the worker's main thread, once
+   * its threads have shown a template to take under 50 µs a task (default
+   * true): a hop to a thread costs more than such a task. A task with a
+   * timeout, and any template that ever killed its thread or ran long, stays
+   * in the threads. The main thread then imports the pipeline's modules too.
+   */
+  readonly inlineTinyTasks?: boolean;
   /** Node flags of the worker threads (default: the process's own). */
   readonly execArgv?: readonly string[];
   /**
@@ -60,15 +75,16 @@ export interface BullMQWorkerHandle {
 }
 
 const MAX_SETUPS = 256;
-const DECODE_TIMEOUT_MS = 10_000;
 
 /**
  * Start a worker that runs hamilton-ts tasks from a BullMQ queue, for every
- * pipeline built from the given modules. Every worker thread imports the
- * modules once (an import error rejects here). Code never travels: a job
- * naming a module outside the list, a node these modules do not define, or
- * whose driver's graph fingerprint differs from the graph the worker builds,
- * fails with a clear error. Works with BullMQ 5 and 6.
+ * pipeline built from the given modules. Nodes run in worker threads (the
+ * kernel's task pool); a thread imports the modules before this resolves (an
+ * import error rejects here), and each thread builds a job's graph the first
+ * time a job of its setup arrives. Code never travels: a job naming a module outside the
+ * list, a node these modules do not define, or whose driver's graph
+ * fingerprint differs from the graph the worker builds, fails with a clear
+ * error. Works with BullMQ 5 and 6.
  *
  * @example
  * const w = await startWorker({ connection: "redis://127.0.0.1:6379", queueName: "hamilton",
@@ -81,22 +97,23 @@ export async function startWorker(options: StartWorkerOptions): Promise<BullMQWo
   const prefix = options.prefix ?? "bull";
   const maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024 * 1024;
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
-  const threads = new TaskThreads({
-    size: concurrency,
-    modules: options.modules.map((m) => toModuleUrl(m)),
-    codecModules: options.codecModules ?? DEFAULT_CODEC_MODULES,
-    resourceLimits: options.resourceLimits,
-    execArgv: options.execArgv,
-    decodeTimeoutMs: options.decodeTimeoutMs ?? DECODE_TIMEOUT_MS,
-  });
-  await threads.start();
+  const codecModules = options.codecModules ?? DEFAULT_CODEC_MODULES;
+  const pool = new WorkerPool({ size: concurrency, resourceLimits: options.resourceLimits, execArgv: options.execArgv, inlineTinyTasks: options.inlineTinyTasks ?? true });
+  const allowed = options.modules.map((m) => toModuleUrl(m));
+  try {
+    await pool.warmUp(allowed, options.config ?? {});
+  } catch (error) {
+    pool.close();
+    throw error;
+  }
   const client = createClient(options.connection);
   client.on("error", () => undefined);
   const pinned = options.config !== undefined ? stableText(options.config) : undefined;
-  const setups = new Map<string, Promise<ThreadSetup>>();
+  // per setup id, the pool runs of its jobs: one with node events, one without
+  const runs = new Map<string, Promise<readonly [JobRun, JobRun]>>();
 
-  const resolveSetup = (id: string): Promise<ThreadSetup> => {
-    let s = setups.get(id);
+  const runsOf = (id: string): Promise<readonly [JobRun, JobRun]> => {
+    let s = runs.get(id);
     if (!s) {
       s = (async () => {
         const blob = await client.get(setupKey(prefix, options.queueName, id));
@@ -111,17 +128,27 @@ export async function startWorker(options: StartWorkerOptions): Promise<BullMQWo
         if (pinned !== undefined && stableText(setup.config) !== pinned) {
           throw new GraphError(`The job's driver was built with config ${stableText(setup.config)}, but this worker serves only config ${pinned}.`);
         }
-        return { modules: matchModules(setup.modules, options.modules), config: setup.config, allowModuleOverrides: setup.allowModuleOverrides, fingerprint: setup.fingerprint };
+        // the worker's own locations of the job's modules (the allow-list), and its own codec allow-list: a job is not trusted
+        const modules = matchModules(setup.modules, options.modules).map((url) => ({ name: url, exports: {}, location: url }));
+        const context = (wantsNodeEvents: boolean): ExecutorContext => ({
+          runId: `setup ${id}`,
+          modules,
+          config: setup.config,
+          allowModuleOverrides: setup.allowModuleOverrides,
+          graphFingerprint: setup.fingerprint,
+          wantsNodeEvents,
+          codecModules,
+        });
+        return [jobRun(context(false)), jobRun(context(true))] as const;
       })();
-      s.catch(() => setups.delete(id)); // not cached: the setup may be written a moment later
-      setups.set(id, s);
-      if (setups.size > MAX_SETUPS) setups.delete(setups.keys().next().value!);
+      s.catch(() => runs.delete(id)); // not cached: the setup may be written a moment later
+      runs.set(id, s);
+      if (runs.size > MAX_SETUPS) runs.delete(runs.keys().next().value!);
     }
     return s;
   };
 
-  const refused = (failure: WireFailure): string => toBase64({ outputs: [], refused: failure } satisfies JobOutcome);
-  const refuse = (error: unknown): string => refused(wireFailure(error));
+  const refuse = (error: unknown): string => toBase64({ outputs: [], refused: wireFailure(error) } satisfies JobOutcome);
 
   const processJob = async (job: Job<JobData, string>): Promise<string> => {
     const data: unknown = job.data;
@@ -129,17 +156,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<BullMQWo
     if (Math.floor((data.p.length * 3) / 4) > maxPayloadBytes) {
       return refuse(new GraphError(`Job ${job.id} has a ${Math.round(data.p.length / 1024)} KiB payload, over this worker's maxPayloadBytes (${maxPayloadBytes} bytes).`));
     }
-    let setup: ThreadSetup;
+    let run: JobRun;
+    let payload: JobPayload;
     try {
-      setup = await resolveSetup(data.s);
+      const both = await runsOf(data.s);
+      run = both[data.e === 1 ? 1 : 0];
+      payload = decodePayload(String(job.id), data.p, maxPayloadBytes);
     } catch (error) {
       return refuse(error);
     }
-    const reply = await threads.run({ jobId: String(job.id), setupId: data.s, setup, payload: data.p, maxPayloadBytes, events: data.e === 1 });
-    if (reply.t === "refused") return refused(reply.failure);
+    const result = await runJob(pool, run, String(job.id), payload, data.e === 1);
     // a node error with BullMQ attempts left: throw, so BullMQ retries the job
-    if (reply.nodeFailed && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error(reply.nodeFailed);
-    return reply.out;
+    if (result.nodeFailed && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error(result.nodeFailed);
+    return result.out;
   };
 
   const worker = new Worker<JobData, string>(options.queueName, processJob, {
@@ -155,7 +184,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<BullMQWo
   try {
     await worker.waitUntilReady();
   } catch (error) {
-    await Promise.allSettled([worker.close(true), threads.close()]);
+    await Promise.allSettled([worker.close(true)]);
+    pool.close();
     await closeClient(client);
     throw error;
   }
@@ -165,7 +195,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<BullMQWo
     close: () =>
       (closing ??= (async () => {
         await worker.close();
-        await threads.close();
+        pool.close();
         await closeClient(client);
       })()),
   };

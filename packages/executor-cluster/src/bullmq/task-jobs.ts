@@ -6,14 +6,12 @@ import type { Task } from "@hamilton-ts/kernel/contracts";
 import {
   decodeValue,
   deserializeError,
-  encodeTaskInputs,
+  encodeValue,
   errorFromWire,
-  packTaskBatch,
   reportWireNodeEvent,
   executorFailure as kernelExecutorFailure,
   taskNodeName,
   type CodecModules,
-  type FlatTask,
 } from "@hamilton-ts/kernel/remote";
 import { fromBase64, toBase64, v8Refuses, validateOutcome, type JobData, type JobOutcome, type JobPayload, type JobShape, type WireFailure } from "./job-format.js";
 
@@ -58,10 +56,24 @@ export interface EncodedJob<T extends { readonly task: Task }> {
   readonly bytes: number;
 }
 
+const same = (a: readonly string[], b: readonly string[]): boolean => {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/** Whether a task has this shape. */
+const fits = (shape: JobShape, nodes: readonly string[], inputs: readonly string[], t: Task): boolean =>
+  shape.nodes === nodes && same(shape.inputs, inputs) && same(shape.outputs, t.outputs) && same(shape.expanders, t.expanders);
+
 /**
- * Encode tasks of one run as one job. Tasks whose values cannot cross are
- * handed to `reject` with a SerializationError naming the node; the others go
- * in the job (undefined when none is left).
+ * Encode tasks of one run as one job, in one pass: tasks of one template
+ * share a shape (found by their node list, which the kernel shares), and
+ * every input value goes straight into one column (plain values as they are).
+ * Tasks whose values cannot cross are handed to `reject` with a
+ * SerializationError naming the node; the others go in the job (undefined
+ * when none is left).
  */
 export function encodeJob<T extends { readonly task: Task }>(
   items: readonly T[],
@@ -69,56 +81,70 @@ export function encodeJob<T extends { readonly task: Task }>(
   events: boolean,
   taskTimeoutMs: number | undefined,
   reject: (item: T, error: unknown) => void,
+  retried = false,
 ): EncodedJob<T> | undefined {
-  let kept: T[] = [];
-  const flats: FlatTask[] = [];
+  const kept: T[] = [];
+  const shapes: JobShape[] = [];
+  const byNodes = new Map<readonly string[], number[]>();
+  const shapeOf: number[] = [];
+  const values: unknown[] = [];
+  /** Where each kept task's values start in `values`. */
+  const starts: number[] = [];
+  let last = -1;
   for (const item of items) {
+    const t = item.task;
+    const inputs = t.inputs;
+    const names = Object.keys(inputs);
+    const start = values.length;
     try {
-      const t = item.task;
-      const enc = encodeTaskInputs(t);
-      // no object spread: it takes a slow path in Node 20's V8, per task
-      flats.push({ inputNames: enc.inputNames, values: enc.values, taskId: t.taskId, nodes: t.nodes, outputs: t.outputs, expanders: t.expanders });
-      kept.push(item);
-    } catch (error) {
-      reject(item, serializationError(item.task, error));
-    }
-  }
-  for (let round = 0; kept.length > 0; round++) {
-    const batch = packTaskBatch("", "", flats);
-    // a shape's tasks come from one template, so they share its timeout: the first task's is theirs
-    const shapes: JobShape[] = batch.shapes.map((s) => {
-      const first = batch.shapeOf.indexOf(batch.shapes.indexOf(s));
-      const timeoutMs = timeoutOf(kept[first]!.task, taskTimeoutMs);
-      const shape = { nodes: s.nodes, inputs: s.inputs, outputs: s.outputs, expanders: s.expanders };
-      return timeoutMs === undefined ? shape : { ...shape, timeoutMs };
-    });
-    const payload: JobPayload = {
-      shapes,
-      count: kept.length,
-      ...(shapes.length > 1 ? { shapeOf: batch.shapeOf } : {}),
-      values: batch.values,
-    };
-    try {
-      const p = toBase64(payload);
-      return { data: { h: 2, s: setupId, ...(events ? { e: 1 as const } : {}), p }, items: kept, bytes: p.length };
-    } catch (error) {
-      // v8 refused something (a SharedArrayBuffer, a function below the codec's depth, too deep a value): find whose
-      const fine: T[] = [];
-      const fineFlats: FlatTask[] = [];
-      kept.forEach((item, i) => {
-        if (!v8Refuses(flats[i]!.values)) (fine.push(item), fineFlats.push(flats[i]!));
-        else reject(item, serializationError(item.task, error));
-      });
-      if (fine.length === kept.length || round > 0) {
-        for (const item of fine) reject(item, serializationError(item.task, error));
-        return undefined;
+      for (const name of names) {
+        const v = inputs[name];
+        values.push(v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol") ? v : encodeValue(v, { nodeName: name }).value);
       }
-      kept = fine;
-      flats.length = 0;
-      flats.push(...fineFlats);
+    } catch (error) {
+      values.length = start;
+      reject(item, serializationError(t, error));
+      continue;
     }
+    const nodes = t.nodes;
+    // tasks of a template come in a row: the previous task's shape first
+    let s = last >= 0 && fits(shapes[last]!, nodes, names, t) ? last : undefined;
+    if (s === undefined) {
+      let candidates = byNodes.get(nodes);
+      if (!candidates) byNodes.set(nodes, (candidates = []));
+      for (const c of candidates) if (fits(shapes[c]!, nodes, names, t)) s = c;
+      if (s === undefined) {
+      // a shape's tasks come from one template, so they share its timeout: the first task's is theirs
+        const timeoutMs = timeoutOf(t, taskTimeoutMs);
+        const shape = { nodes, inputs: names, outputs: t.outputs, expanders: t.expanders };
+        s = shapes.push(timeoutMs === undefined ? shape : { ...shape, timeoutMs }) - 1;
+        candidates.push(s);
+      }
+    }
+    last = s;
+    shapeOf.push(s);
+    starts.push(start);
+    kept.push(item);
   }
-  return undefined;
+  if (kept.length === 0) return undefined;
+  const payload: JobPayload = { shapes, count: kept.length, ...(shapes.length > 1 ? { shapeOf: Int32Array.from(shapeOf) } : {}), values };
+  try {
+    const p = toBase64(payload);
+    return { data: { h: 2, s: setupId, ...(events ? { e: 1 as const } : {}), p }, items: kept, bytes: p.length };
+  } catch (error) {
+    // v8 refused something (a SharedArrayBuffer, a function below the codec's depth, too deep a value): find whose
+    const fine: T[] = [];
+    kept.forEach((item, i) => {
+      const end = i + 1 < starts.length ? starts[i + 1]! : values.length;
+      if (!v8Refuses(values.slice(starts[i]!, end))) fine.push(item);
+      else reject(item, serializationError(item.task, error));
+    });
+    if (fine.length === kept.length || retried) {
+      for (const item of fine) reject(item, serializationError(item.task, error));
+      return undefined;
+    }
+    return encodeJob(fine, setupId, events, taskTimeoutMs, reject, true);
+  }
 }
 
 /** Rebuild the error of a failed task, keeping its class where the worker sent one. */
@@ -136,25 +162,34 @@ export function errorOfFailure(task: Task, f: WireFailure): Error {
   return errorFromWire({ ...f, taskId: task.taskId }, task.nodes);
 }
 
-/** A job's decoded outcome: per task, its outputs (still codec-encoded) or its error. */
-export type TaskOutcome = { readonly ok: true; readonly wire: Record<string, unknown> } | { readonly ok: false; readonly error: Error };
-
-/** Decode a job's return value into one outcome per task (in job order); throws if it is not ours. */
-export function decodeOutcome(returnvalue: unknown, tasks: readonly Task[]): TaskOutcome[] {
+/**
+ * Decode a job's return value and hand each task (in job order) its outputs,
+ * still codec-encoded, or its error; node events are reported first. Throws
+ * if the value is not ours, before any task is answered.
+ */
+export function settleOutcome(
+  returnvalue: unknown,
+  tasks: readonly Task[],
+  answer: (index: number, wire: Record<string, unknown> | undefined, error?: Error) => void,
+): void {
   const outcome: JobOutcome = validateOutcome(fromBase64(String(returnvalue)));
-  const failed = new Map<number, WireFailure>();
-  for (const [i, f] of outcome.failures ?? []) failed.set(i, f);
-  const events = new Map<number, readonly unknown[]>();
-  for (const [i, e] of outcome.events ?? []) events.set(i, e);
+  let failed: Map<number, WireFailure> | undefined;
+  for (const [i, f] of outcome.failures ?? []) (failed ??= new Map()).set(i, f);
+  let events: Map<number, readonly unknown[]> | undefined;
+  for (const [i, e] of outcome.events ?? []) (events ??= new Map()).set(i, e);
   let offset = 0;
-  return tasks.map((task, i) => {
-    if (!task.signal.aborted) for (const e of events.get(i) ?? []) reportWireNodeEvent(task, e as never);
-    const f = outcome.refused ?? failed.get(i);
-    if (f) return { ok: false, error: errorOfFailure(task, f) };
+  for (let i = 0; i < tasks.length; i++) {
+    const task = tasks[i]!;
+    if (events && !task.signal.aborted) for (const e of events.get(i) ?? []) reportWireNodeEvent(task, e as never);
+    const f = outcome.refused ?? failed?.get(i);
+    if (f) {
+      answer(i, undefined, errorOfFailure(task, f));
+      continue;
+    }
     const wire: Record<string, unknown> = {};
     for (const name of task.outputs) wire[name] = outcome.outputs[offset++];
-    return { ok: true, wire };
-  });
+    answer(i, wire);
+  }
 }
 
 /**

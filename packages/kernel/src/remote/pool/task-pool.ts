@@ -9,8 +9,9 @@
 // read best in one place.
 import { abortErrorFrom, SerializationError } from "../../errors.js";
 import type { ExecutorContext, Task, TaskExecutor } from "../../executors/task-executor.js";
+import type { CodecModules } from "../codec-modules.js";
 import { errorFromWire } from "../task-failure.js";
-import { encodeInputValues, packTaskBatch, sameNames } from "../task-batch.js";
+import { encodeInputValues, packTaskBatch, sameNames, type EncodedInputs } from "../task-batch.js";
 import { forEachEvent, refusesToCross, type BatchMessage, type FromWorker, type ResultsMessage } from "../worker-envelope.js";
 import { BatchSizer } from "./batch-sizer.js";
 import { deathSuspects, Watchdog, type Overrun } from "./blame.js";
@@ -140,9 +141,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     try {
       const run = this.runs.of(task.context, signal);
       // a value that cannot cross fails here, naming its node, before anything is sent
-      const inputs = task.inputs;
-      const inputNames = this.inputNamesOf(task.nodes, inputs);
-      const values = encodeInputValues(inputs, inputNames, this.transport.sharedMemory === true);
+      const { inputNames, values } = this.encodeInputs(task);
       entry = new Entry(task, run, inputNames, values, minDefined(task.timeoutMs, this.taskTimeoutMs));
     } catch (error) {
       return Promise.reject(error);
@@ -185,6 +184,21 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     for (const run of this.ready.clear()) entries.push(...run.queue.drain());
     for (const e of entries) this.settle(e, closedError(this.transport, e.task));
     this.activeRuns = 0;
+  }
+
+  /**
+   * A task's inputs for the wire. A subclass that relays tasks whose inputs
+   * arrived encoded (a queue worker) returns them as they came.
+   */
+  protected encodeInputs(task: Task): EncodedInputs {
+    const inputs = task.inputs;
+    const inputNames = this.inputNamesOf(task.nodes, inputs);
+    return { inputNames, values: encodeInputValues(inputs, inputNames, this.transport.sharedMemory === true) };
+  }
+
+  /** A task's outputs from a worker's message; a relaying subclass may keep them encoded. */
+  protected decodeOutputs(names: readonly string[], values: readonly unknown[], at: number, codecs: CodecModules): Record<string, unknown> | Promise<Record<string, unknown>> {
+    return decodeOutputs(names, values, at, codecs);
   }
 
   // ---- dispatch -----------------------------------------------------------------
@@ -357,7 +371,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   private resolveOutputs(e: Entry, names: readonly string[], values: readonly unknown[], at: number): void {
     let out: Record<string, unknown> | Promise<Record<string, unknown>>;
     try {
-      out = decodeOutputs(names, values, at, e.run.codecs);
+      out = this.decodeOutputs(names, values, at, e.run.codecs);
     } catch (error) {
       this.settle(e, error);
       return;
