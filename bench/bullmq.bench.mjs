@@ -6,15 +6,13 @@
 // executor; the cost of the worker-thread hop; and how long a killed worker, a
 // stopped worker and an endless node take to be detected. Prints a table and a
 // JSON line.
-import { spawn, spawnSync } from "node:child_process";
-import { createServer, Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Worker as Thread } from "node:worker_threads";
 import { Queue, QueueEvents } from "bullmq";
 import { Builder, SynchronousLocalTaskExecutor } from "@hamilton-ts/kernel";
 import { BullMQExecutor } from "@hamilton-ts/executor-cluster/bullmq";
+import { REDIS, startRedis, startWorkers, stopWorkers as stop } from "./redis.mjs";
 
-const REDIS = ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "redis-server"].find((p) => spawnSync(p, ["--version"]).status === 0);
 if (!REDIS) {
   console.log("SKIPPED: redis-server is not installed (apt-get install redis-server); the BullMQ benchmarks need a real Redis.");
   process.exit(0);
@@ -22,52 +20,7 @@ if (!REDIS) {
 
 const TRIVIAL = new URL("./pipelines/bullmq-trivial.mjs", import.meta.url);
 const CPU = new URL("./pipelines/bullmq-cpu.mjs", import.meta.url);
-const WORKER = fileURLToPath(new URL("./pipelines/bullmq-worker.mjs", import.meta.url));
 const RAW_WORKER = fileURLToPath(new URL("./pipelines/bullmq-raw-worker.mjs", import.meta.url));
-const children = [];
-const cleanup = () => children.forEach((c) => c.exitCode === null && c.kill("SIGKILL"));
-process.on("exit", cleanup);
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-async function startRedis() {
-  const port = await freePort();
-  const child = spawn(REDIS, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  children.push(child);
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = new Socket();
-      s.once("error", () => resolve(false));
-      s.connect(port, "127.0.0.1", () => s.write("PING\r\n"));
-      s.once("data", (d) => (s.destroy(), resolve(d.toString().includes("PONG"))));
-    });
-    if (ok) return `redis://127.0.0.1:${port}`;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("redis-server did not start");
-}
-
-function startWorkers(url, queue, concurrency, module, script = WORKER, count = 2) {
-  return Promise.all(
-    Array.from({ length: count }).map(
-      () =>
-        new Promise((resolve, reject) => {
-          const c = spawn(process.execPath, [script, url, queue, String(concurrency), ...(module ? [module.href] : [])], { stdio: ["ignore", "pipe", "inherit"] });
-          children.push(c);
-          c.stdout.on("data", (d) => String(d).includes("READY") && resolve(c));
-          c.once("exit", (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
-        }),
-    ),
-  );
-}
-
-const stop = (workers) => Promise.all(workers.map((c) => new Promise((r) => (c.once("exit", r), c.kill("SIGTERM")))));
 
 async function timed(fn) {
   const t = performance.now();
@@ -250,4 +203,4 @@ if (!process.env.BULLMQ_BENCH_SKIP_RECOVERY) {
 
 console.table(rows);
 console.log(JSON.stringify({ bench: "bullmq", ...results }));
-cleanup();
+process.exit(0); // the exit handler in redis.mjs kills redis-server and any worker left
