@@ -7,9 +7,21 @@ import type { ExecutorContext, NodeEvent, Task, TaskExecutor, TaskPurpose } from
 import type { GraphNode } from "../graph/function-graph.js";
 import type { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
+import type { TaskTemplate } from "../grouping/task-templates.js";
 import type { Instance } from "./execution-state.js";
 import { invokeNode, isThenable, type InvokeContext } from "./invoke.js";
 import { runNodesInline } from "./run-task.js";
+
+const columns = new WeakMap<TaskTemplate, readonly string[] | undefined>();
+
+/** A template's input names as one shared array; undefined if two inputs share a name (then the inputs object decides). */
+function columnsOf(t: TaskTemplate): readonly string[] | undefined {
+  if (columns.has(t)) return columns.get(t);
+  const names = t.inputs.map((i) => i.name);
+  const list = new Set(names).size === names.length ? Object.freeze(names) : undefined;
+  columns.set(t, list);
+  return list;
+}
 
 /** What a task needs of its run. */
 export interface TaskOwner {
@@ -56,6 +68,17 @@ export class DynamicTask implements Task, InvokeContext {
     /** Set when the run has a cache. */
     readonly cut?: TaskCut,
   ) {}
+  /**
+   * For pools (`InputColumns`): the input names every task of the template
+   * shares, when this task's inputs are its template's (no cache hits, no
+   * inputs given); `inputValues()` gives the values in that order.
+   */
+  get inputNames(): readonly string[] | undefined {
+    return this.given === undefined && this.cut === undefined ? columnsOf(this.inst.template) : undefined;
+  }
+  inputValues(): unknown[] {
+    return this.owner.argsOf(this.inst);
+  }
   get inputs(): Readonly<Record<string, unknown>> {
     return (this.given ??= this.owner.inputsOf(this.inst));
   }

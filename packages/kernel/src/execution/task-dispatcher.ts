@@ -3,7 +3,7 @@
 // (the executor's `canSubmitTask()`) caps tasks in flight across runs, and
 // runs take turns (round-robin) so none starves another.
 import { SynchronousLocalTaskExecutor, type RunSlots } from "../executors/local-executors.js";
-import type { Task, TaskExecutor } from "../executors/task-executor.js";
+import type { Task, TaskExecutor, TaskSink } from "../executors/task-executor.js";
 import { isThenable } from "./invoke.js";
 
 /** A run's side of a dispatcher (one per run and executor). */
@@ -45,9 +45,16 @@ export class TaskDispatcher {
   /** Set for the kernel's in-thread executors whose `submitTask` is their own: tasks then run here, without a promise while synchronous. */
   private readonly inThread: InThread | undefined;
   private streak = 0;
+  /** Set when the executor settles tasks through a sink (`submitTaskTo`) rather than a promise each. */
+  private readonly viaSink: boolean;
+  /** The sink of each client (one per run), and the last one asked: tasks come in streaks of one run. */
+  private readonly sinks = new WeakMap<DispatchClient, TaskSink>();
+  private lastClient: DispatchClient | undefined;
+  private lastSink: TaskSink | undefined;
 
   constructor(readonly executor: TaskExecutor) {
     this.inThread = executor.submitTask === SynchronousLocalTaskExecutor.prototype.submitTask ? (executor as InThread) : undefined;
+    this.viaSink = this.inThread === undefined && typeof executor.submitTaskTo === "function";
   }
 
   /** The client has (or may have) tasks ready: give it turns until it has none. */
@@ -61,6 +68,7 @@ export class TaskDispatcher {
 
   /** The client's run is over: no more turns. */
   leave(client: DispatchClient): void {
+    if (client === this.lastClient) this.lastClient = this.lastSink = undefined; // hold no finished run
     if (!this.inRing.delete(client)) return;
     const i = this.ring.indexOf(client);
     this.ring.splice(i, 1);
@@ -140,6 +148,15 @@ export class TaskDispatcher {
         const held = slots;
         p = Promise.resolve(out as Promise<Record<string, unknown>>).finally(() => e.release(held));
       }
+    } else if (this.viaSink) {
+      const sink = this.sinkOf(client);
+      try {
+        this.executor.submitTaskTo!(task, sink);
+      } catch (error) {
+        // a broken executor: it promised not to throw, so it did not report this task either
+        this.settle(client, task, false, error);
+      }
+      return;
     } else {
       try {
         p = Promise.resolve(this.executor.submitTask(task));
@@ -151,6 +168,15 @@ export class TaskDispatcher {
       (value) => this.settle(client, task, true, value),
       (error: unknown) => this.settle(client, task, false, error),
     );
+  }
+
+  private sinkOf(client: DispatchClient): TaskSink {
+    if (client === this.lastClient) return this.lastSink!;
+    let sink = this.sinks.get(client);
+    if (!sink) this.sinks.set(client, (sink = { taskSettled: (task, ok, value) => this.settle(client, task, ok, value) }));
+    this.lastClient = client;
+    this.lastSink = sink;
+    return sink;
   }
 
   private settle(client: DispatchClient, task: Task, ok: boolean, value: unknown): void {

@@ -70,6 +70,12 @@ export interface Task {
   reportNodeEvent(event: NodeEvent): void;
 }
 
+/** Where an executor reports the end of a task given to `submitTaskTo`. */
+export interface TaskSink {
+  /** `ok`: `value` is the task's outputs; else `value` is the error `submitTask` would reject with. */
+  taskSettled(task: Task, ok: boolean, value: unknown): void;
+}
+
 /** What an executor learns about the run before tasks arrive. */
 export interface ExecutorContext {
   readonly runId: string;
@@ -109,6 +115,15 @@ export interface TaskExecutor {
   canSubmitTask(): boolean;
   /** Run a task; resolves to the values of `task.outputs`. */
   submitTask(task: Task): Promise<Record<string, unknown>>;
+  /**
+   * Optional: `submitTask` without a promise per task, for executors that
+   * run many tiny tasks (a pool's calling thread spends much of its time
+   * making and settling promises). When present, the kernel calls it instead
+   * of `submitTask`. Report the task's end exactly once to `sink`, with the
+   * same outputs or error `submitTask` would give; it may be reported before
+   * this returns. It must not throw: a failure to submit is reported too.
+   */
+  submitTaskTo?(task: Task, sink: TaskSink): void;
   finalize(): void | Promise<void>;
   /** Optional: release everything for good (the Driver's `close()` calls it). */
   close?(): void | Promise<void>;

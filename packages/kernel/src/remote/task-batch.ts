@@ -74,6 +74,26 @@ export function encodeInputValues(inputs: Readonly<Record<string, unknown>>, nam
   return values;
 }
 
+/**
+ * What a kernel task offers a pool besides `inputs`: its input names as one
+ * array shared by every task of its template, and their values in that order,
+ * so no inputs object is made per task. `inputNames` is undefined when the
+ * task's inputs do not follow its template (a cache hit or a retry gave them).
+ */
+export interface InputColumns {
+  readonly inputNames: readonly string[] | undefined;
+  inputValues(): unknown[];
+}
+
+/** Driver side: encode, in place, values laid out as `names` (see `encodeInputValues`). */
+export function encodeValuesInPlace(values: unknown[], names: readonly string[], sharedMemory: boolean): unknown[] {
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (v !== null && (typeof v === "object" || typeof v === "function" || typeof v === "symbol")) values[k] = encodeValue(v, { nodeName: names[k], sharedMemory }).value;
+  }
+  return values;
+}
+
 /** Whether two name lists are equal (the same array, most often). */
 export function sameNames(a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true;

@@ -1,4 +1,4 @@
-import type { ExecutorContext, Task } from "../../executors/task-executor.js";
+import type { ExecutorContext, Task, TaskSink } from "../../executors/task-executor.js";
 import type { CodecModules } from "../codec-modules.js";
 import type { FlatTask } from "../task-batch.js";
 import type { BatchSizer } from "./batch-sizer.js";
@@ -38,6 +38,8 @@ export class Entry implements FlatTask {
   settled = false;
   /** The node a live batch reported as started and not yet finished. */
   node: string | undefined = undefined;
+  /** Where the task's end is reported (`submitTaskTo`); else its promise is settled. */
+  sink: TaskSink | undefined = undefined;
   /** Settle the task's promise (set as the promise is made). */
   resolve: (outputs: Record<string, unknown>) => void = noop;
   reject: (error: unknown) => void = noop;

@@ -8,10 +8,10 @@
 // dispatch, answer, fail, requeue, abort), whose steps call each other and
 // read best in one place.
 import { abortErrorFrom, SerializationError } from "../../errors.js";
-import type { ExecutorContext, Task, TaskExecutor } from "../../executors/task-executor.js";
+import type { ExecutorContext, Task, TaskExecutor, TaskSink } from "../../executors/task-executor.js";
 import type { CodecModules } from "../codec-modules.js";
 import { errorFromWire } from "../task-failure.js";
-import { encodeInputValues, packTaskBatch, sameNames, type EncodedInputs } from "../task-batch.js";
+import { encodeInputValues, encodeValuesInPlace, packTaskBatch, sameNames, type EncodedInputs, type InputColumns } from "../task-batch.js";
 import { forEachEvent, refusesToCross, type BatchMessage, type FromWorker, type ResultsMessage } from "../worker-envelope.js";
 import { BatchSizer } from "./batch-sizer.js";
 import { deathSuspects, Watchdog, type Overrun } from "./blame.js";
@@ -135,24 +135,44 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   }
 
   submitTask(task: Task): Promise<Record<string, unknown>> {
+    const entry = this.enter(task);
+    if (!(entry instanceof Entry)) return Promise.reject(entry.error);
+    this.capturing = entry;
+    const promise = new Promise<Record<string, unknown>>(this.capture);
+    this.queue(entry);
+    return promise;
+  }
+
+  /** `submitTask` without its promise: the kernel's way (see `TaskExecutor.submitTaskTo`). */
+  submitTaskTo(task: Task, sink: TaskSink): void {
+    const entry = this.enter(task);
+    if (!(entry instanceof Entry)) {
+      sink.taskSettled(task, false, entry.error);
+      return;
+    }
+    entry.sink = sink;
+    this.queue(entry);
+  }
+
+  /** The pool's record of a task, or why it cannot be taken (its run was aborted, an input cannot cross). */
+  private enter(task: Task): Entry | { error: unknown } {
     const signal = task.signal;
-    if (signal.aborted) return Promise.reject(abortErrorFrom(signal));
-    let entry: Entry;
+    if (signal.aborted) return { error: abortErrorFrom(signal) };
     try {
       const run = this.runs.of(task.context, signal);
       // a value that cannot cross fails here, naming its node, before anything is sent
       const { inputNames, values } = this.encodeInputs(task);
-      entry = new Entry(task, run, inputNames, values, minDefined(task.timeoutMs, this.taskTimeoutMs));
+      return new Entry(task, run, inputNames, values, minDefined(task.timeoutMs, this.taskTimeoutMs));
     } catch (error) {
-      return Promise.reject(error);
+      return { error };
     }
-    this.capturing = entry;
-    const promise = new Promise<Record<string, unknown>>(this.capture);
+  }
+
+  private queue(entry: Entry): void {
     entry.run.queue.push(entry);
     this.ready.add(entry.run);
     this.inFlight++;
     this.scheduleDispatch();
-    return promise;
   }
 
   /**
@@ -191,6 +211,10 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
    * arrived encoded (a queue worker) returns them as they came.
    */
   protected encodeInputs(task: Task): EncodedInputs {
+    const columns = (task as Partial<InputColumns>).inputNames;
+    if (columns !== undefined) {
+      return { inputNames: columns, values: encodeValuesInPlace((task as Task & InputColumns).inputValues(), columns, this.transport.sharedMemory === true) };
+    }
     const inputs = task.inputs;
     const inputNames = this.inputNamesOf(task.nodes, inputs);
     return { inputNames, values: encodeInputValues(inputs, inputNames, this.transport.sharedMemory === true) };
@@ -468,14 +492,16 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     if (e.settled) return;
     e.settled = true;
     this.inFlight--;
-    e.resolve(outputs);
+    if (e.sink) e.sink.taskSettled(e.task, true, outputs);
+    else e.resolve(outputs);
   }
 
   private settle(e: Entry, error: unknown): void {
     if (e.settled) return;
     e.settled = true;
     this.inFlight--;
-    e.reject(error);
+    if (e.sink) e.sink.taskSettled(e.task, false, error);
+    else e.reject(error);
   }
 
   /** No run and no task left: stop idle workers `idleTimeoutMs` after the pool last had work. */
