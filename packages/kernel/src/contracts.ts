@@ -5,7 +5,7 @@
 export { SPECIFICATION_VERSION, SUPPORTED_SPECIFICATION_VERSIONS, checkSpecificationVersion } from "./contracts/specification.js";
 
 // Executors
-export type { Task, TaskExecutor, TaskSink, TaskPurpose, ExecutorContext, NodeEvent } from "./executors/task-executor.js";
+export type { Task, TaskExecutor, TaskSink, TaskItems, TaskPurpose, ExecutorContext, NodeEvent } from "./executors/task-executor.js";
 export type { ExecutionManager, TaskDescription } from "./executors/execution-manager.js";
 
 // Results and adapters

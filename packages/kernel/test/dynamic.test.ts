@@ -25,16 +25,40 @@ describe("dynamic execution", () => {
       items: parallelizable(function* () {
         for (let i = 0; i < 4; i++) {
           events.push(`yield ${i}`);
-          yield i;
+          yield { i };
         }
       }),
-      each: (items: number) => (events.push(`run ${items}`), items),
+      each: (items: { i: number }) => (events.push(`run ${items.i}`), items.i),
       all: collect("each", (each: number[]) => each),
     })
       .withRemoteExecutor(new SynchronousLocalTaskExecutor())
       .build();
     expect(await dr.execute(["all"])).toEqual({ all: [0, 1, 2, 3] });
+    // objects may be big: never drawn ahead of their branch, even when branches run as item batches
     expect(events).toEqual(["yield 0", "run 0", "yield 1", "run 1", "yield 2", "run 2", "yield 3", "run 3"]);
+  });
+
+  test("an iterator of small primitives is drawn at most one item batch ahead of its branches", async () => {
+    let yielded = 0;
+    let most = 0;
+    const dr = await dynamic({
+      items: parallelizable(function* (n: number) {
+        for (let i = 0; i < n; i++) {
+          yielded++;
+          yield i;
+        }
+      }),
+      each: (items: number) => {
+        most = Math.max(most, yielded - items);
+        return items * 2;
+      },
+      all: collect("each", (each: number[]) => each.length),
+    })
+      .withRemoteExecutor(new SynchronousLocalTaskExecutor())
+      .build();
+    expect(await dr.execute(["all"], { inputs: { n: 5000 } })).toEqual({ all: 5000 });
+    expect(most).toBeGreaterThan(1); // batched: drawn ahead
+    expect(most).toBeLessThanOrEqual(new SynchronousLocalTaskExecutor().itemsPerTask(undefined as never));
   });
 
   test("a block's intermediate values are released once each branch's collected value exists", async () => {

@@ -88,6 +88,33 @@ export async function checkHostileValuesThrough(executor: TaskExecutor, options:
     { numRuns: poisonRuns, interruptAfterTimeLimit: 15_000 },
   );
 
+  // many values in one run: on executors that send branches as item batches
+  // (warmed up first, so the pool has measured the block), each value still
+  // arrives as it would alone, and a value that cannot cross is still named
+  await run({ values: Array.from({ length: 3_000 }, (_, i) => i) });
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.oneof({ weight: 8, arbitrary: hostileCase }, { weight: 1, arbitrary: deepCase }), { minLength: 2, maxLength: 24 }), async (cases) => {
+      let out: Echo[];
+      try {
+        out = await run({ values: cases.map((c) => c.value) });
+      } catch (error) {
+        expect(SerializationError.isInstance(error), `expected a SerializationError, got ${describeError(error)}`).toBe(true);
+        expect(["item", "echoed"]).toContain((error as SerializationError).nodeName);
+        const refused = cases.filter((c) => c.refused);
+        if (refused.length === 0) throw error;
+        expect(refused.some((c) => c.refused!.test((error as Error).message)), (error as Error).message).toBe(true);
+        return;
+      }
+      expect(cases.filter((c) => c.refused), "a value that cannot cross was let through").toEqual([]);
+      expect(out).toHaveLength(cases.length);
+      cases.forEach((c, i) => {
+        expect(out[i]!.pwned, "a worker imported the data: module a value named").toBe(false);
+        expectArrivedEqual(c.value, out[i]!.value);
+      });
+    }),
+    { numRuns: Math.ceil(numRuns / 2), interruptAfterTimeLimit: 30_000 },
+  );
+
   // still healthy: a plain run on the same executor, several branches
   const healthy = await run({ values: [1, "two", [3]] });
   expect(healthy.map((e) => e.value)).toEqual([1, "two", [3]]);

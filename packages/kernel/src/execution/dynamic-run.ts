@@ -6,13 +6,13 @@ import { abortErrorFrom, HamiltonError, NodeExecutionError, type ValidationResul
 import type { ExecutionManager } from "../executors/execution-manager.js";
 import type { ExecutorContext, NodeEvent, Task, TaskExecutor } from "../executors/task-executor.js";
 import type { GraphNode } from "../graph/function-graph.js";
-import type { TemplateSet } from "../grouping/task-templates.js";
+import type { TaskTemplate, TemplateSet } from "../grouping/task-templates.js";
 import type { PostTaskExecuteArgs, PreTaskExecuteArgs } from "../lifecycle/lifecycle-adapter.js";
 import { fireHooks, PostNodeArgs, PreNodeArgs, type LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
 import type { CachedRunHost, CachedTasks } from "./cached-tasks.js";
 import { DynamicTask, type TaskCut, type TaskOwner } from "./dynamic-task.js";
-import { ExecutionState, type Instance, type StateEvents } from "./execution-state.js";
+import { ExecutionState, ItemBatch, type Instance, type StateEvents } from "./execution-state.js";
 import { getOwn, setOwn } from "./own-record.js";
 import type { ExecutionPlan } from "./plan.js";
 import { backoff, retryDelayMs, shouldRetry, type ResolvedRetryPolicy } from "./retryer.js";
@@ -104,6 +104,8 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
   private inFlight = 0;
   private retrying = 0;
   private readonly cache: CachedTasks | undefined;
+  /** Per block template, once its first branch met its executor: who to ask for item batches (null: never batched; see \`batcherFor\`). */
+  private readonly batchers = new Map<TaskTemplate, { readonly executor: TaskExecutor; readonly sample: Task } | null>();
   finished = false;
   private resolve!: (v: Record<string, unknown>) => void;
   private reject!: (e: unknown) => void;
@@ -150,6 +152,13 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
 
   expanded(taskId: string, expander: string, path: readonly number[], items: number): void {
     if (this.hooks.postTaskExpansion.length > 0) fireHooks(this.hooks.postTaskExpansion, { runId: this.runId, taskId, expander, path, items }, this.hookFailed);
+  }
+
+  itemsPerTask(t: TaskTemplate): number {
+    const b = this.batchers.get(t);
+    if (!b) return 1;
+    const n = b.executor.itemsPerTask!(b.sample);
+    return n >= 2 ? Math.floor(Math.min(n, 65_536)) : 1;
   }
 
   progressed(): void {
@@ -239,6 +248,8 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
     const task = new DynamicTask(this, inst, inputs, 1, cut);
     const executor = this.manager.getExecutorFor(task);
     task.executor = executor;
+    const t = inst.template;
+    if (t.depth > 0 && !this.batchers.has(t)) this.batchers.set(t, this.batches(t, executor) ? { executor, sample: task } : null);
     this.enqueue(this.queueFor(executor), task, false);
   }
 
@@ -260,6 +271,20 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
       if (this.finished) return;
     }
     this.state.complete(inst, outputs);
+  }
+
+  /**
+   * Whether branches of block template \`t\` may go to \`executor\` as item
+   * batches: it takes them, and nothing would see the difference — no task
+   * or node hooks, no graph adapter, no cache, no retry policy or timeout on
+   * the template's nodes (each branch keeps its own attempts and clock).
+   */
+  private batches(t: TaskTemplate, executor: TaskExecutor): boolean {
+    if (typeof executor.itemsPerTask !== "function") return false;
+    const h = this.hooks;
+    if (h.preTask.length > 0 || h.postTask.length > 0 || h.hasNodeHooks || this.adapter !== undefined || this.cache !== undefined) return false;
+    for (const node of t.nodes) if (node.spec?.timeoutMs !== undefined || this.retryPolicyOf(node) !== undefined) return false;
+    return true;
   }
 
   private queueFor(executor: TaskExecutor): RunQueue {
@@ -320,6 +345,14 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
     if (this.hooks.postTask.length > 0) {
       // the run may fail now; a hook's own error must not hide the node's
       fireHooks(this.hooks.postTask, postTaskArgs(task, false, undefined, wrapped), () => undefined);
+    }
+    const culprit = (wrapped as { taskId?: unknown }).taskId;
+    if (task.inst instanceof ItemBatch && !this.signal.aborted && (culprit === undefined || culprit === task.taskId)) {
+      // the batch failed as a whole (its worker died, its values could not cross together), not one of its
+      // items: run them one by one, so that each succeeds or fails as it would have alone
+      this.batchers.set(task.inst.template, null);
+      this.state.splitBatch(task.inst);
+      return;
     }
     const policy = this.policyFor(task, wrapped);
     if (policy && shouldRetry(policy, wrapped, task.attempt, this.signal)) {

@@ -3,12 +3,13 @@
 // same instance with `attempt + 1`.
 import type { ValidationResult } from "../errors.js";
 import type { CacheTaskPlan } from "../cache/run-cache.js";
-import type { ExecutorContext, NodeEvent, Task, TaskExecutor, TaskPurpose } from "../executors/task-executor.js";
+import type { ExecutorContext, NodeEvent, Task, TaskExecutor, TaskItems, TaskPurpose } from "../executors/task-executor.js";
 import type { GraphNode } from "../graph/function-graph.js";
 import type { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
 import type { TaskTemplate } from "../grouping/task-templates.js";
-import type { Instance } from "./execution-state.js";
+import { ItemBatch, type Instance } from "./execution-state.js";
+import { runItems } from "./item-batch.js";
 import { invokeNode, isThenable, type InvokeContext } from "./invoke.js";
 import { runNodesInline } from "./run-task.js";
 
@@ -115,6 +116,11 @@ export class DynamicTask implements Task, InvokeContext {
   get isBlock(): boolean {
     return this.inst.template.depth > 0;
   }
+  get items(): TaskItems | undefined {
+    const inst = this.inst;
+    return inst instanceof ItemBatch ? (this.batch ??= { input: inst.expansion.expander, first: inst.first, count: inst.items.length }) : undefined;
+  }
+  private batch: TaskItems | undefined;
   get signal(): AbortSignal {
     return this.owner.signal;
   }
@@ -129,6 +135,8 @@ export class DynamicTask implements Task, InvokeContext {
   }
   run(): Promise<Record<string, unknown>> {
     try {
+      const items = this.items;
+      if (items) return Promise.resolve(runItems(this.inst.template.nodes, this.inputs, this.outputs, items, this));
       return Promise.resolve(runNodesInline(this.cut?.nodes ?? this.inst.template.nodes, this.inputs, this.outputs, this));
     } catch (error) {
       return Promise.reject(error);
@@ -140,6 +148,7 @@ export class DynamicTask implements Task, InvokeContext {
    */
   runInline(): Record<string, unknown> | Promise<Record<string, unknown>> {
     const nodes = this.inst.template.nodes;
+    if (this.inst instanceof ItemBatch) return runItems(nodes, this.inputs, this.outputs, this.items!, this);
     if (this.given === undefined && nodes.length === 1) {
       // one node (the default grouping) whose inputs nobody asked for: its arguments come straight from the scopes
       const node = nodes[0]!;

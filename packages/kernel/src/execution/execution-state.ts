@@ -2,7 +2,8 @@
 // completions (no polling, no rescans). Each completion touches only the
 // instances that wait on it, so the cost per task is constant as the graph
 // grows. Where and when a ready instance runs is dispatch's business.
-import { NodeExecutionError } from "../errors.js";
+import { HamiltonError, NodeExecutionError } from "../errors.js";
+import { itemBatchId } from "./item-batch.js";
 import type { TaskTemplate, TemplateSet } from "../grouping/task-templates.js";
 import type { ExecutionPlan } from "./plan.js";
 import { setOwn } from "./own-record.js";
@@ -72,6 +73,25 @@ export class Instance {
   }
 }
 
+/**
+ * Branches `first`… of one block run as one task (`Task.items`): an instance
+ * of the block's only template in the block's parent scope, holding its items.
+ */
+export class ItemBatch extends Instance {
+  constructor(
+    template: TaskTemplate,
+    readonly expansion: Expansion,
+    readonly first: number,
+    readonly items: unknown[],
+  ) {
+    super(template, expansion.scope);
+  }
+  private batchId: string | undefined;
+  override get taskId(): string {
+    return (this.batchId ??= itemBatchId(this.template.name, this.scope.path, this.first, this.items.length));
+  }
+}
+
 /** The items of one parallelizable node in one scope, consumed as branches are scheduled. */
 class Expansion {
   iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
@@ -86,6 +106,10 @@ class Expansion {
   readonly outstanding: Int32Array;
   readonly collected = new Map<string, unknown[]>();
   gateWaiters: Array<{ child: TaskTemplate | undefined; inst: Instance }> = [];
+  /** The block's only template when its branches may be batched (see \`batchable\`). */
+  batchTemplate: TaskTemplate | undefined;
+  /** The items are an array (all in memory already); else an iterator, drawn lazily. */
+  fromArray = false;
   constructor(
     readonly scope: Scope,
     readonly expander: string,
@@ -108,6 +132,28 @@ export interface StateEvents {
   progressed(): void;
   /** An expander failed (not iterable, or its generator threw). */
   failed(error: unknown): void;
+  /** How many branches of template `t` may run as one task (1: one task each). */
+  itemsPerTask(t: TaskTemplate): number;
+}
+
+/** A value an iterator may yield ahead of its branch: a primitive that is not a long string. */
+function isSmall(v: unknown): boolean {
+  return v === null || (typeof v !== "object" && typeof v !== "function" && (typeof v !== "string" || v.length <= 1024));
+}
+
+/**
+ * Whether a block's branches may run as item batches: one template, whose
+ * values only its collector reads (nothing stored, nothing final, no nested
+ * block) and whose inputs are plain values.
+ */
+function batchable(children: readonly TaskTemplate[]): TaskTemplate | undefined {
+  if (children.length !== 1) return undefined;
+  const t = children[0]!;
+  if (t.gates.length > 0 || t.stored.length > 0 || t.finalOutputs.length > 0 || t.expanders.length > 0) return undefined;
+  if (t.collected.length !== t.outputs.length) return undefined;
+  for (const i of t.inputs) if (i.kind !== "value") return undefined;
+  for (const u of t.waitOn) if (u.depth >= t.depth) return undefined;
+  return t;
 }
 
 /**
@@ -179,6 +225,12 @@ export class ExecutionState {
   inputsOf(inst: Instance): Record<string, unknown> {
     const inputs = Object.create(null) as Record<string, unknown>;
     const scope = inst.scope;
+    if (inst instanceof ItemBatch) {
+      const args = this.argsOf(inst);
+      const list = inst.template.inputs;
+      for (let k = 0; k < list.length; k++) inputs[list[k]!.name] = args[k];
+      return inputs;
+    }
     for (const i of inst.template.inputs) {
       if (i.kind === "value") inputs[i.name] = scope.at(i.depth).get(i.name);
       else inputs[i.name] = scope.expansions!.get(i.expander)!.collected.get(i.name) ?? [];
@@ -194,6 +246,16 @@ export class ExecutionState {
     const scope = inst.scope;
     const inputs = inst.template.inputs;
     const args = new Array<unknown>(inputs.length);
+    if (inst instanceof ItemBatch) {
+      // the block's own depth holds only the item: that input is the batch's items
+      const depth = inst.template.depth;
+      for (let k = 0; k < inputs.length; k++) {
+        const i = inputs[k]!;
+        const d = (i as { readonly depth: number }).depth; // a batchable template has value inputs only
+        args[k] = d === depth ? inst.items : scope.at(d).get(i.name);
+      }
+      return args;
+    }
     for (let k = 0; k < inputs.length; k++) {
       const i = inputs[k]!;
       args[k] = i.kind === "value" ? scope.at(i.depth).get(i.name) : (scope.expansions!.get(i.expander)!.collected.get(i.name) ?? []);
@@ -203,6 +265,7 @@ export class ExecutionState {
 
   /** An instance finished with these outputs: store them and wake whatever waited. */
   complete(inst: Instance, outputs: Readonly<Record<string, unknown>>): void {
+    if (inst instanceof ItemBatch) return this.completeBatch(inst, outputs);
     const t = inst.template;
     const scope = inst.scope;
     for (const name of t.stored) scope.set(name, outputs[name]);
@@ -222,6 +285,46 @@ export class ExecutionState {
       const left = --owner.outstanding[t.indexInFrame]!;
       if (left === 0 && owner.exhausted) this.fireGates(owner);
       if (--scope.remaining === 0) owner.live--;
+    }
+  }
+
+  private completeBatch(batch: ItemBatch, outputs: Readonly<Record<string, unknown>>): void {
+    const t = batch.template;
+    const exp = batch.expansion;
+    const count = batch.items.length;
+    for (const name of t.collected) {
+      const values = outputs[name];
+      if (!Array.isArray(values) || values.length !== count) {
+        throw new HamiltonError(`The executor returned "${name}" of item batch ${batch.taskId} as ${Array.isArray(values) ? `${values.length} values` : typeof values}, not ${count} values (one per item).`);
+      }
+      const into = exp.collected.get(name)!;
+      for (let k = 0; k < count; k++) into[batch.first + k] = values[k];
+    }
+    batch.done = true;
+    this.outstanding--;
+    exp.outstanding[t.indexInFrame]! -= count;
+    exp.live -= count;
+    if (exp.outstanding[t.indexInFrame] === 0 && exp.exhausted) this.fireGates(exp);
+  }
+
+  /**
+   * Run a batch's items as branches of their own after all (the batch failed
+   * as a whole — its worker died, a value could not cross — so only single
+   * branches can say which item it was). The caller stops batching first.
+   */
+  splitBatch(batch: ItemBatch): void {
+    const exp = batch.expansion;
+    const count = batch.items.length;
+    this.outstanding--;
+    exp.outstanding[batch.template.indexInFrame]! -= count;
+    exp.live -= count;
+    const parent = exp.scope;
+    for (let k = 0; k < count; k++) {
+      const child = new Scope(parent, parent.depth + 1, exp, batch.first + k);
+      child.itemName = exp.expander;
+      child.item = batch.items[k];
+      exp.live++;
+      this.instantiate(child, exp.children);
     }
   }
 
@@ -329,6 +432,8 @@ export class ExecutionState {
       return;
     }
     for (const t of children) for (const name of t.collected) exp.collected.set(name, []);
+    if (!exp.isAsync) exp.batchTemplate = batchable(children);
+    exp.fromArray = Array.isArray(value);
     if (this.set.itemsCollected.has(expander)) exp.collected.set(expander, []);
     this.active.add(exp);
     // an array's items are all known now; an iterator's only once it is drained
@@ -339,6 +444,11 @@ export class ExecutionState {
   }
 
   private pullSync(exp: Expansion): void {
+    const t = exp.batchTemplate;
+    if (t !== undefined) {
+      const most = Math.min(this.events.itemsPerTask(t), this.window - exp.live);
+      if (most > 1 && this.upstreamDone(exp.scope, t)) return this.pullBatch(exp, t, most);
+    }
     let r: IteratorResult<unknown>;
     try {
       r = (exp.iterator as Iterator<unknown>).next();
@@ -348,6 +458,50 @@ export class ExecutionState {
     }
     if (r.done) this.exhaust(exp);
     else this.createChild(exp, r.value);
+  }
+
+  /** Whether every instance `t` waits on (all outside its block) is done, so a batch of it is ready now. */
+  private upstreamDone(scope: Scope, t: TaskTemplate): boolean {
+    for (const u of t.waitOn) if (!scope.at(u.depth).instances[u.indexInFrame]!.done) return false;
+    return true;
+  }
+
+  /** Take up to `most` items at once, as one ready task. */
+  private pullBatch(exp: Expansion, t: TaskTemplate, most: number): void {
+    const iterator = exp.iterator as Iterator<unknown>;
+    const items: unknown[] = [];
+    const all = exp.collected.get(exp.expander);
+    const first = exp.nextIndex;
+    let ended = false;
+    try {
+      while (items.length < most) {
+        const r = iterator.next();
+        if (r.done) {
+          ended = true;
+          break;
+        }
+        if (all) all[first + items.length] = r.value;
+        items.push(r.value);
+        // an iterator is drawn as branches start: ahead of them only while its items are small
+        if (!exp.fromArray && !isSmall(r.value)) break;
+      }
+    } catch (error) {
+      this.events.failed(new NodeExecutionError(exp.expander, exp.taskId, error));
+      return;
+    }
+    if (items.length === 1) {
+      this.createChild(exp, items[0]); // a batch of one is a branch
+    } else if (items.length > 0) {
+      exp.nextIndex += items.length;
+      exp.live += items.length;
+      exp.outstanding[t.indexInFrame]! += items.length;
+      this.outstanding++;
+      const batch = new ItemBatch(t, exp, first, items);
+      if (ended) this.exhaust(exp);
+      this.events.ready(batch);
+      return;
+    }
+    if (ended) this.exhaust(exp);
   }
 
   private pullAsync(exp: Expansion): void {

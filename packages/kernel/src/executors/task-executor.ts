@@ -62,6 +62,14 @@ export interface Task {
    * `taskTimeoutMs`; a worker that overruns is terminated and replaced.
    */
   readonly timeoutMs: number | undefined;
+  /**
+   * Set on an item batch: several branches of one parallel block in one task,
+   * given only to executors that take them (`TaskExecutor.itemsPerTask`).
+   * `inputs[items.input]` is then an array of the items; the nodes run once
+   * per item, and each output is an array with a value per item. `run()` and
+   * the kernel's workers do this; a failing item names its own task id.
+   */
+  readonly items?: TaskItems;
   /** Aborted when the run is cancelled or fails: stop work for this task. */
   readonly signal: AbortSignal;
   /** Run the task in this thread (hooks, adapters and all). */
@@ -74,6 +82,14 @@ export interface Task {
 export interface TaskSink {
   /** `ok`: `value` is the task's outputs; else `value` is the error `submitTask` would reject with. */
   taskSettled(task: Task, ok: boolean, value: unknown): void;
+}
+
+/** The items of an item batch (`Task.items`): `count` branches from item `first` on. */
+export interface TaskItems {
+  /** The input holding the items (the block's `parallelizable` node). */
+  readonly input: string;
+  readonly first: number;
+  readonly count: number;
 }
 
 /** What an executor learns about the run before tasks arrive. */
@@ -113,6 +129,16 @@ export interface TaskExecutor {
   init(context: ExecutorContext): void | Promise<void>;
   /** Whether another task may be submitted now (the kernel waits otherwise). */
   canSubmitTask(): boolean;
+  /**
+   * Optional: how many branches like `task` (a branch of a parallel block)
+   * this executor takes in one task now (`Task.items`); absent or 1: one task
+   * per branch. Asked again as branches are drawn, so a pool can follow the
+   * branches' measured times. The kernel batches only branches nothing
+   * observes one by one: no task or node hooks, no graph adapter, no cache,
+   * no retry policy or timeout on the block's nodes, and a block of one task
+   * template whose values only its collector reads.
+   */
+  itemsPerTask?(task: Task): number;
   /** Run a task; resolves to the values of `task.outputs`. */
   submitTask(task: Task): Promise<Record<string, unknown>>;
   /**

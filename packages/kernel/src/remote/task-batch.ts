@@ -15,6 +15,8 @@ export interface FlatTask extends EncodedInputs {
   readonly nodes: readonly string[];
   readonly outputs: readonly string[];
   readonly expanders: readonly string[];
+  /** An item batch's items input (`Task.items.input`); undefined for one branch. */
+  readonly items?: string | undefined;
 }
 
 /** What the tasks of one template share on the wire: sent once per batch. */
@@ -24,6 +26,11 @@ export interface WireTaskShape {
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly expanders: readonly string[];
+  /**
+   * Set on item batches (`Task.items`): the input holding the items; the
+   * worker runs the nodes once per item and returns each output as an array.
+   */
+  readonly items?: string;
 }
 
 /**
@@ -118,22 +125,24 @@ export function packTaskBatch(runId: string, graphFingerprint: string, tasks: re
   let lastInputs: readonly string[] | undefined;
   let lastOutputs: readonly string[] | undefined;
   let lastExpanders: readonly string[] | undefined;
+  let lastItems: string | undefined;
   for (let i = 0; i < tasks.length; i++) {
     const t = tasks[i]!;
     const nodes = t.nodes;
     const inputs = t.inputNames;
     const outputs = t.outputs;
     const expanders = t.expanders;
+    const items = t.items;
     let s = last;
-    if (nodes !== lastNodes || inputs !== lastInputs || outputs !== lastOutputs || expanders !== lastExpanders) {
+    if (nodes !== lastNodes || inputs !== lastInputs || outputs !== lastOutputs || expanders !== lastExpanders || items !== lastItems) {
       let candidates = byNodes.get(nodes);
       if (!candidates) byNodes.set(nodes, (candidates = []));
       s = candidates.find((c) => {
         const sh = shapes[c]!;
-        return sameNames(sh.inputs, inputs) && sameNames(sh.outputs, outputs) && sameNames(sh.expanders, expanders);
+        return sh.items === items && sameNames(sh.inputs, inputs) && sameNames(sh.outputs, outputs) && sameNames(sh.expanders, expanders);
       }) ?? -1;
       if (s < 0) {
-        s = shapes.push({ nodes, inputs, outputs, expanders }) - 1;
+        s = shapes.push(items === undefined ? { nodes, inputs, outputs, expanders } : { nodes, inputs, outputs, expanders, items }) - 1;
         candidates.push(s);
       }
       last = s;
@@ -141,6 +150,7 @@ export function packTaskBatch(runId: string, graphFingerprint: string, tasks: re
       lastInputs = inputs;
       lastOutputs = outputs;
       lastExpanders = expanders;
+      lastItems = items;
     }
     const id = t.taskId;
     ids[i] = id;

@@ -24,7 +24,8 @@ function nodeNameOf(error: HamiltonError): string | undefined {
  */
 export function failureFor(taskId: string, error: unknown): WireTaskFailure {
   if (NodeExecutionError.isInstance(error)) {
-    return { ok: false, taskId, nodeName: error.nodeName, kind: "NodeExecutionError", error: serializeError(error.cause) };
+    // an item of an item batch names its own task id (`block-x[7]`, not the batch's `block-x[0..255]`)
+    return { ok: false, taskId: error.taskId || taskId, nodeName: error.nodeName, kind: "NodeExecutionError", error: serializeError(error.cause) };
   }
   if (HamiltonError.isInstance(error)) return { ok: false, taskId, nodeName: nodeNameOf(error), kind: error.name, error: serializeError(error) };
   return { ok: false, taskId, nodeName: undefined, kind: "Error", error: serializeError(error) };

@@ -111,7 +111,7 @@ export class WorkerLoop {
       }
       const started = now();
       this.options.onTaskStart?.(seq, i, started);
-      if (msg.events) {
+      if (msg.events && shape.items === undefined) {
         // the caller has node hooks: pre/post events for every node, through the general path
         await this.runWithEvents(runner, msg, i, shape, requestOf(batch, taskId, i, at), out, started);
         continue;

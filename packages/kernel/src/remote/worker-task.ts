@@ -10,6 +10,7 @@ import { isEnvelope } from "../codec/wire-format.js";
 import { NodeExecutionError, type SerializationError } from "../errors.js";
 import { invokeNode, isThenable, type InvokeContext } from "../execution/invoke.js";
 import { materialize } from "../execution/run-task.js";
+import { runItems } from "../execution/item-batch.js";
 import type { GraphNode } from "../graph/function-graph.js";
 import type { TaskRunner } from "./task-runner.js";
 import type { WireTaskShape } from "./task-batch.js";
@@ -43,6 +44,7 @@ export function runWorkerTask(
   sharedMemory: boolean,
   sink: OutputSink,
 ): void | Promise<void> {
+  if (shape.items !== undefined) return runItemBatch(runner, nodes, shape, shape.items, values, offset, ctx, sharedMemory, sink);
   const only = nodes.length === 1 ? nodes[0]! : undefined;
   if (only && shape.expanders.length === 0 && shape.outputs.length === 1 && shape.outputs[0] === only.name) {
     return runOneNode(runner, only, nodes, shape, values, offset, ctx, sharedMemory, sink);
@@ -58,6 +60,43 @@ export function runWorkerTask(
     } else env[names[k]!] = wire;
   }
   return runFrom(0, runner, nodes, shape, env, ctx, sharedMemory, sink);
+}
+
+/** An item batch (`Task.items`): its nodes once per item, each output an array of a value per item. */
+function runItemBatch(
+  runner: TaskRunner,
+  nodes: readonly GraphNode[],
+  shape: WireTaskShape,
+  input: string,
+  values: readonly unknown[],
+  offset: number,
+  ctx: InvokeContext,
+  sharedMemory: boolean,
+  sink: OutputSink,
+): void | Promise<void> {
+  const env = Object.create(null) as Record<string, unknown>;
+  const names = shape.inputs;
+  let imports = false;
+  for (let k = 0; k < names.length && !imports; k++) {
+    const wire = values[offset + k];
+    if (isEnvelope(wire) && runner.codecs.needsImport(wire)) imports = true;
+    else env[names[k]!] = isEnvelope(wire) ? decodeValue(wire, { nodeName: names[k], single: true }) : wire;
+  }
+  const run = (): void | Promise<void> => {
+    const list = env[input];
+    const out = runItems(nodes, env, shape.outputs, { input, first: 0, count: Array.isArray(list) ? list.length : -1 }, ctx);
+    if (isThenable(out)) return Promise.resolve(out).then((o) => encodeFrom(0, runner, shape, o, sharedMemory, sink));
+    return encodeFrom(0, runner, shape, out, sharedMemory, sink);
+  };
+  if (!imports) return run();
+  return (async () => {
+    for (let k = 0; k < names.length; k++) {
+      const wire = values[offset + k];
+      const options = { nodeName: names[k], single: true };
+      env[names[k]!] = isEnvelope(wire) && runner.codecs.needsImport(wire) ? await runner.codecs.decode(wire, options) : decodeValue(wire, options);
+    }
+    await run();
+  })();
 }
 
 /**

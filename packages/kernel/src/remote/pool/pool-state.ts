@@ -65,6 +65,9 @@ export class Entry implements FlatTask {
   get expanders(): readonly string[] {
     return this.task.expanders;
   }
+  get items(): string | undefined {
+    return this.task.items?.input;
+  }
 }
 
 /** Tasks of one run sent to a worker in one message. */

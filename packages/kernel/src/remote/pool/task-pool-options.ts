@@ -8,6 +8,14 @@ export interface TaskPoolOptions {
    * message carries a few milliseconds of work. `1` turns batching off.
    */
   readonly chunkSize?: number;
+  /**
+   * Most branches of one parallel block in one task (default 256; see
+   * `TaskExecutor.maxItemsPerTask`): the kernel's scheduling and the pool's
+   * bookkeeping are paid per task, not per branch. `1` turns item batches off
+   * (a transport whose workers are not the kernel's `WorkerLoop` must). With
+   * `taskTimeoutMs` it is 1: each branch keeps its own clock.
+   */
+  readonly itemsPerTask?: number;
   /** Times a task runs again in a new worker after the one running it died (default 0). Node errors are never retried here. */
   readonly retries?: number;
   /** Stop idle workers this long after the last run ended (ms, default 5000; `0`: at once). Idle workers never keep the process alive. */
@@ -37,6 +45,7 @@ export function resolvePoolOptions(executor: string, options: TaskPoolOptions): 
   return {
     maxTasks: int("maxTasks", options.maxTasks, 1),
     chunkSize: int("chunkSize", options.chunkSize ?? 512, 1),
+    itemsPerTask: options.taskTimeoutMs !== undefined ? 1 : int("itemsPerTask", options.itemsPerTask ?? 256, 1),
     retries: int("retries", options.retries ?? 0, 0),
     idleTimeoutMs: int("idleTimeoutMs", options.idleTimeoutMs ?? 5000, 0),
     taskTimeoutMs: options.taskTimeoutMs,

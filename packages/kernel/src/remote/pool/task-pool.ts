@@ -62,6 +62,8 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
   readonly requiresModuleLocations = true;
   readonly maxTasks: number;
   readonly chunkSize: number;
+  /** Most branches of one block per task (`TaskPoolOptions.itemsPerTask`). */
+  readonly maxItemsPerTask: number;
   readonly retries: number;
   readonly idleTimeoutMs: number;
   readonly taskTimeoutMs: number | undefined;
@@ -98,6 +100,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     this.workers = new WorkerSet(transport, o.maxTasks, { message: (slot, msg) => this.onMessage(slot, msg), exit: (slot, exit) => this.onExit(slot, exit) });
     this.maxTasks = o.maxTasks;
     this.chunkSize = o.chunkSize;
+    this.maxItemsPerTask = o.itemsPerTask;
     this.retries = o.retries;
     this.idleTimeoutMs = o.idleTimeoutMs;
     this.taskTimeoutMs = o.taskTimeoutMs;
@@ -141,6 +144,11 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
     const promise = new Promise<Record<string, unknown>>(this.capture);
     this.queue(entry);
     return promise;
+  }
+
+  /** Branches like `task` to send as one task now (`TaskExecutor.itemsPerTask`): as many as take about a millisecond in a worker. */
+  itemsPerTask(task: Task): number {
+    return this.maxItemsPerTask <= 1 ? 1 : this.sizerFor(task.nodes).itemsPerTask(this.maxItemsPerTask);
   }
 
   /** `submitTask` without its promise: the kernel's way (see `TaskExecutor.submitTaskTo`). */
@@ -351,7 +359,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
       return;
     }
     this.report(batch, msg);
-    batch.sizer.observe(msg.busyMs, msg.done.length + msg.failures.length);
+    batch.sizer.observe(msg.busyMs, msg.done.length + msg.failures.length, itemsIn(batch, msg));
     let at = 0;
     for (const i of msg.done) {
       const e = batch.entries[i]!;
@@ -534,4 +542,12 @@ function minDefined(a: number | undefined, b: number | undefined): number | unde
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
+}
+
+/** The branches the tasks a worker reported on held (an item batch counts its items). */
+function itemsIn(batch: Batch, msg: ResultsMessage): number {
+  let n = 0;
+  for (const i of msg.done) n += batch.entries[i]?.task.items?.count ?? 1;
+  for (const [i] of msg.failures) n += batch.entries[i]?.task.items?.count ?? 1;
+  return n;
 }
