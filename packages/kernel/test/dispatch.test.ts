@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { Builder, collect, ConcurrentLocalTaskExecutor, Driver, parallelizable, SynchronousLocalTaskExecutor } from "../src/index.js";
 import type { Task, TaskExecutor } from "../src/contracts.js";
+import { TaskDispatcher, type DispatchClient } from "../src/execution/task-dispatcher.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -122,6 +123,36 @@ describe("one dispatcher per executor, shared by every run", () => {
     const dr = await dynamic({ a: () => 1 }).withLocalExecutor(gated).build();
     setTimeout(() => (open = true), 30);
     expect(await dr.execute(["a"])).toEqual({ a: 1 });
+  });
+});
+
+describe("a client woken while it is asked for a task", () => {
+  // a run asked by one executor's dispatcher may run another executor's tasks inline (waking its queues);
+  // a completion there can hand the first executor a task before the run answers "none"
+  test("is asked again, not dropped from the ring (a run once hung with a task queued and nothing in flight)", async () => {
+    const ran: string[] = [];
+    const executor: TaskExecutor = { specificationVersion: "v1", init() {}, finalize() {}, canSubmitTask: () => true, submitTask: (t: Task) => t.run() };
+    const dispatcher = new TaskDispatcher(executor);
+    const queue: Task[] = [];
+    const task = { taskId: "late", run: async () => (ran.push("late"), {}) } as unknown as Task;
+    let asked = 0;
+    const client: DispatchClient = {
+      next() {
+        asked++;
+        if (queue.length > 0) return queue.shift();
+        if (asked === 1) {
+          // other work, run inline during this call, produced a task for this client and woke it
+          queue.push(task);
+          dispatcher.wake(client);
+        }
+        return undefined;
+      },
+      settled: () => undefined,
+    };
+    dispatcher.wake(client);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ran).toEqual(["late"]);
+    expect(queue).toEqual([]);
   });
 });
 

@@ -181,7 +181,9 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
         this.wakeQueues();
         // items answered by the cache may have finished the run
         if (this.cache) this.settleIfDone();
-        return undefined;
+        // the queues woken may have run tasks inline whose completion gave this queue one
+        if (queue.size === 0 || this.finished) return undefined;
+        break;
       }
       if (this.finished) return undefined;
     }

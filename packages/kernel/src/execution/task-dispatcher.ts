@@ -51,6 +51,9 @@ export class TaskDispatcher {
   private readonly sinks = new WeakMap<DispatchClient, TaskSink>();
   private lastClient: DispatchClient | undefined;
   private lastSink: TaskSink | undefined;
+  /** The client being asked for a task, and whether it was woken meanwhile (its `next()` ran other work that gave it a task). */
+  private asking: DispatchClient | undefined;
+  private wokenWhileAsked = false;
 
   constructor(readonly executor: TaskExecutor) {
     this.inThread = executor.submitTask === SynchronousLocalTaskExecutor.prototype.submitTask ? (executor as InThread) : undefined;
@@ -59,6 +62,7 @@ export class TaskDispatcher {
 
   /** The client has (or may have) tasks ready: give it turns until it has none. */
   wake(client: DispatchClient): void {
+    if (client === this.asking) this.wokenWhileAsked = true;
     if (!this.inRing.has(client)) {
       this.inRing.add(client);
       this.ring.push(client);
@@ -100,8 +104,17 @@ export class TaskDispatcher {
         while (this.ring.length > 0 && this.executor.canSubmitTask()) {
           if (this.cursor >= this.ring.length) this.cursor = 0;
           const client = this.ring[this.cursor]!;
-          const task = client.next();
+          this.asking = client;
+          this.wokenWhileAsked = false;
+          let task: Task | undefined;
+          try {
+            task = client.next();
+          } finally {
+            this.asking = undefined;
+          }
           if (task === undefined) {
+            // woken while it answered: a task reached it meanwhile (from a task another executor ran inline), so ask again
+            if (this.wokenWhileAsked && this.inRing.has(client)) continue;
             // the client may have left during next() (its run failed)
             if (this.ring[this.cursor] === client) {
               this.ring.splice(this.cursor, 1);
