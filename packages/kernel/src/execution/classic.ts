@@ -8,7 +8,7 @@ import { invokeNode, isThenable, type InvokeContext } from "./invoke.js";
 import { raceAbort } from "../executors/race-abort.js";
 import { setOwn } from "./own-record.js";
 import type { ExecutionPlan } from "./plan.js";
-import { backoff, retryDelayMs, shouldRetry, type ResolvedRetryPolicy } from "./retryer.js";
+import type { ResolvedRetryPolicy } from "./retryer.js";
 
 /** How a classic run goes beyond its plan and values. */
 export interface ClassicOptions {
@@ -99,7 +99,8 @@ async function runPlan(
         out = invokeNode(node, args, ctx);
         if (isThenable(out)) out = await (signal ? raceAbort(out, signal) : out);
       } else {
-        out = await invokeWithRetries(node, args, ctx, policy, signal);
+        // loaded on demand: most graphs never retry, and a browser page need not load it up front
+        out = await (await import("./retrying.js")).invokeWithRetries(node, args, ctx, policy, signal);
       }
     } catch (error) {
       if (plan) cache!.taskFailed(plan);
@@ -137,24 +138,4 @@ function countsOf(plan: ExecutionPlan): { remaining: Int32Array; isFinal: Uint8A
   }
   planCounts.set(plan, (c = { remaining, isFinal }));
   return c;
-}
-
-/** Attempts of one node until one succeeds, the policy gives up, or the run is aborted. */
-async function invokeWithRetries(
-  node: GraphNode,
-  args: unknown[],
-  ctx: InvokeContext,
-  policy: ResolvedRetryPolicy,
-  signal: AbortSignal | undefined,
-): Promise<unknown> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      let out = invokeNode(node, args, attempt === 1 ? ctx : { ...ctx, attempt });
-      if (isThenable(out)) out = await (signal ? raceAbort(out, signal) : out);
-      return out;
-    } catch (error) {
-      if (!shouldRetry(policy, error, attempt, signal)) throw error;
-      await backoff(retryDelayMs(policy, attempt + 1), signal);
-    }
-  }
 }

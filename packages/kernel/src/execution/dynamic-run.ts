@@ -15,7 +15,8 @@ import { DynamicTask, type TaskCut, type TaskOwner } from "./dynamic-task.js";
 import { ExecutionState, ItemBatch, type Instance, type StateEvents } from "./execution-state.js";
 import { getOwn, setOwn } from "./own-record.js";
 import type { ExecutionPlan } from "./plan.js";
-import { backoff, retryDelayMs, shouldRetry, type ResolvedRetryPolicy } from "./retryer.js";
+import type { ResolvedRetryPolicy } from "./retryer.js";
+import { backoff, retryDelayMs, shouldRetry } from "./retrying.js";
 import { dispatcherFor, type DispatchClient, type TaskDispatcher } from "./task-dispatcher.js";
 
 /** Everything one dynamic run needs. */

@@ -1,5 +1,8 @@
-import { abortErrorFrom, AbortError, GraphError, NodeExecutionError } from "../errors.js";
+import { GraphError } from "../errors.js";
 import type { FunctionGraph } from "../graph/function-graph.js";
+
+// Retry policies: what users write, checked and filled in when the graph is
+// built. What happens on a failed attempt is in retrying.ts, loaded on demand.
 
 /**
  * How a node is retried when an attempt fails (`node(fn, { retry })`, or the
@@ -58,54 +61,6 @@ export function resolveRetryPolicy(policy: RetryPolicy, where: string): Resolved
   if (!(p.maxIntervalMs >= p.initialIntervalMs)) throw bad(`maxIntervalMs must be >= initialIntervalMs, got ${String(policy.maxIntervalMs)}`);
   if (p.retryOn !== undefined && typeof p.retryOn !== "function") throw bad(`retryOn must be a function`);
   return p;
-}
-
-/** The wait before attempt `next` (2 = the first retry), in ms. */
-export function retryDelayMs(policy: ResolvedRetryPolicy, next: number, random: () => number = Math.random): number {
-  const interval = Math.min(policy.maxIntervalMs, policy.initialIntervalMs * policy.backoffCoefficient ** Math.max(0, next - 2));
-  return policy.jitter ? interval / 2 + random() * (interval / 2) : interval;
-}
-
-/** The node's own error inside a failure: the `cause` of a NodeExecutionError, else the error itself. */
-function nodeErrorOf(error: unknown): unknown {
-  return NodeExecutionError.isInstance(error) ? error.cause : error;
-}
-
-function isAbort(error: unknown): boolean {
-  const own = nodeErrorOf(error);
-  return AbortError.isInstance(error) || (error as { name?: unknown } | null)?.name === "AbortError" || (own as { name?: unknown } | null)?.name === "AbortError";
-}
-
-/**
- * Whether failed attempt `attempt` (1-based) gets another one: attempts are
- * left, the run is not aborted, the failure is no abort, and `retryOn` (given
- * the node's own error) does not say no. A `retryOn` that throws says no.
- */
-export function shouldRetry(policy: ResolvedRetryPolicy | undefined, error: unknown, attempt: number, signal?: AbortSignal): boolean {
-  if (policy === undefined || attempt >= policy.maxAttempts) return false;
-  if (signal?.aborted || isAbort(error)) return false;
-  if (policy.retryOn === undefined) return true;
-  try {
-    return policy.retryOn(nodeErrorOf(error)) === true;
-  } catch {
-    return false;
-  }
-}
-
-/** Wait `ms` before the next attempt; rejects with an AbortError as soon as `signal` aborts. */
-export function backoff(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(abortErrorFrom(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortErrorFrom(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Each node's resolved retry policy by index (its own, else the default), or undefined when none retries. */
