@@ -4,14 +4,20 @@
 // grows. Where and when a ready instance runs is dispatch's business.
 import { HamiltonError, NodeExecutionError } from "../errors.js";
 import { itemBatchId } from "./item-batch.js";
-import type { TaskTemplate, TemplateSet } from "../grouping/task-templates.js";
+import type { TaskTemplate, TemplateInput, TemplateSet } from "../grouping/task-templates.js";
 import type { ExecutionPlan } from "./plan.js";
 import { setOwn } from "./own-record.js";
 import { materialize } from "./run-task.js";
 
 /** The values of one frame instance: the top level, or one item of a block. */
 class Scope {
-  /** Values other tasks read by name (created on first use: most branches store none). */
+  /**
+   * The top level's values, by node index: a run stores most of its values
+   * there (a 100,000-node chain, every one), where a Map of that size costs
+   * more per value the bigger it grows.
+   */
+  private slots: unknown[] | undefined;
+  /** A branch's values other tasks read, by name (created on first use: most branches store none). */
   private stored: Map<string, unknown> | undefined;
   /** The expander item this branch runs for, stored apart to spare a Map per branch. */
   itemName: string | undefined;
@@ -31,11 +37,21 @@ class Scope {
   get path(): readonly number[] {
     return (this.itemPath ??= this.parent ? [...this.parent.path, this.index] : []);
   }
-  get(name: string): unknown {
+  /** The top level's scope, for a graph of `size` nodes. */
+  static root(size: number): Scope {
+    const root = new Scope(undefined, 0, undefined, 0);
+    root.slots = new Array<unknown>(size);
+    return root;
+  }
+  /** The value of node `name` (index `index`) stored here, or this branch's item. */
+  get(name: string, index: number): unknown {
+    const slots = this.slots;
+    if (slots !== undefined) return slots[index];
     return name === this.itemName ? this.item : this.stored?.get(name);
   }
-  set(name: string, value: unknown): void {
-    (this.stored ??= new Map()).set(name, value);
+  set(name: string, index: number, value: unknown): void {
+    if (this.slots !== undefined) this.slots[index] = value;
+    else (this.stored ??= new Map()).set(name, value);
   }
   at(depth: number): Scope {
     let s: Scope = this;
@@ -53,6 +69,8 @@ class Scope {
 /** One task template instantiated in one scope. */
 export class Instance {
   pending = 0;
+  /** The instances waiting for this one: the first alone (in a chain there is one), more in an array. */
+  waiter: Instance | undefined;
   waiters: Instance[] | undefined;
   done = false;
   constructor(
@@ -189,8 +207,12 @@ export class ExecutionState {
 
   /** Seed the top level with the run's fixed values and instantiate its tasks. */
   start(fixedValues: ReadonlyMap<string, unknown>): void {
-    const root = new Scope(undefined, 0, undefined, 0);
-    for (const [k, v] of fixedValues) root.set(k, v);
+    const graph = this.plan.graph;
+    const root = Scope.root(graph.order.length);
+    for (const [k, v] of fixedValues) {
+      const n = graph.get(k);
+      if (n) root.set(k, n.index, v); // a value no node is named after is read by none
+    }
     for (const f of this.plan.finalVars) if (fixedValues.has(f)) setOwn(this.results, f, fixedValues.get(f));
     this.instantiate(root, this.set.templates.filter((t) => t.depth === 0));
     for (const name of this.plan.fixed) {
@@ -232,7 +254,7 @@ export class ExecutionState {
       return inputs;
     }
     for (const i of inst.template.inputs) {
-      if (i.kind === "value") inputs[i.name] = scope.at(i.depth).get(i.name);
+      if (i.kind === "value") inputs[i.name] = scope.at(i.depth).get(i.name, i.index);
       else inputs[i.name] = scope.expansions!.get(i.expander)!.collected.get(i.name) ?? [];
     }
     return inputs;
@@ -251,14 +273,14 @@ export class ExecutionState {
       const depth = inst.template.depth;
       for (let k = 0; k < inputs.length; k++) {
         const i = inputs[k]!;
-        const d = (i as { readonly depth: number }).depth; // a batchable template has value inputs only
-        args[k] = d === depth ? inst.items : scope.at(d).get(i.name);
+        const v = i as Extract<TemplateInput, { kind: "value" }>; // a batchable template has value inputs only
+        args[k] = v.depth === depth ? inst.items : scope.at(v.depth).get(v.name, v.index);
       }
       return args;
     }
     for (let k = 0; k < inputs.length; k++) {
       const i = inputs[k]!;
-      args[k] = i.kind === "value" ? scope.at(i.depth).get(i.name) : (scope.expansions!.get(i.expander)!.collected.get(i.name) ?? []);
+      args[k] = i.kind === "value" ? scope.at(i.depth).get(i.name, i.index) : (scope.expansions!.get(i.expander)!.collected.get(i.name) ?? []);
     }
     return args;
   }
@@ -268,7 +290,8 @@ export class ExecutionState {
     if (inst instanceof ItemBatch) return this.completeBatch(inst, outputs);
     const t = inst.template;
     const scope = inst.scope;
-    for (const name of t.stored) scope.set(name, outputs[name]);
+    const stored = t.stored;
+    for (let k = 0; k < stored.length; k++) scope.set(stored[k]!, t.storedIndex[k]!, outputs[stored[k]!]);
     if (t.collected.length > 0) {
       const owner = scope.owner!;
       for (const name of t.collected) owner.collected.get(name)![scope.index] = outputs[name];
@@ -276,9 +299,13 @@ export class ExecutionState {
     for (const name of t.finalOutputs) if (!t.expanders.includes(name)) setOwn(this.results, name, outputs[name]);
     for (const e of t.expanders) this.startExpansion(scope, e, outputs[e], inst.taskId);
     inst.done = true;
-    const waiters = inst.waiters;
-    inst.waiters = undefined;
-    if (waiters) for (const w of waiters) if (--w.pending === 0) this.events.ready(w);
+    const first = inst.waiter;
+    if (first !== undefined) {
+      const waiters = inst.waiters;
+      inst.waiter = inst.waiters = undefined;
+      if (--first.pending === 0) this.events.ready(first);
+      if (waiters) for (const w of waiters) if (--w.pending === 0) this.events.ready(w);
+    }
     this.outstanding--;
     const owner = scope.owner;
     if (owner) {
@@ -376,7 +403,8 @@ export class ExecutionState {
         if (!up.done) {
           inst.pending++;
           // a literal, not push on []: that would make room for 17 waiters per instance
-          if (up.waiters) up.waiters.push(inst);
+          if (up.waiter === undefined) up.waiter = inst;
+          else if (up.waiters) up.waiters.push(inst);
           else up.waiters = [inst];
         }
       }

@@ -11,8 +11,11 @@ import type { GroupingNode, GroupingStrategy } from "./grouping-strategy.js";
 
 /** Where a task input comes from. */
 export type TemplateInput =
-  /** A value stored in the scope at `depth` (0 = top level; an expander's item lives one deeper than the expander). */
-  | { readonly kind: "value"; readonly name: string; readonly depth: number }
+  /**
+   * A value stored in the scope at `depth` (0 = top level; an expander's item
+   * lives one deeper than the expander); `index` is its node's (`GraphNode.index`).
+   */
+  | { readonly kind: "value"; readonly name: string; readonly depth: number; readonly index: number }
   /** The array of every branch's value of `name`, from the block of `expander` in the task's own scope. */
   | { readonly kind: "collect"; readonly name: string; readonly expander: string };
 
@@ -42,6 +45,8 @@ export interface TaskTemplate {
   readonly outputs: readonly string[];
   /** Outputs other tasks read by name (kept in the scope). */
   readonly stored: readonly string[];
+  /** The node index of each of `stored`. */
+  readonly storedIndex: readonly number[];
   /** Outputs that a node of the enclosing frame collects. */
   readonly collected: readonly string[];
   /** Outputs that are final outputs of the run. */
@@ -151,6 +156,7 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
       gates: NONE,
       outputs: NONE,
       stored: NONE,
+      storedIndex: NONE,
       collected: NONE,
       finalOutputs: NONE,
       indexInFrame: 0,
@@ -185,18 +191,19 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
           const child = dn.isExpander ? undefined : templateOf.get(d)!;
           if (!gates.some((g) => g.expander === expander && g.child === child)) gates.push({ expander, child });
         } else if (dn.isExpander) {
-          inputs.push({ kind: "value", name: d, depth: frames.get(d)!.length + 1 });
+          inputs.push({ kind: "value", name: d, depth: frames.get(d)!.length + 1, index: dn.index });
         } else if (plan.fixed.has(d)) {
-          inputs.push({ kind: "value", name: d, depth: 0 });
+          inputs.push({ kind: "value", name: d, depth: 0, index: dn.index });
         } else {
           const u = templateOf.get(d)!;
-          inputs.push({ kind: "value", name: d, depth: u.depth });
+          inputs.push({ kind: "value", name: d, depth: u.depth, index: dn.index });
           if (!waitOn.includes(u)) waitOn.push(u);
         }
       }
     }
     const outputs: string[] = [];
     const stored: string[] = [];
+    const storedIndex: number[] = [];
     const collected: string[] = [];
     const finals: string[] = [];
     for (const n of t.nodes) {
@@ -209,7 +216,10 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
       }
       const isFinal = finalSet.has(n.name);
       if (external || isFinal || n.isExpander) outputs.push(n.name);
-      if (storedHere) stored.push(n.name);
+      if (storedHere) {
+        stored.push(n.name);
+        storedIndex.push(n.index);
+      }
       if (!n.isExpander && collectedBy.has(n.name)) collected.push(n.name);
       if (isFinal) finals.push(n.name);
     }
@@ -219,6 +229,7 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
     m.gates = orNone(gates);
     m.outputs = orNone(outputs);
     m.stored = orNone(stored);
+    m.storedIndex = storedIndex.length === 0 ? NONE : storedIndex;
     m.collected = orNone(collected);
     m.finalOutputs = orNone(finals);
   }
