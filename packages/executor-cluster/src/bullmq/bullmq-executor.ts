@@ -106,6 +106,16 @@ export class BullMQExecutor implements TaskExecutor {
     return this.inFlight < this.maxInFlight;
   }
 
+  /**
+   * With `chunkSize` above 1, branches of a block the kernel may batch go as
+   * one task of `chunkSize` items (`Task.items`), a job of their own: one
+   * shape and one items array per job instead of a task each. Not with
+   * `taskTimeoutMs` (each branch keeps its own clock).
+   */
+  itemsPerTask(): number {
+    return this.opts.taskTimeoutMs === undefined ? this.chunkSize : 1;
+  }
+
   submitTask(task: Task): Promise<Record<string, unknown>> {
     if (task.signal.aborted) return Promise.reject(abortErrorFrom(task.signal));
     if (!this.watched.has(task.signal)) {
@@ -192,6 +202,7 @@ export class BullMQExecutor implements TaskExecutor {
     this.outbox = [];
     const groups: Slot[][] = [];
     const open = new Map<ExecutorContext, Slot[]>();
+    const openBranches = new Map<Slot[], number>();
     for (const slot of slots) {
       if (slot.settled) continue;
       // a retried attempt travels alone: a chunk's job id names its first task, so its tasks are all first attempts
@@ -199,7 +210,10 @@ export class BullMQExecutor implements TaskExecutor {
         let g = open.get(slot.task.context);
         if (!g) open.set(slot.task.context, (g = []));
         g.push(slot);
-        if (g.length >= this.chunkSize) (groups.push(g), open.delete(slot.task.context));
+        // a chunk holds `chunkSize` branches, an item batch counting its items
+        const branches = (openBranches.get(g) ?? 0) + (slot.task.items?.count ?? 1);
+        openBranches.set(g, branches);
+        if (branches >= this.chunkSize) (groups.push(g), open.delete(slot.task.context));
       } else groups.push([slot]);
     }
     for (const g of open.values()) groups.push(g);

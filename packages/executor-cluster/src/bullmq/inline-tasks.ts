@@ -54,6 +54,7 @@ export async function runInline(
     const shape = payload.shapes[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
     const nodes = nodeLists[payload.shapeOf ? payload.shapeOf[i]! : 0]!;
     const t = now();
+    let branches = 1;
     try {
       const inputs: Record<string, unknown> = {};
       for (let k = 0; k < shape.inputs.length; k++) {
@@ -64,8 +65,18 @@ export async function runInline(
         const value = plain(wire) ? wire : isEnvelope(wire) && runner.codecs.needsImport(wire) ? await runner.codecs.decode(wire, options) : decodeValue(wire, options);
         setOwn(inputs, name, value);
       }
+      if (shape.items !== undefined && Array.isArray(inputs[shape.items])) branches = (inputs[shape.items] as unknown[]).length;
       const onNodeEvent = (e: NodeEvent) => void (taskEvents[i] ??= []).push(nodeEventToWire("", e));
-      const request = { runId: jobId, taskId: `${jobId}#${i}`, nodes, inputs, outputs: shape.outputs, expanders: shape.expanders, graphFingerprint: run.context.graphFingerprint };
+      const request = {
+        runId: jobId,
+        taskId: `${jobId}#${i}`,
+        nodes,
+        inputs,
+        outputs: shape.outputs,
+        expanders: shape.expanders,
+        graphFingerprint: run.context.graphFingerprint,
+        ...(shape.items !== undefined ? { items: shape.items } : {}),
+      };
       const out = await runner.run(request, { events, onNodeEvent });
       const outputs: Record<string, unknown> = {};
       for (const name of shape.outputs) {
@@ -88,8 +99,8 @@ export async function runInline(
     }
     const ms = now() - t;
     const time = times.get(nodes);
-    if (time) (time[0]++, (time[1] += ms), (time[2] = Math.max(time[2], ms)));
-    else times.set(nodes, [1, ms, ms]);
+    if (time) ((time[0] += branches), (time[1] += ms), (time[2] = Math.max(time[2], ms)));
+    else times.set(nodes, [branches, ms, ms]);
   }
   for (const [nodes, [tasks, busyMs, longestMs]] of times) pool.tiny.ranInline(nodes, tasks, busyMs, longestMs);
 }

@@ -35,6 +35,11 @@ export interface JobShape {
   readonly expanders: readonly string[];
   /** Longest one attempt may take in the worker (ms); absent for no bound. */
   readonly timeoutMs?: number;
+  /**
+   * Set for item batches (`Task.items`): the input holding the items; the
+   * worker runs the nodes once per item and returns each output as an array.
+   */
+  readonly items?: string;
 }
 
 /** The decoded payload of a job: tasks column-wise. */
@@ -117,6 +122,7 @@ export function validatePayload(value: unknown): JobPayload {
     const sh = s as Partial<JobShape> | null;
     if (typeof sh !== "object" || sh === null || !isNames(sh.nodes) || !isNames(sh.inputs) || !isNames(sh.outputs) || !isNames(sh.expanders)) throw bad("a malformed task shape");
     if (sh.timeoutMs !== undefined && !(typeof sh.timeoutMs === "number" && sh.timeoutMs > 0)) throw bad("a malformed timeout");
+    if (sh.items !== undefined && !(typeof sh.items === "string" && (sh.inputs as string[]).includes(sh.items))) throw bad("a malformed item batch");
   }
   if (p.shapes.length === 0) throw bad("no shapes");
   let needed = 0;

@@ -65,7 +65,7 @@ const same = (a: readonly string[], b: readonly string[]): boolean => {
 
 /** Whether a task has this shape. */
 const fits = (shape: JobShape, nodes: readonly string[], inputs: readonly string[], t: Task): boolean =>
-  shape.nodes === nodes && same(shape.inputs, inputs) && same(shape.outputs, t.outputs) && same(shape.expanders, t.expanders);
+  shape.nodes === nodes && shape.items === t.items?.input && same(shape.inputs, inputs) && same(shape.outputs, t.outputs) && same(shape.expanders, t.expanders);
 
 /**
  * Encode tasks of one run as one job, in one pass: tasks of one template
@@ -116,7 +116,7 @@ export function encodeJob<T extends { readonly task: Task }>(
       if (s === undefined) {
       // a shape's tasks come from one template, so they share its timeout: the first task's is theirs
         const timeoutMs = timeoutOf(t, taskTimeoutMs);
-        const shape = { nodes, inputs: names, outputs: t.outputs, expanders: t.expanders };
+        const shape: JobShape = { nodes, inputs: names, outputs: t.outputs, expanders: t.expanders, ...(t.items ? { items: t.items.input } : {}) };
         s = shapes.push(timeoutMs === undefined ? shape : { ...shape, timeoutMs }) - 1;
         candidates.push(s);
       }

@@ -3,7 +3,7 @@
 // forgotten for good the moment a template is seen hanging, killing a thread or
 // running long. Such templates run in the worker's main thread (see
 // worker-jobs.ts); everything else, and every task with a timeout, in threads.
-import type { FromWorker, PoolWorker, ToWorker } from "@hamilton-ts/kernel/remote";
+import type { FromWorker, PoolWorker, ToWorker, WireTaskBatch } from "@hamilton-ts/kernel/remote";
 
 /** Mean time per task in threads (ms) under which a template counts as tiny: a thread hop costs tens of microseconds. */
 export const TINY_MS = 0.05;
@@ -48,7 +48,7 @@ export class TinyTemplates {
     return s !== undefined && s.inline && !s.banned;
   }
 
-  /** A job's `tasks` inline tasks of this template took `busyMs` in all, the longest `longestMs`. */
+  /** A job's `tasks` inline tasks (an item batch counting its branches) of this template took `busyMs` in all, the longest `longestMs`. */
   ranInline(nodes: readonly string[], tasks: number, busyMs: number, longestMs: number): void {
     if (longestMs > INLINE_LIMIT_MS) this.ban(nodes);
     else if (tasks > 0) this.observe(nodes, tasks, busyMs);
@@ -69,7 +69,7 @@ export class TinyTemplates {
    */
   watch(worker: PoolWorker, report: (message: FromWorker) => void): { readonly worker: PoolWorker; message(message: FromWorker): void; gone(): void } {
     // seq -> [node lists of the batch, tasks not yet answered]
-    const open = new Map<number, { nodes: (readonly string[])[]; left: number }>();
+    const open = new Map<number, { nodes: (readonly string[])[]; left: number; perTask: number }>();
     let last: (readonly string[])[] = [];
     const send = worker.send.bind(worker);
     const stop = worker.stop.bind(worker);
@@ -80,7 +80,7 @@ export class TinyTemplates {
     };
     const watched: PoolWorker = Object.assign(worker, {
       send: (m: ToWorker) => {
-        if (m.type === "batch") open.set(m.seq, { nodes: m.batch.shapes.map((s) => s.nodes), left: m.batch.taskIds.length });
+        if (m.type === "batch") open.set(m.seq, { nodes: m.batch.shapes.map((s) => s.nodes), left: m.batch.taskIds.length, perTask: branchesPerTask(m.batch) });
         send(m);
       },
       stop: (reason: Parameters<PoolWorker["stop"]>[0]) => {
@@ -96,7 +96,8 @@ export class TinyTemplates {
           const answered = m.done.length + m.failures.length;
           if (b) {
             // time per task is known per message; a batch of one template tells it exactly
-            if (b.nodes.length === 1 && answered > 0) this.observe(b.nodes[0]!, answered, m.busyMs);
+            // (an item batch's time is its branches': the inline decision is per branch, as the heuristic's figures are)
+            if (b.nodes.length === 1 && answered > 0) this.observe(b.nodes[0]!, answered * b.perTask, m.busyMs);
             last = b.nodes;
             b.left -= answered;
             if (b.left <= 0) open.delete(m.seq);
@@ -107,4 +108,18 @@ export class TinyTemplates {
       gone,
     };
   }
+}
+
+/** Branches per task of a one-template batch: an item batch's items (its items input is an array), else 1. */
+function branchesPerTask(batch: WireTaskBatch): number {
+  const shape = batch.shapes[0];
+  if (shape?.items === undefined || batch.shapes.length !== 1) return 1;
+  const at = shape.inputs.indexOf(shape.items);
+  const tasks = batch.taskIdEnds.length;
+  let items = 0;
+  for (let i = 0; i < tasks; i++) {
+    const v = batch.values[i * shape.inputs.length + at];
+    items += Array.isArray(v) ? v.length : 1;
+  }
+  return tasks > 0 ? items / tasks : 1;
 }

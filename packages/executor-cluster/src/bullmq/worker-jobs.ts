@@ -74,6 +74,7 @@ export async function runJob(pool: WorkerPool, run: JobRun, jobId: string, paylo
       purpose: "plain",
       attempt: 1,
       timeoutMs: shape.timeoutMs,
+      ...(shape.items !== undefined ? { items: { input: shape.items, first: 0, count: itemCount(shape.inputs, shape.items, values) } } : {}),
       signal: run.signal,
       run: () => Promise.reject(new Error("a relayed task runs in the worker's threads only")),
       reportNodeEvent,
@@ -132,4 +133,10 @@ function refuseUnserializable(outcome: JobOutcome, payload: JobPayload, perTask:
     }
   }
   return { ...outcome, outputs, failures };
+}
+
+/** How many items an item batch's (still encoded) items input holds: an array's length (1 for an envelope, as the pool only weighs it). */
+function itemCount(inputs: readonly string[], items: string, values: readonly unknown[]): number {
+  const v = values[inputs.indexOf(items)];
+  return Array.isArray(v) ? v.length : 1;
 }

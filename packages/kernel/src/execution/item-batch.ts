@@ -21,6 +21,7 @@ export function itemBatchId(name: string, parentPath: readonly number[], first: 
 
 /** The task id item `k` of batch `batchId` would have had as a task of its own. */
 export function itemTaskId(batchId: string, k: number): string {
+  if (!/\d+\.\.\d+\]$/.test(batchId)) return batchId + "[" + k + "]"; // an id without a range (a worker's own): the index appended
   const open = batchId.lastIndexOf("[");
   const comma = batchId.lastIndexOf(",");
   const from = comma > open ? comma + 1 : open + 1;

@@ -4,6 +4,7 @@ import { FunctionGraph } from "../graph/function-graph.js";
 import { nodesFromModules } from "../node/from-modules.js";
 import { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import { materialize, runNodes } from "../execution/run-task.js";
+import { runItems } from "../execution/item-batch.js";
 import { CodecModules } from "./codec-modules.js";
 import { importerNear, type ModuleImporter } from "./module-importer.js";
 import { loadModules, type ModuleLocation } from "./module-location.js";
@@ -19,6 +20,12 @@ export interface RemoteTaskRequest {
   readonly expanders?: readonly string[];
   /** The driver's graph fingerprint; a worker with a different graph refuses the task. */
   readonly graphFingerprint?: string;
+  /**
+   * Set for an item batch (`Task.items`): the input holding the items (an
+   * array); the nodes run once per item and each output is an array of a
+   * value per item. Item k's failure names task id `taskId` with `[k]` for its range.
+   */
+  readonly items?: string;
 }
 
 /** How a worker builds its graph: the same locations and config as the driver. */
@@ -116,7 +123,12 @@ export class TaskRunner {
         : LifecycleHooks.none;
     // output checks' results always go back, whatever node events the caller wants
     const onValidation = sink && ((nodeName: string, results: readonly ValidationResult[]) => sink({ type: "validation", nodeName, results }));
-    const out = await runNodes(nodes, req.inputs, req.outputs, { runId: req.runId, taskId: req.taskId, hooks, adapter: undefined, onValidation });
+    const ctx = { runId: req.runId, taskId: req.taskId, hooks, adapter: undefined, onValidation };
+    if (req.items !== undefined) {
+      const list = req.inputs[req.items];
+      return runItems(nodes, req.inputs, req.outputs, { input: req.items, first: 0, count: Array.isArray(list) ? list.length : -1 }, ctx);
+    }
+    const out = await runNodes(nodes, req.inputs, req.outputs, ctx);
     for (const e of req.expanders ?? []) {
       if (!Object.prototype.hasOwnProperty.call(out, e)) continue;
       try {
