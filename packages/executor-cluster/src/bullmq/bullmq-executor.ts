@@ -52,7 +52,7 @@ const ADD_BATCH = 500;
 export class BullMQExecutor implements TaskExecutor {
   readonly specificationVersion = "v1" as const;
   readonly requiresModuleLocations = true;
-  /** Payload bytes (base64 job data) sent per task so far: `{ tasks, bytes }`. */
+  /** Payload bytes (base64 job data) sent so far, and the branch tasks they carried (an item batch counts its items): `{ tasks, bytes }`. */
   readonly payloadStats = { tasks: 0, bytes: 0 };
   private readonly opts: BullMQExecutorOptions;
   private readonly prefix: string;
@@ -232,7 +232,7 @@ export class BullMQExecutor implements TaskExecutor {
       const job = encodeJob(group, setup.id, events, this.opts.taskTimeoutMs, (s, error) => this.settle(s, undefined, error));
       if (!job) continue;
       const kept = job.items;
-      this.payloadStats.tasks += kept.length;
+      for (const k of kept) this.payloadStats.tasks += k.task.items?.count ?? 1; // per branch: an item batch counts its items
       this.payloadStats.bytes += job.bytes;
       const id = jobIdFor(first.runId, kept[0]!.task.taskId, kept.length, first.attempt);
       const existing = this.pending.get(id);
