@@ -49,17 +49,36 @@ export function runWorkerTask(
   if (only && shape.expanders.length === 0 && shape.outputs.length === 1 && shape.outputs[0] === only.name) {
     return runOneNode(runner, only, nodes, shape, values, offset, ctx, sharedMemory, sink);
   }
-  // no prototype, as runNodes' environment: a dependency called `constructor` that was not given is undefined
+  const env = decodeEnv(runner, shape.inputs, values, offset);
+  if (env instanceof Promise) return env.then((e) => runFrom(0, runner, nodes, shape, e, ctx, sharedMemory, sink));
+  return runFrom(0, runner, nodes, shape, env, ctx, sharedMemory, sink);
+}
+
+/**
+ * A task's inputs by name, decoded: at once, or after importing the codec
+ * modules a value needs. No prototype, as runNodes' environment: a dependency
+ * called `constructor` that was not given is undefined.
+ */
+function decodeEnv(runner: TaskRunner, names: readonly string[], values: readonly unknown[], offset: number): Record<string, unknown> | Promise<Record<string, unknown>> {
   const env = Object.create(null) as Record<string, unknown>;
-  const names = shape.inputs;
   for (let k = 0; k < names.length; k++) {
     const wire = values[offset + k];
     if (isEnvelope(wire)) {
-      if (runner.codecs.needsImport(wire)) return decodeThenRun(runner, nodes, shape, values, offset, ctx, sharedMemory, sink);
+      if (runner.codecs.needsImport(wire)) return decodeImporting(runner, names, values, offset);
       env[names[k]!] = decodeValue(wire, { nodeName: names[k], single: true });
     } else env[names[k]!] = wire;
   }
-  return runFrom(0, runner, nodes, shape, env, ctx, sharedMemory, sink);
+  return env;
+}
+
+async function decodeImporting(runner: TaskRunner, names: readonly string[], values: readonly unknown[], offset: number): Promise<Record<string, unknown>> {
+  const env = Object.create(null) as Record<string, unknown>;
+  for (let k = 0; k < names.length; k++) {
+    const wire = values[offset + k];
+    const options = { nodeName: names[k], single: true };
+    env[names[k]!] = isEnvelope(wire) && runner.codecs.needsImport(wire) ? await runner.codecs.decode(wire, options) : decodeValue(wire, options);
+  }
+  return env;
 }
 
 /** An item batch (`Task.items`): its nodes once per item, each output an array of a value per item. */
@@ -74,29 +93,14 @@ function runItemBatch(
   sharedMemory: boolean,
   sink: OutputSink,
 ): void | Promise<void> {
-  const env = Object.create(null) as Record<string, unknown>;
-  const names = shape.inputs;
-  let imports = false;
-  for (let k = 0; k < names.length && !imports; k++) {
-    const wire = values[offset + k];
-    if (isEnvelope(wire) && runner.codecs.needsImport(wire)) imports = true;
-    else env[names[k]!] = isEnvelope(wire) ? decodeValue(wire, { nodeName: names[k], single: true }) : wire;
-  }
-  const run = (): void | Promise<void> => {
+  const run = (env: Record<string, unknown>): void | Promise<void> => {
     const list = env[input];
     const out = runItems(nodes, env, shape.outputs, { input, first: 0, count: Array.isArray(list) ? list.length : -1 }, ctx);
     if (isThenable(out)) return Promise.resolve(out).then((o) => encodeFrom(0, runner, shape, o, sharedMemory, sink));
     return encodeFrom(0, runner, shape, out, sharedMemory, sink);
   };
-  if (!imports) return run();
-  return (async () => {
-    for (let k = 0; k < names.length; k++) {
-      const wire = values[offset + k];
-      const options = { nodeName: names[k], single: true };
-      env[names[k]!] = isEnvelope(wire) && runner.codecs.needsImport(wire) ? await runner.codecs.decode(wire, options) : decodeValue(wire, options);
-    }
-    await run();
-  })();
+  const env = decodeEnv(runner, shape.inputs, values, offset);
+  return env instanceof Promise ? env.then(run) : run(env);
 }
 
 /**
@@ -123,7 +127,7 @@ function runOneNode(
   for (let k = 0; k < names.length; k++) {
     let v = values[offset + k];
     if (isEnvelope(v)) {
-      if (runner.codecs.needsImport(v)) return decodeThenRun(runner, nodes, shape, values, offset, ctx, sharedMemory, sink);
+      if (runner.codecs.needsImport(v)) return decodeImporting(runner, names, values, offset).then((env) => runFrom(0, runner, nodes, shape, env, ctx, sharedMemory, sink));
       v = decodeValue(v, { nodeName: names[k], single: true });
     }
     const i = deps.indexOf(names[k]!);
@@ -139,26 +143,6 @@ function putValue(runner: TaskRunner, shape: WireTaskShape, name: string, value:
   const env = Object.create(null) as Record<string, unknown>;
   env[name] = value;
   return encodeFrom(0, runner, shape, env, sharedMemory, sink);
-}
-
-async function decodeThenRun(
-  runner: TaskRunner,
-  nodes: readonly GraphNode[],
-  shape: WireTaskShape,
-  values: readonly unknown[],
-  offset: number,
-  ctx: InvokeContext,
-  sharedMemory: boolean,
-  sink: OutputSink,
-): Promise<void> {
-  const env = Object.create(null) as Record<string, unknown>;
-  const names = shape.inputs;
-  for (let k = 0; k < names.length; k++) {
-    const wire = values[offset + k];
-    const options = { nodeName: names[k], single: true };
-    env[names[k]!] = isEnvelope(wire) && runner.codecs.needsImport(wire) ? await runner.codecs.decode(wire, options) : decodeValue(wire, options);
-  }
-  await runFrom(0, runner, nodes, shape, env, ctx, sharedMemory, sink);
 }
 
 /** Run nodes from the `k`th on (as `runNodes` does), then finish the task. */
