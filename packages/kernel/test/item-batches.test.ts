@@ -9,6 +9,7 @@ import {
   HamiltonError,
   node,
   NodeExecutionError,
+  ConcurrentLocalTaskExecutor,
   parallelizable,
   SynchronousLocalTaskExecutor,
 } from "../src/index.js";
@@ -295,5 +296,74 @@ describe("item batches", () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("item batches on ConcurrentLocalTaskExecutor (the default for blocks)", () => {
+  /** Records the item batches it ran, and how many branches ran at once at most. */
+  class Watching extends ConcurrentLocalTaskExecutor {
+    batches: number[] = [];
+    override ran(task: Task, sync: boolean): void {
+      if (task.items) this.batches.push(task.items.count);
+      super.ran(task, sync);
+    }
+  }
+
+  test("a block whose branches all finish synchronously goes in batches once 32 branches showed it", async () => {
+    const ex = new Watching();
+    const dr = await dynamic(mapReduce(), ex);
+    const out = await dr.execute(["all"], { inputs: { n: 1_000, offset: 0 } });
+    expect(out.all).toEqual(Array.from({ length: 1_000 }, (_, i) => i * 2));
+    expect(ex.batches.length).toBeGreaterThan(0);
+    expect(ex.batches.every((c) => c > 1 && c <= 64)).toBe(true);
+    expect(ex.batches.reduce((a, b) => a + b, 0)).toBeGreaterThan(900);
+    const e = await failure(dr.execute(["all"], { inputs: { n: 1_000, offset: 0 } }).then(() => dynamic(mapReduce(555), ex)).then((d) => d.execute(["all"], { inputs: { n: 1_000, offset: 0 } })));
+    expect(e.taskId).toBe("block-items[555]");
+  });
+
+  test("async branches are never batched: they keep running maxTasks at once", async () => {
+    let running = 0;
+    let peak = 0;
+    const mod = {
+      items: parallelizable((n: number) => Array.from({ length: n }, (_, i) => i)),
+      fetched: async (items: number) => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 1));
+        running--;
+        return items + 1;
+      },
+      all: collect("fetched", (fetched: number[]) => fetched),
+    };
+    const ex = new Watching({ maxTasks: 8 });
+    const dr = await dynamic(mod, ex);
+    for (let r = 0; r < 3; r++) expect((await dr.execute(["all"], { inputs: { n: 200 } })).all).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(ex.batches).toEqual([]);
+    expect(peak).toBe(8);
+  });
+
+  test("a block that turns async after many synchronous branches: at most one batch runs one after another, then branches interleave again", async () => {
+    let calls = 0;
+    let running = 0;
+    let peak = 0;
+    const mod = {
+      items: parallelizable((n: number) => Array.from({ length: n }, (_, i) => i)),
+      cached: (items: number): number | Promise<number> => {
+        if (++calls <= 300) return items; // warm cache: synchronous
+        running++;
+        peak = Math.max(peak, running);
+        return new Promise((r) => setTimeout(() => (running--, r(items)), 1));
+      },
+      all: collect("cached", (cached: number[]) => cached),
+    };
+    const ex = new Watching({ maxTasks: 8 });
+    const dr = await dynamic(mod, ex);
+    expect((await dr.execute(["all"], { inputs: { n: 1_000 } })).all).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
+    const batchesThen = ex.batches.length;
+    expect(batchesThen).toBeGreaterThan(0);
+    peak = 0;
+    expect((await dr.execute(["all"], { inputs: { n: 500 } })).all).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(ex.batches.length).toBe(batchesThen); // no batch since the first promise
+    expect(peak).toBe(8);
   });
 });

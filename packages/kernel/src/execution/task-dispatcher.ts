@@ -149,6 +149,7 @@ export class TaskDispatcher {
         this.settle(client, task, false, error);
         return;
       }
+      e.ran(task, !isThenable(out));
       if (!isThenable(out)) {
         e.release(slots);
         if (++this.streak < INLINE_STREAK) {
@@ -220,6 +221,7 @@ export class TaskDispatcher {
 /** The kernel's in-thread executor, as its dispatcher sees it. */
 interface InThread extends TaskExecutor {
   acquire(task: Task): RunSlots;
+  ran(task: Task, sync: boolean): void;
   release(slots: RunSlots): void;
 }
 

@@ -53,6 +53,13 @@ abstract class InThreadExecutor implements TaskExecutor {
     slots.running++;
     return slots;
   }
+  /**
+   * The dispatcher ran `task` inline: it finished synchronously, or returned
+   * a promise (its nodes are async). Lets an executor learn which templates
+   * may run as item batches.
+   * @internal
+   */
+  ran(_task: Task, _sync: boolean): void {}
   /** @internal */
   release(slots: RunSlots): void {
     // an abandoned run's slots were freed when it was aborted
@@ -108,10 +115,38 @@ export interface ConcurrentLocalTaskExecutorOptions {
  */
 export class ConcurrentLocalTaskExecutor extends InThreadExecutor {
   readonly maxTasks: number;
+  /** Per template (its node list): branches seen finishing synchronously, or -1 once one returned a promise. */
+  private readonly syncRuns = new WeakMap<readonly string[], number>();
   constructor(options: ConcurrentLocalTaskExecutorOptions = {}) {
     const maxTasks = options.maxTasks ?? 10;
     if (!Number.isInteger(maxTasks) || maxTasks < 1) throw new RangeError(`maxTasks must be a positive integer, got ${maxTasks}`);
     super(maxTasks);
     this.maxTasks = maxTasks;
   }
+  /**
+   * Branches of a block it takes in one task (see `TaskExecutor.itemsPerTask`):
+   * several only for a template whose branches have all finished synchronously
+   * (nothing to interleave); one for good once any returned a promise, so
+   * async branches keep running `maxTasks` at once.
+   */
+  itemsPerTask(task: Task): number {
+    const n = this.syncRuns.get(task.nodes) ?? 0;
+    return n >= SYNC_BEFORE_BATCHES ? CONCURRENT_BATCH : 1;
+  }
+  /** @internal */
+  override ran(task: Task, sync: boolean): void {
+    if (!task.isBlock) return;
+    const nodes = task.nodes;
+    const n = this.syncRuns.get(nodes) ?? 0;
+    if (n < 0) return;
+    this.syncRuns.set(nodes, sync ? n + 1 : -1);
+  }
 }
+
+/** Synchronous branches seen before a template's branches run as item batches on `ConcurrentLocalTaskExecutor`. */
+const SYNC_BEFORE_BATCHES = 32;
+/**
+ * Branches per item batch there: most of a task's cost saved, while a template
+ * that turns async after all runs at most this many branches one after another once.
+ */
+const CONCURRENT_BATCH = 64;
