@@ -10,6 +10,15 @@ import { setOwn } from "./own-record.js";
 import { materialize } from "./run-task.js";
 
 /** The values of one frame instance: the top level, or one item of a block. */
+/** A template instance not made yet: its scope and its index in the frame. */
+interface Waiting {
+  readonly scope: Scope;
+  readonly index: number;
+}
+
+const NO_COUNTS = new Int32Array(0);
+const NO_FLAGS = new Uint8Array(0);
+
 class Scope {
   /**
    * The top level's values, by node index: a run stores most of its values
@@ -22,7 +31,14 @@ class Scope {
   /** The expander item this branch runs for, stored apart to spare a Map per branch. */
   itemName: string | undefined;
   item: unknown;
-  instances: Instance[] = [];
+  /** The frame's templates; instances are made only once ready (a 100,000-node chain does not hold 100,000 waiting). */
+  templates: readonly TaskTemplate[] = [];
+  /** Per template: upstream instances and gates not done yet; -1 once its instance was made. */
+  pending: Int32Array = NO_COUNTS;
+  /** Per template: its instance finished. */
+  done: Uint8Array = NO_FLAGS;
+  /** Templates of deeper scopes waiting for one of this scope's, by its index (a branch reading an enclosing value not computed yet). */
+  crossWaiters: Map<number, Waiting[]> | undefined;
   expansions: Map<string, Expansion> | undefined;
   /** Instances of a branch not yet done; when none are left, its block has one branch fewer alive. */
   remaining = 0;
@@ -68,10 +84,6 @@ class Scope {
 
 /** One task template instantiated in one scope. */
 export class Instance {
-  pending = 0;
-  /** The instances waiting for this one: the first alone (in a chain there is one), more in an array. */
-  waiter: Instance | undefined;
-  waiters: Instance[] | undefined;
   done = false;
   constructor(
     readonly template: TaskTemplate,
@@ -123,7 +135,7 @@ class Expansion {
   taskId = "";
   readonly outstanding: Int32Array;
   readonly collected = new Map<string, unknown[]>();
-  gateWaiters: Array<{ child: TaskTemplate | undefined; inst: Instance }> = [];
+  gateWaiters: Array<{ readonly child: TaskTemplate | undefined; readonly scope: Scope; readonly index: number }> = [];
   /** The block's only template when its branches may be batched (see \`batchable\`). */
   batchTemplate: TaskTemplate | undefined;
   /** The items are an array (all in memory already); else an iterator, drawn lazily. */
@@ -159,6 +171,27 @@ function isSmall(v: unknown): boolean {
   return v === null || (typeof v !== "object" && typeof v !== "function" && (typeof v !== "string" || v.length <= 1024));
 }
 
+const dependentsBySet = new WeakMap<TemplateSet, readonly (readonly TaskTemplate[])[]>();
+
+/** Per template (by id), the templates of its own frame that wait on it: counted, never registered one by one (made once per plan). */
+function dependentsOf(set: TemplateSet): readonly (readonly TaskTemplate[])[] {
+  let d = dependentsBySet.get(set);
+  if (d) return d;
+  const none: readonly TaskTemplate[] = [];
+  const lists: TaskTemplate[][] = new Array(set.templates.length);
+  for (const t of set.templates) {
+    for (const u of t.waitOn) {
+      if (u.depth !== t.depth) continue;
+      const l = lists[u.id];
+      if (l) l.push(t);
+      else lists[u.id] = [t];
+    }
+  }
+  for (let i = 0; i < lists.length; i++) lists[i] ??= none as TaskTemplate[];
+  dependentsBySet.set(set, (d = lists));
+  return d;
+}
+
 /**
  * Whether a block's branches may run as item batches: one template, whose
  * values only its collector reads (nothing stored, nothing final, no nested
@@ -180,6 +213,8 @@ function batchable(children: readonly TaskTemplate[]): TaskTemplate | undefined 
  */
 export class ExecutionState {
   private readonly childTemplates = new Map<string, readonly TaskTemplate[]>();
+  /** Per template id: the templates of the same frame waiting on it. */
+  private readonly dependents: readonly (readonly TaskTemplate[])[];
   private readonly finalSet: ReadonlySet<string>;
   private readonly active = new Set<Expansion>();
   /** Task instances created and not yet done. */
@@ -198,6 +233,7 @@ export class ExecutionState {
     private readonly window: number,
   ) {
     this.finalSet = new Set(plan.finalVars);
+    this.dependents = dependentsOf(set);
     for (const t of set.templates) {
       if (t.depth === 0) continue;
       const e = t.frame[t.depth - 1]!;
@@ -299,12 +335,14 @@ export class ExecutionState {
     for (const name of t.finalOutputs) if (!t.expanders.includes(name)) setOwn(this.results, name, outputs[name]);
     for (const e of t.expanders) this.startExpansion(scope, e, outputs[e], inst.taskId);
     inst.done = true;
-    const first = inst.waiter;
-    if (first !== undefined) {
-      const waiters = inst.waiters;
-      inst.waiter = inst.waiters = undefined;
-      if (--first.pending === 0) this.events.ready(first);
-      if (waiters) for (const w of waiters) if (--w.pending === 0) this.events.ready(w);
+    const i = t.indexInFrame;
+    scope.done[i] = 1;
+    const pending = scope.pending;
+    for (const w of this.dependents[t.id]!) if (--pending[w.indexInFrame]! === 0) this.make(scope, w.indexInFrame);
+    const cross = scope.crossWaiters?.get(i);
+    if (cross) {
+      scope.crossWaiters!.delete(i);
+      for (const w of cross) if (--w.scope.pending[w.index]! === 0) this.make(w.scope, w.index);
     }
     this.outstanding--;
     const owner = scope.owner;
@@ -389,34 +427,47 @@ export class ExecutionState {
   }
 
   private instantiate(scope: Scope, templates: readonly TaskTemplate[]): void {
-    const instances: Instance[] = new Array(templates.length);
-    for (let i = 0; i < templates.length; i++) instances[i] = new Instance(templates[i]!, scope);
-    scope.instances = instances;
-    scope.remaining = instances.length;
-    this.outstanding += instances.length;
+    const n = templates.length;
+    scope.templates = templates;
+    const pending = (scope.pending = new Int32Array(n));
+    scope.done = new Uint8Array(n);
+    scope.remaining = n;
+    this.outstanding += n;
     const owner = scope.owner;
     if (owner) for (const t of templates) owner.outstanding[t.indexInFrame]!++;
-    for (const inst of instances) {
-      const t = inst.template;
+    for (let k = 0; k < n; k++) {
+      const t = templates[k]!;
+      let waits = 0;
       for (const u of t.waitOn) {
-        const up = scope.at(u.depth).instances[u.indexInFrame]!;
-        if (!up.done) {
-          inst.pending++;
-          // a literal, not push on []: that would make room for 17 waiters per instance
-          if (up.waiter === undefined) up.waiter = inst;
-          else if (up.waiters) up.waiters.push(inst);
-          else up.waiters = [inst];
+        // the frame's own templates are all fresh here: counted, and `complete` finds them through `dependents`
+        if (u.depth === t.depth) waits++;
+        else {
+          const up = scope.at(u.depth);
+          if (up.done[u.indexInFrame] === 0) {
+            waits++;
+            const byIndex = (up.crossWaiters ??= new Map());
+            const list = byIndex.get(u.indexInFrame);
+            if (list) list.push({ scope, index: k });
+            else byIndex.set(u.indexInFrame, [{ scope, index: k }]);
+          }
         }
       }
       for (const g of t.gates) {
         const exp = scope.expansion(g.expander, this.childTemplates.get(g.expander) ?? []);
         if (!exp.gateOpen(g.child)) {
-          inst.pending++;
-          exp.gateWaiters.push({ child: g.child, inst });
+          waits++;
+          exp.gateWaiters.push({ child: g.child, scope, index: k });
         }
       }
-      if (inst.pending === 0) this.events.ready(inst);
+      pending[k] = waits;
     }
+    for (let k = 0; k < n; k++) if (pending[k] === 0) this.make(scope, k);
+  }
+
+  /** Every input of template `index` of `scope` is known: make its instance, and it is ready. */
+  private make(scope: Scope, index: number): void {
+    scope.pending[index] = -1;
+    this.events.ready(new Instance(scope.templates[index]!, scope));
   }
 
   private startExpansion(scope: Scope, expander: string, value: unknown, taskId: string): void {
@@ -490,7 +541,7 @@ export class ExecutionState {
 
   /** Whether every instance `t` waits on (all outside its block) is done, so a batch of it is ready now. */
   private upstreamDone(scope: Scope, t: TaskTemplate): boolean {
-    for (const u of t.waitOn) if (!scope.at(u.depth).instances[u.indexInFrame]!.done) return false;
+    for (const u of t.waitOn) if (scope.at(u.depth).done[u.indexInFrame] === 0) return false;
     return true;
   }
 
@@ -575,10 +626,10 @@ export class ExecutionState {
   }
 
   private fireGates(exp: Expansion): void {
-    const keep: Array<{ child: TaskTemplate | undefined; inst: Instance }> = [];
+    const keep: typeof exp.gateWaiters = [];
     for (const w of exp.gateWaiters) {
       if (exp.gateOpen(w.child)) {
-        if (--w.inst.pending === 0) this.events.ready(w.inst);
+        if (--w.scope.pending[w.index]! === 0) this.make(w.scope, w.index);
       } else keep.push(w);
     }
     exp.gateWaiters = keep;
