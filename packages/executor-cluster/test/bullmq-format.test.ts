@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { GraphError } from "@hamilton-ts/kernel";
 import { fromBase64, isJobData, jobIdFor, toBase64, validateOutcome, validatePayload } from "../src/bullmq/job-format.js";
 import { decodeSetup, encodeSetup, matchModules, stableText } from "../src/bullmq/run-setup.js";
+import { encodeJob } from "../src/bullmq/task-jobs.js";
+import type { Task } from "@hamilton-ts/kernel/contracts";
 
 const shape = { nodes: ["a"], inputs: ["x"], outputs: ["a"], expanders: [] };
 
@@ -38,6 +40,21 @@ describe("job format", () => {
     expect(isJobData({ h: 2, s: "id", p: "" })).toBe(true);
     for (const d of [null, {}, { h: 1, s: "id", p: "" }, { h: 2, s: "x".repeat(65), p: "" }, { h: 2, s: "id", p: 1 }]) expect(isJobData(d)).toBe(false);
     expect(() => validateOutcome({ outputs: [], refused: { error: 5 } })).toThrow(/malformed refusal/);
+  });
+
+  it("a job holding item batches is format 3 (a worker from before item batches refuses it), any other stays format 2", () => {
+    const nodes = ["doubled"];
+    const task = (items?: { input: string; first: number; count: number }) =>
+      ({ task: { taskId: "t", nodes, inputs: { items: items ? [1, 2, 3] : 1 }, outputs: nodes, expanders: [], timeoutMs: undefined, ...(items ? { items } : {}) } as unknown as Task });
+    const reject = () => expect.fail("nothing here is refused");
+    const batched = encodeJob([task({ input: "items", first: 0, count: 3 }), task()], "setup", false, undefined, reject)!;
+    expect(batched.data.h).toBe(3);
+    expect(isJobData(batched.data)).toBe(true);
+    const shapes = validatePayload(fromBase64(batched.data.p)).shapes;
+    expect(shapes.map((sh) => sh.items)).toEqual(["items", undefined]); // one template, two shapes: a batch and a branch
+    expect(encodeJob([task(), task()], "setup", false, undefined, reject)!.data.h).toBe(2);
+    // a shape whose items input is not among its inputs is not ours
+    expect(() => validatePayload({ shapes: [{ nodes, inputs: ["x"], outputs: nodes, expanders: [], items: "items" }], count: 1, values: [1] })).toThrow(/malformed item batch/);
   });
 
   it("job ids escape BullMQ's ':' and differ per chunk size and attempt", () => {

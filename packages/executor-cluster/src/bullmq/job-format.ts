@@ -16,8 +16,12 @@ export const JOB_NAME = "hamilton-task";
 
 /** The job data on the queue (plain JSON). */
 export interface JobData {
-  /** Format version. */
-  readonly h: 2;
+  /**
+   * Format version: 3 when the job holds item batches (`JobShape.items`), so
+   * that a worker of a version before them refuses it rather than running
+   * each batch's nodes once on the whole items array; 2 otherwise.
+   */
+  readonly h: 2 | 3;
   /** Id of the run setup (modules, config, fingerprint) the driver built its graph from. */
   readonly s: string;
   /** 1 when the driver wants node events back (it has node hooks). */
@@ -103,10 +107,10 @@ export function jobIdFor(runId: string, firstTaskId: string, count: number, atte
   return head.replace(/%/g, "%25").replace(/:/g, "%3A");
 }
 
-/** Whether job data looks like ours (format 2) before anything is decoded. */
+/** Whether job data looks like ours (format 2 or 3) before anything is decoded. */
 export function isJobData(data: unknown): data is JobData {
   const d = data as Partial<JobData> | null;
-  return typeof d === "object" && d !== null && d.h === 2 && typeof d.s === "string" && d.s.length <= 64 && typeof d.p === "string";
+  return typeof d === "object" && d !== null && (d.h === 2 || d.h === 3) && typeof d.s === "string" && d.s.length <= 64 && typeof d.p === "string";
 }
 
 const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");

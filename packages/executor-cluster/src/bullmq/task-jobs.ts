@@ -130,7 +130,8 @@ export function encodeJob<T extends { readonly task: Task }>(
   const payload: JobPayload = { shapes, count: kept.length, ...(shapes.length > 1 ? { shapeOf: Int32Array.from(shapeOf) } : {}), values };
   try {
     const p = toBase64(payload);
-    return { data: { h: 2, s: setupId, ...(events ? { e: 1 as const } : {}), p }, items: kept, bytes: p.length };
+    const h = shapes.some((sh) => sh.items !== undefined) ? 3 : 2;
+    return { data: { h, s: setupId, ...(events ? { e: 1 as const } : {}), p }, items: kept, bytes: p.length };
   } catch (error) {
     // v8 refused something (a SharedArrayBuffer, a function below the codec's depth, too deep a value): find whose
     const fine: T[] = [];
