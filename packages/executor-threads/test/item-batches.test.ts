@@ -104,6 +104,20 @@ describe("item batches on worker threads", () => {
     }
   }, 60_000);
 
+  test("a run aborted while its batches are in flight rejects promptly with an AbortError; the pool runs the next", async () => {
+    const ex = make();
+    const dr = await driverFor("faults.mjs", ex);
+    await warm(dr, ex, { count: 3_000, mode: "none", bad_item: -1 });
+    const ctl = new AbortController();
+    const run = dr.execute(["doubled"], { inputs: { count: 400_000, mode: "none", bad_item: -1 }, signal: ctl.signal });
+    setTimeout(() => ctl.abort(), 30);
+    const t = performance.now();
+    const e = await run.then(() => undefined, (x: unknown) => x as Error);
+    expect(e?.name).toBe("AbortError");
+    expect(performance.now() - t).toBeLessThan(5_000);
+    expect(await dr.execute(["doubled"], { inputs: { count: 3, mode: "none", bad_item: -1 } })).toEqual({ doubled: [0, 2, 4] });
+  }, 60_000);
+
   test("concurrent runs on one pool, batched, each get their own results", async () => {
     const ex = make();
     const dr = await driverFor("faults.mjs", ex);
