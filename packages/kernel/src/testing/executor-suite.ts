@@ -97,6 +97,27 @@ function failureCases(executor: () => TaskExecutor): SuiteCase[] {
   }));
 }
 
+/** Thousands of quick branches (item batches, where the executor takes them): exact results, and a failing branch named by its own task id. */
+function manyBranchesCase(executor: () => TaskExecutor): SuiteCase {
+  return {
+    group: "failures",
+    name: "thousands of quick branches, three runs (an executor may learn to batch them): each result exact; a failing branch among them names its own task id; the next run works",
+    async run() {
+      const dr = await faults(executor(), "parallel blocks");
+      const count = 3_000;
+      for (const tag of ["q1", "q2", "q3"]) {
+        checkEqual(await within(RUN_MS, `run ${tag}`, dr.execute(["quick_joined"], { inputs: { count, tag } })), { quick_joined: joinedOf(tag, count) }, `run ${tag}`);
+      }
+      const e = await rejectionOf(within(RUN_MS, "failing run", dr.execute(["quick_joined"], { inputs: { count, tag: "qf", fail_at: 2_345 } })), "failing run");
+      checkEqual(e.name, "NodeExecutionError", "error class");
+      checkEqual(e.nodeName, "quick", "nodeName");
+      check(typeof e.taskId === "string" && /\[2345\]$/.test(e.taskId), `taskId names the branch's own task: ${String(e.taskId)}`);
+      checkEqual((e.cause as Error | undefined)?.message, "quick failed on qf:2345", "the cause keeps its message");
+      checkEqual(await within(RUN_MS, "the next run", dr.execute(["quick_joined"], { inputs: { count: 5, tag: "q4" } })), { quick_joined: joinedOf("q4", 5) }, "the next run");
+    },
+  };
+}
+
 function abortCases(executor: () => TaskExecutor): SuiteCase[] {
   return [
     {
@@ -229,7 +250,7 @@ export function executorSuite(options: ExecutorSuiteOptions): SuiteCase[] {
   for (const mode of ["parallel blocks", "every task"] as const) {
     for (const G of options.groupings ?? groupings) for (const s of scenarios) cases.push(scenarioCase(ex, s, G, mode));
   }
-  cases.push(...failureCases(ex), ...abortCases(ex), ...nodeEventCases(ex));
+  cases.push(...failureCases(ex), manyBranchesCase(ex), ...abortCases(ex), ...nodeEventCases(ex));
   for (const n of options.concurrentRuns ?? [2, 7, 20]) cases.push(concurrencyCase(ex, n, options.seed ?? 1));
   cases.push(...timeoutCases(ex));
   return cases.filter((c) => !skip.has(c.group));

@@ -14,6 +14,13 @@ export async function tagged(items, tag, fail_at = -1, sleep_at = -1, sleep_ms =
 }
 export const joined = collect("tagged", (tagged) => tagged.join(","));
 
+/** The same, synchronous and quick: thousands of such branches are what item batches are for. Item `fail_at` throws. */
+export function quick(items, tag, fail_at = -1) {
+  if (items === fail_at) throw new RangeError(`quick failed on ${tag}:${items}`);
+  return `${tag}:${items}`;
+}
+export const quick_joined = collect("quick", (quick) => quick.join(","));
+
 /** Item `stuck_at` loops forever, synchronously: only stopping its worker ends it. */
 export const stuck = node(
   (items, stuck_at) => {
