@@ -1,5 +1,5 @@
 // Item batches: many branches of one parallel block run as one task, for the
-// executors that take them (`TaskExecutor.maxItemsPerTask`). The block's
+// executors that take them (`TaskExecutor.itemsPerTask`). The block's
 // nodes run once per item, one item after another, as a one-slot executor
 // runs branch tasks; each output comes back as an array with a value per
 // item. A failing item is reported with its own task id, as if it had been a

@@ -10,7 +10,7 @@ export interface TaskPoolOptions {
   readonly chunkSize?: number;
   /**
    * Most branches of one parallel block in one task (default 256; see
-   * `TaskExecutor.maxItemsPerTask`): the kernel's scheduling and the pool's
+   * `TaskExecutor.itemsPerTask`): the kernel's scheduling and the pool's
    * bookkeeping are paid per task, not per branch. `1` turns item batches off
    * (a transport whose workers are not the kernel's `WorkerLoop` must). With
    * `taskTimeoutMs` it is 1: each branch keeps its own clock.
