@@ -44,7 +44,7 @@ export function runWorkerTask(
   sharedMemory: boolean,
   sink: OutputSink,
 ): void | Promise<void> {
-  if (shape.items !== undefined) return runItemBatch(runner, nodes, shape, shape.items, values, offset, ctx, sharedMemory, sink);
+  if (shape.items !== undefined) return runItemBatch(runner, nodes, shape, values, offset, ctx, sharedMemory, sink);
   const only = nodes.length === 1 ? nodes[0]! : undefined;
   if (only && shape.expanders.length === 0 && shape.outputs.length === 1 && shape.outputs[0] === only.name) {
     return runOneNode(runner, only, nodes, shape, values, offset, ctx, sharedMemory, sink);
@@ -86,13 +86,13 @@ function runItemBatch(
   runner: TaskRunner,
   nodes: readonly GraphNode[],
   shape: WireTaskShape,
-  input: string,
   values: readonly unknown[],
   offset: number,
   ctx: InvokeContext,
   sharedMemory: boolean,
   sink: OutputSink,
 ): void | Promise<void> {
+  const input = shape.items!;
   const run = (env: Record<string, unknown>): void | Promise<void> => {
     const list = env[input];
     const out = runItems(nodes, env, shape.outputs, { input, first: 0, count: Array.isArray(list) ? list.length : -1 }, ctx);
