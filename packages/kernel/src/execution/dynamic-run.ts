@@ -105,7 +105,7 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
   private inFlight = 0;
   private retrying = 0;
   private readonly cache: CachedTasks | undefined;
-  /** Per block template, once its first branch met its executor: who to ask for item batches (null: never batched; see \`batcherFor\`). */
+  /** Per block template, once its first branch met its executor: who to ask for item batches (null: never batched; see `batches`). */
   private readonly batchers = new Map<TaskTemplate, { readonly executor: TaskExecutor; readonly sample: Task } | null>();
   finished = false;
   private resolve!: (v: Record<string, unknown>) => void;
@@ -182,9 +182,7 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
         this.wakeQueues();
         // items answered by the cache may have finished the run
         if (this.cache) this.settleIfDone();
-        // the queues woken may have run tasks inline whose completion gave this queue one
-        if (queue.size === 0 || this.finished) return undefined;
-        break;
+        return undefined;
       }
       if (this.finished) return undefined;
     }
@@ -277,7 +275,7 @@ export class DynamicRun implements TaskOwner, StateEvents, CachedRunHost {
   }
 
   /**
-   * Whether branches of block template \`t\` may go to \`executor\` as item
+   * Whether branches of block template `t` may go to `executor` as item
    * batches: it takes them, and nothing would see the difference — no task
    * or node hooks, no graph adapter, no cache, no retry policy or timeout on
    * the template's nodes (each branch keeps its own attempts and clock).

@@ -118,9 +118,8 @@ export class DynamicTask implements Task, InvokeContext {
   }
   get items(): TaskItems | undefined {
     const inst = this.inst;
-    return inst instanceof ItemBatch ? (this.batch ??= { input: inst.expansion.expander, first: inst.first, count: inst.items.length }) : undefined;
+    return inst instanceof ItemBatch ? inst.taskItems : undefined;
   }
-  private batch: TaskItems | undefined;
   get signal(): AbortSignal {
     return this.owner.signal;
   }
@@ -136,7 +135,7 @@ export class DynamicTask implements Task, InvokeContext {
   run(): Promise<Record<string, unknown>> {
     try {
       const items = this.items;
-      if (items) return Promise.resolve(runItems(this.inst.template.nodes, this.inputs, this.outputs, items, this));
+      if (items) return Promise.resolve(runItems(this.inst.template.nodes, this.inputs, this.outputs, items.input, this, items.count));
       return Promise.resolve(runNodesInline(this.cut?.nodes ?? this.inst.template.nodes, this.inputs, this.outputs, this));
     } catch (error) {
       return Promise.reject(error);
@@ -148,7 +147,8 @@ export class DynamicTask implements Task, InvokeContext {
    */
   runInline(): Record<string, unknown> | Promise<Record<string, unknown>> {
     const nodes = this.inst.template.nodes;
-    if (this.inst instanceof ItemBatch) return runItems(nodes, this.inputs, this.outputs, this.items!, this);
+    const inst = this.inst;
+    if (inst instanceof ItemBatch) return runItems(nodes, this.inputs, this.outputs, inst.taskItems.input, this, inst.items.length);
     if (this.given === undefined && nodes.length === 1) {
       // one node (the default grouping) whose inputs nobody asked for: its arguments come straight from the scopes
       const node = nodes[0]!;

@@ -5,11 +5,11 @@
 import { HamiltonError, NodeExecutionError } from "../errors.js";
 import { itemBatchId } from "./item-batch.js";
 import type { TaskTemplate, TemplateInput, TemplateSet } from "../grouping/task-templates.js";
+import type { TaskItems } from "../executors/task-executor.js";
 import type { ExecutionPlan } from "./plan.js";
 import { setOwn } from "./own-record.js";
 import { materialize } from "./run-task.js";
 
-/** The values of one frame instance: the top level, or one item of a block. */
 /** A template instance not made yet: its scope and its index in the frame. */
 interface Waiting {
   readonly scope: Scope;
@@ -19,6 +19,7 @@ interface Waiting {
 const NO_COUNTS = new Int32Array(0);
 const NO_FLAGS = new Uint8Array(0);
 
+/** The values of one frame instance: the top level, or one item of a block. */
 class Scope {
   /**
    * The top level's values, by node index: a run stores most of its values
@@ -84,7 +85,6 @@ class Scope {
 
 /** One task template instantiated in one scope. */
 export class Instance {
-  done = false;
   constructor(
     readonly template: TaskTemplate,
     readonly scope: Scope,
@@ -108,6 +108,8 @@ export class Instance {
  * of the block's only template in the block's parent scope, holding its items.
  */
 export class ItemBatch extends Instance {
+  /** What `Task.items` says of it. */
+  readonly taskItems: TaskItems;
   constructor(
     template: TaskTemplate,
     readonly expansion: Expansion,
@@ -115,6 +117,7 @@ export class ItemBatch extends Instance {
     readonly items: unknown[],
   ) {
     super(template, expansion.scope);
+    this.taskItems = { input: expansion.expander, first, count: items.length };
   }
   private batchId: string | undefined;
   override get taskId(): string {
@@ -136,7 +139,7 @@ class Expansion {
   readonly outstanding: Int32Array;
   readonly collected = new Map<string, unknown[]>();
   gateWaiters: Array<{ readonly child: TaskTemplate | undefined; readonly scope: Scope; readonly index: number }> = [];
-  /** The block's only template when its branches may be batched (see \`batchable\`). */
+  /** The block's only template when its branches may be batched (see `batchable`). */
   batchTemplate: TaskTemplate | undefined;
   /** The items are an array (all in memory already); else an iterator, drawn lazily. */
   fromArray = false;
@@ -171,27 +174,6 @@ function isSmall(v: unknown): boolean {
   return v === null || (typeof v !== "object" && typeof v !== "function" && (typeof v !== "string" || v.length <= 1024));
 }
 
-const dependentsBySet = new WeakMap<TemplateSet, readonly (readonly TaskTemplate[])[]>();
-
-/** Per template (by id), the templates of its own frame that wait on it: counted, never registered one by one (made once per plan). */
-function dependentsOf(set: TemplateSet): readonly (readonly TaskTemplate[])[] {
-  let d = dependentsBySet.get(set);
-  if (d) return d;
-  const none: readonly TaskTemplate[] = [];
-  const lists: TaskTemplate[][] = new Array(set.templates.length);
-  for (const t of set.templates) {
-    for (const u of t.waitOn) {
-      if (u.depth !== t.depth) continue;
-      const l = lists[u.id];
-      if (l) l.push(t);
-      else lists[u.id] = [t];
-    }
-  }
-  for (let i = 0; i < lists.length; i++) lists[i] ??= none as TaskTemplate[];
-  dependentsBySet.set(set, (d = lists));
-  return d;
-}
-
 /**
  * Whether a block's branches may run as item batches: one template, whose
  * values only its collector reads (nothing stored, nothing final, no nested
@@ -213,8 +195,6 @@ function batchable(children: readonly TaskTemplate[]): TaskTemplate | undefined 
  */
 export class ExecutionState {
   private readonly childTemplates = new Map<string, readonly TaskTemplate[]>();
-  /** Per template id: the templates of the same frame waiting on it. */
-  private readonly dependents: readonly (readonly TaskTemplate[])[];
   private readonly finalSet: ReadonlySet<string>;
   private readonly active = new Set<Expansion>();
   /** Task instances created and not yet done. */
@@ -233,7 +213,6 @@ export class ExecutionState {
     private readonly window: number,
   ) {
     this.finalSet = new Set(plan.finalVars);
-    this.dependents = dependentsOf(set);
     for (const t of set.templates) {
       if (t.depth === 0) continue;
       const e = t.frame[t.depth - 1]!;
@@ -334,11 +313,10 @@ export class ExecutionState {
     }
     for (const name of t.finalOutputs) if (!t.expanders.includes(name)) setOwn(this.results, name, outputs[name]);
     for (const e of t.expanders) this.startExpansion(scope, e, outputs[e], inst.taskId);
-    inst.done = true;
     const i = t.indexInFrame;
     scope.done[i] = 1;
     const pending = scope.pending;
-    for (const w of this.dependents[t.id]!) if (--pending[w.indexInFrame]! === 0) this.make(scope, w.indexInFrame);
+    for (const w of t.waitedOnBy) if (--pending[w.indexInFrame]! === 0) this.make(scope, w.indexInFrame);
     const cross = scope.crossWaiters?.get(i);
     if (cross) {
       scope.crossWaiters!.delete(i);
@@ -365,7 +343,6 @@ export class ExecutionState {
       const into = exp.collected.get(name)!;
       for (let k = 0; k < count; k++) into[batch.first + k] = values[k];
     }
-    batch.done = true;
     this.outstanding--;
     exp.outstanding[t.indexInFrame]! -= count;
     exp.live -= count;
@@ -383,14 +360,7 @@ export class ExecutionState {
     this.outstanding--;
     exp.outstanding[batch.template.indexInFrame]! -= count;
     exp.live -= count;
-    const parent = exp.scope;
-    for (let k = 0; k < count; k++) {
-      const child = new Scope(parent, parent.depth + 1, exp, batch.first + k);
-      child.itemName = exp.expander;
-      child.item = batch.items[k];
-      exp.live++;
-      this.instantiate(child, exp.children);
-    }
+    for (let k = 0; k < count; k++) this.branch(exp, batch.first + k, batch.items[k]);
   }
 
   /**
@@ -439,7 +409,7 @@ export class ExecutionState {
       const t = templates[k]!;
       let waits = 0;
       for (const u of t.waitOn) {
-        // the frame's own templates are all fresh here: counted, and `complete` finds them through `dependents`
+        // the frame's own templates are all fresh here: counted, and `complete` finds the waiter through `waitedOnBy`
         if (u.depth === t.depth) waits++;
         else {
           const up = scope.at(u.depth);
@@ -606,16 +576,19 @@ export class ExecutionState {
 
   private createChild(exp: Expansion, item: unknown): void {
     const index = exp.nextIndex++;
+    const items = exp.collected.get(exp.expander);
+    if (items) items[index] = item;
+    if (exp.children.length > 0) this.branch(exp, index, item);
+  }
+
+  /** The scope of item `index` of an expansion, its tasks instantiated. */
+  private branch(exp: Expansion, index: number, item: unknown): void {
     const parent = exp.scope;
     const child = new Scope(parent, parent.depth + 1, exp, index);
     child.itemName = exp.expander;
     child.item = item;
-    const items = exp.collected.get(exp.expander);
-    if (items) items[index] = item;
-    if (exp.children.length > 0) {
-      exp.live++;
-      this.instantiate(child, exp.children);
-    }
+    exp.live++;
+    this.instantiate(child, exp.children);
   }
 
   private exhaust(exp: Expansion): void {

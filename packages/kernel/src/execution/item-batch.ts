@@ -5,7 +5,6 @@
 // item. A failing item is reported with its own task id, as if it had been a
 // task of its own. Shared by the calling thread and workers.
 import { abortErrorFrom, NodeExecutionError } from "../errors.js";
-import type { TaskItems } from "../executors/task-executor.js";
 import type { GraphNode } from "../graph/function-graph.js";
 import type { LifecycleHooks } from "../lifecycle/lifecycle-hooks.js";
 import type { HamiltonGraphAdapter } from "../results/graph-adapter.js";
@@ -57,21 +56,23 @@ class ItemContext implements InvokeContext {
 }
 
 /**
- * Run `nodes` once per item of `inputs[items.input]` (an array of
- * `items.count`), the other inputs shared, and return each of `outputs` as an
- * array of a value per item; synchronous while every node is. A failure is
- * thrown (or rejected) as the node's error naming the item's task id.
+ * Run `nodes` once per item of `inputs[input]` (an array; of `count` items
+ * when the caller knows how many), the other inputs shared, and return each
+ * of `outputs` as an array of a value per item; synchronous while every node
+ * is. A failure is thrown (or rejected) as the node's error naming the item's task id.
  */
 export function runItems(
   nodes: readonly GraphNode[],
   inputs: Readonly<Record<string, unknown>>,
   outputs: readonly string[],
-  items: TaskItems,
+  input: string,
   ctx: InvokeContext,
+  count?: number,
 ): Record<string, unknown> | Promise<Record<string, unknown>> {
-  const list = inputs[items.input];
-  if (!Array.isArray(list) || list.length !== items.count) {
-    throw new NodeExecutionError(nodes[0]?.name ?? "(task)", ctx.taskId, new TypeError(`item batch input "${items.input}" must be an array of ${items.count} items`));
+  const list = inputs[input];
+  if (!Array.isArray(list) || (count !== undefined && list.length !== count)) {
+    const what = count !== undefined ? `an array of ${count} items` : "an array";
+    throw new NodeExecutionError(nodes[0]?.name ?? "(task)", ctx.taskId, new TypeError(`item batch input "${input}" must be ${what}`));
   }
   const result = Object.create(null) as Record<string, unknown[]>;
   for (const name of outputs) result[name] = new Array<unknown>(list.length);
@@ -83,13 +84,13 @@ export function runItems(
     const args = new Array<unknown>(deps.length);
     let at = -1;
     for (let d = 0; d < deps.length; d++) {
-      if (deps[d] === items.input) at = d;
+      if (deps[d] === input) at = d;
       else args[d] = inputs[deps[d]!];
     }
     const into = result[only.name]!;
     return oneNode(only, list, args, at, into, 0, item, result);
   }
-  return severalNodes(nodes, inputs, outputs, items.input, list, 0, item, result);
+  return severalNodes(nodes, inputs, Object.keys(inputs), outputs, input, list, 0, item, result);
 }
 
 function oneNode(
@@ -123,6 +124,7 @@ function oneNode(
 function severalNodes(
   nodes: readonly GraphNode[],
   inputs: Readonly<Record<string, unknown>>,
+  names: readonly string[],
   outputs: readonly string[],
   input: string,
   list: readonly unknown[],
@@ -135,13 +137,13 @@ function severalNodes(
     if (signal?.aborted) throw abortErrorFrom(signal);
     item.k = k;
     const env = Object.create(null) as Record<string, unknown>;
-    for (const name of Object.keys(inputs)) env[name] = inputs[name];
+    for (const name of names) env[name] = inputs[name];
     env[input] = list[k];
     const out = runNodesInline(nodes, env, outputs, item, true);
     if (isThenable(out)) {
       return Promise.resolve(out).then((o) => {
         for (const name of outputs) result[name]![k] = (o as Record<string, unknown>)[name];
-        return severalNodes(nodes, inputs, outputs, input, list, k + 1, item, result);
+        return severalNodes(nodes, inputs, names, outputs, input, list, k + 1, item, result);
       });
     }
     for (const name of outputs) result[name]![k] = out[name];

@@ -138,8 +138,10 @@ export class ConcurrentLocalTaskExecutor extends InThreadExecutor {
     if (!task.isBlock) return;
     const nodes = task.nodes;
     const n = this.syncRuns.get(nodes) ?? 0;
-    if (n < 0) return;
-    this.syncRuns.set(nodes, sync ? n + 1 : -1);
+    // once batching, only a promise changes anything
+    if (!sync) {
+      if (n >= 0) this.syncRuns.set(nodes, -1);
+    } else if (n >= 0 && n < SYNC_BEFORE_BATCHES) this.syncRuns.set(nodes, n + 1);
   }
 }
 

@@ -39,6 +39,8 @@ export interface TaskTemplate {
   readonly inputs: readonly TemplateInput[];
   /** Templates of the same or an enclosing frame whose instance must finish first. */
   readonly waitOn: readonly TaskTemplate[];
+  /** Templates of the same frame that wait on this one (the inverse of their `waitOn` within a frame). */
+  readonly waitedOnBy: readonly TaskTemplate[];
   /** Blocks that must be fully done first: expander, and the child template whose values are collected. */
   readonly gates: readonly { readonly expander: string; readonly child: TaskTemplate | undefined }[];
   /** Values the task returns. */
@@ -153,6 +155,7 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
       // filled in below, once every template exists
       inputs: NONE,
       waitOn: NONE,
+      waitedOnBy: NONE,
       gates: NONE,
       outputs: NONE,
       stored: NONE,
@@ -234,6 +237,14 @@ export function buildTemplates(plan: ExecutionPlan, strategy: GroupingStrategy):
     m.finalOutputs = orNone(finals);
   }
   if (!strategy.acyclicByConstruction) checkAcyclic(templates, templateOf, who);
+  for (const t of templates) {
+    for (const u of t.waitOn) {
+      if (u.depth !== t.depth) continue;
+      const m = u as { waitedOnBy: readonly TaskTemplate[] };
+      if (m.waitedOnBy === NONE) m.waitedOnBy = [t];
+      else (m.waitedOnBy as TaskTemplate[]).push(t);
+    }
+  }
 
   const byFrame = new Map<Frame, TaskTemplate[]>();
   for (const t of templates) {

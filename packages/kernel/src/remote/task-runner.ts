@@ -124,10 +124,7 @@ export class TaskRunner {
     // output checks' results always go back, whatever node events the caller wants
     const onValidation = sink && ((nodeName: string, results: readonly ValidationResult[]) => sink({ type: "validation", nodeName, results }));
     const ctx = { runId: req.runId, taskId: req.taskId, hooks, adapter: undefined, onValidation };
-    if (req.items !== undefined) {
-      const list = req.inputs[req.items];
-      return runItems(nodes, req.inputs, req.outputs, { input: req.items, first: 0, count: Array.isArray(list) ? list.length : -1 }, ctx);
-    }
+    if (req.items !== undefined) return runItems(nodes, req.inputs, req.outputs, req.items, ctx);
     const out = await runNodes(nodes, req.inputs, req.outputs, ctx);
     for (const e of req.expanders ?? []) {
       if (!Object.prototype.hasOwnProperty.call(out, e)) continue;

@@ -92,10 +92,8 @@ function runItemBatch(
   sharedMemory: boolean,
   sink: OutputSink,
 ): void | Promise<void> {
-  const input = shape.items!;
   const run = (env: Record<string, unknown>): void | Promise<void> => {
-    const list = env[input];
-    const out = runItems(nodes, env, shape.outputs, { input, first: 0, count: Array.isArray(list) ? list.length : -1 }, ctx);
+    const out = runItems(nodes, env, shape.outputs, shape.items!, ctx);
     if (isThenable(out)) return Promise.resolve(out).then((o) => encodeFrom(0, runner, shape, o, sharedMemory, sink));
     return encodeFrom(0, runner, shape, out, sharedMemory, sink);
   };

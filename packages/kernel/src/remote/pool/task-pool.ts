@@ -359,6 +359,7 @@ export class TaskPool<W extends PoolWorker = PoolWorker> implements TaskExecutor
       return;
     }
     this.report(batch, msg);
+    // before the tasks settle: settling lets the kernel draw more branches, sized by what this message just taught
     batch.sizer.observe(msg.busyMs, msg.done.length + msg.failures.length, itemsIn(batch, msg));
     let at = 0;
     for (const i of msg.done) {
