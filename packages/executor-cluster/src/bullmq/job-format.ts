@@ -107,6 +107,14 @@ export function jobIdFor(runId: string, firstTaskId: string, count: number, atte
   return head.replace(/%/g, "%25").replace(/:/g, "%3A");
 }
 
+/**
+ * Branches an item batch's items input holds, still encoded: an array's
+ * length, 1 for an envelope (only weighed, never trusted for results).
+ */
+export function encodedItemCount(value: unknown): number {
+  return Array.isArray(value) ? value.length : 1;
+}
+
 /** Whether job data looks like ours (format 2 or 3) before anything is decoded. */
 export function isJobData(data: unknown): data is JobData {
   const d = data as Partial<JobData> | null;

@@ -4,6 +4,7 @@
 // running long. Such templates run in the worker's main thread (see
 // worker-jobs.ts); everything else, and every task with a timeout, in threads.
 import type { FromWorker, PoolWorker, ToWorker, WireTaskBatch } from "@hamilton-ts/kernel/remote";
+import { encodedItemCount } from "./job-format.js";
 
 /** Mean time per task in threads (ms) under which a template counts as tiny: a thread hop costs tens of microseconds. */
 export const TINY_MS = 0.05;
@@ -117,9 +118,6 @@ function branchesPerTask(batch: WireTaskBatch): number {
   const at = shape.inputs.indexOf(shape.items);
   const tasks = batch.taskIdEnds.length;
   let items = 0;
-  for (let i = 0; i < tasks; i++) {
-    const v = batch.values[i * shape.inputs.length + at];
-    items += Array.isArray(v) ? v.length : 1;
-  }
+  for (let i = 0; i < tasks; i++) items += encodedItemCount(batch.values[i * shape.inputs.length + at]);
   return tasks > 0 ? items / tasks : 1;
 }

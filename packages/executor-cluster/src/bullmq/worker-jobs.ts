@@ -5,7 +5,7 @@
 import { ExecutorError, NodeExecutionError, SerializationError } from "@hamilton-ts/kernel";
 import type { NodeEvent } from "@hamilton-ts/kernel/contracts";
 import { nodeEventToWire, type WireNodeEvent } from "@hamilton-ts/kernel/remote";
-import { fromBase64, toBase64, validatePayload, v8Refuses, wireFailure, type JobOutcome, type JobPayload, type WireFailure } from "./job-format.js";
+import { encodedItemCount, fromBase64, toBase64, validatePayload, v8Refuses, wireFailure, type JobOutcome, type JobPayload, type WireFailure } from "./job-format.js";
 import { runInline, type Outcome } from "./inline-tasks.js";
 import { nodeList, type JobRun } from "./job-run.js";
 import type { RelayedTask, WorkerPool } from "./worker-pool.js";
@@ -74,7 +74,7 @@ export async function runJob(pool: WorkerPool, run: JobRun, jobId: string, paylo
       purpose: "plain",
       attempt: 1,
       timeoutMs: shape.timeoutMs,
-      ...(shape.items !== undefined ? { items: { input: shape.items, first: 0, count: itemCount(shape.inputs, shape.items, values) } } : {}),
+      ...(shape.items !== undefined ? { items: { input: shape.items, first: 0, count: encodedItemCount(values[shape.inputs.indexOf(shape.items)]) } } : {}),
       signal: run.signal,
       run: () => Promise.reject(new Error("a relayed task runs in the worker's threads only")),
       reportNodeEvent,
@@ -133,10 +133,4 @@ function refuseUnserializable(outcome: JobOutcome, payload: JobPayload, perTask:
     }
   }
   return { ...outcome, outputs, failures };
-}
-
-/** How many items an item batch's (still encoded) items input holds: an array's length (1 for an envelope, as the pool only weighs it). */
-function itemCount(inputs: readonly string[], items: string, values: readonly unknown[]): number {
-  const v = values[inputs.indexOf(items)];
-  return Array.isArray(v) ? v.length : 1;
 }
