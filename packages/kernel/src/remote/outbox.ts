@@ -42,8 +42,11 @@ export class Outbox {
 
   event(index: number, shape: WireTaskShape, e: WireNodeEvent, live: boolean): void {
     this.events.add(index, shape, e);
-    // a node starting after a long gap is news worth sending now (progress bars)
-    if (live || (e.type === "pre" && now() - this.last >= FLUSH_INTERVAL_MS)) this.flush();
+    // a node starting is news worth sending now (progress bars): live, or after a long gap. What a node
+    // ended with waits for the next flush — the next node's start, or the task's result — so a task's last
+    // `post` travels with its result: a worker stopped in between (another run failed) loses both, and the
+    // task's re-run elsewhere reports its nodes once, not twice
+    if (e.type === "pre" && (live || now() - this.last >= FLUSH_INTERVAL_MS)) this.flush();
   }
 
   /** A task succeeded after `busyMs`; `at` is now. */
